@@ -1,0 +1,103 @@
+// Package server wires agentbox together: a workspace, the tools on it and
+// an MCP server that serves them over stdio (and, later, HTTP). Nothing here
+// reads flags or the environment; cmd/agentbox fills a Config.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/tools"
+)
+
+// Config is everything a server needs to start.
+type Config struct {
+	Workspace string       // the only directory the tools may touch
+	Version   string       // reported in serverInfo
+	Logger    *slog.Logger // where the server logs; never stdout
+}
+
+// Server is one agentbox server: its workspace, tools and MCP wiring.
+type Server struct {
+	mcp   *mcpserver.MCPServer
+	ws    *tools.Workspace
+	tools *tools.Toolset
+	log   *slog.Logger
+}
+
+// New opens the workspace and builds the MCP server on it.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ws, err := tools.OpenWorkspace(cfg.Workspace)
+	if err != nil {
+		return nil, fmt.Errorf("workspace: %w", err)
+	}
+	s := &Server{ws: ws, tools: tools.New(ws), log: cfg.Logger}
+
+	hooks := &mcpserver.Hooks{}
+	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
+		s.tools.EndSession(cs.SessionID())
+	})
+	hooks.AddAfterCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest, res any) {
+		if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
+			s.log.Debug("tool call failed", "tool", req.Params.Name, "result", firstText(r))
+		}
+	})
+
+	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version,
+		mcpserver.WithInstructions(instructions(ws.Dir())),
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithRecovery(),
+		mcpserver.WithHooks(hooks),
+	)
+	s.mcp.AddTools(s.tools.All()...)
+	return s, nil
+}
+
+// instructions is what the server tells the model about itself at
+// initialization.
+func instructions(dir string) string {
+	return "agentbox gives you file and code tools confined to one workspace: " + dir + ".\n" +
+		"Paths are relative to that directory; absolute paths inside it work too. Nothing outside it can be read or written, and symlinks that lead out are refused.\n" +
+		"Results name files by workspace-relative paths you can pass straight back.\n" +
+		"Read a file (any part) before you Write or Edit it; a file changed on disk since your last Read must be read again."
+}
+
+// MCP returns the underlying MCP server, for in-process clients and tests.
+func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
+
+// Workspace returns the server's workspace.
+func (s *Server) Workspace() *tools.Workspace { return s.ws }
+
+// ServeStdio serves one client over in and out until in closes or ctx is
+// done. A closed input or a cancelled context is a clean end, not an error.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	stdio := mcpserver.NewStdioServer(s.mcp)
+	stdio.SetErrorLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelError))
+	mcpserver.WithWorkerPoolSize(8)(stdio)
+	err := stdio.Listen(ctx, in, out)
+	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// Close releases the workspace.
+func (s *Server) Close() error { return s.ws.Close() }
+
+func firstText(r *mcp.CallToolResult) string {
+	for _, c := range r.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			return t.Text
+		}
+	}
+	return ""
+}

@@ -1,0 +1,148 @@
+package tools
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// scanPage reads r line by line and keeps lines first..first+count-1 in
+// Read's format. With whole set it reads on to the end, counting lines and
+// hashing the content, so the page knows the file's length and the session
+// can recognise the file later; otherwise it stops after the window.
+// Memory stays bounded by the window, whatever the file's size.
+func scanPage(ctx context.Context, r io.Reader, first, count int, whole bool) (*page, error) {
+	p := &page{last: first - 1}
+	h := sha256.New()
+	br := bufio.NewReaderSize(r, 64<<10)
+	end := first + count - 1
+	var (
+		line   []byte // the kept head of the current line
+		runes  int    // characters in the current line
+		length int    // bytes in the current line
+		n      int    // line number
+	)
+	keep := readMaxLineLen*utf8.UTFMax + 1
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		h.Write(chunk)
+		p.bytes += int64(len(chunk))
+		inWindow := n+1 >= first && n+1 <= end && !p.capped
+		if inWindow && len(line) < keep {
+			line = append(line, chunk[:min(len(chunk), keep-len(line))]...)
+		}
+		runes += utf8.RuneCount(chunk)
+		length += len(chunk)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if length > 0 {
+			n++
+			p.classify(n, line, chunk, inWindow)
+			if inWindow {
+				p.add(n, line, runes)
+			}
+			line, runes, length = line[:0], 0, 0
+		}
+		if errors.Is(err, io.EOF) {
+			p.complete, p.total = true, n
+			break
+		}
+		if n >= end && !whole {
+			break
+		}
+		if n%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	copy(p.sum[:], h.Sum(nil))
+	return p, nil
+}
+
+// classify notes the line ending and encoding of line n, whose last chunk
+// is tail.
+func (p *page) classify(n int, head, tail []byte, inWindow bool) {
+	switch {
+	case bytes.HasSuffix(tail, []byte("\r\n")):
+		p.crlf++
+	case bytes.HasSuffix(tail, []byte("\n")):
+		p.lf++
+	}
+	if p.badUTF8 == 0 && inWindow && !utf8.Valid(trimEOL(head)) {
+		p.badUTF8 = n
+	}
+}
+
+// add appends line n to the page unless the output cap is reached.
+func (p *page) add(n int, line []byte, runes int) {
+	text := trimEOL(line)
+	eol := len(line) - len(text)
+	shown := string(text)
+	if !utf8.ValidString(shown) {
+		shown = strings.ToValidUTF8(shown, "\uFFFD")
+	}
+	if chars := runes - eol; chars > readMaxLineLen {
+		shown = cutRunes(shown, readMaxLineLen) + fmt.Sprintf(" … [line cut: %d characters in all]", chars)
+	}
+	if p.text.Len()+len(shown) > readMaxOutput && p.text.Len() > 0 {
+		p.capped = true
+		return
+	}
+	p.text.WriteString(strconv.Itoa(n))
+	p.text.WriteByte('\t')
+	p.text.WriteString(shown)
+	p.text.WriteByte('\n')
+	p.last = n
+}
+
+// trimEOL drops a trailing "\n" or "\r\n".
+func trimEOL(b []byte) []byte {
+	if len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+		if len(b) > 0 && b[len(b)-1] == '\r' {
+			b = b[:len(b)-1]
+		}
+	}
+	return b
+}
+
+// cutRunes returns the first n characters of s.
+func cutRunes(s string, n int) string {
+	i := 0
+	for range n {
+		if i >= len(s) {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return s[:i]
+}
+
+// numbered formats lines of text in Read's style, the first numbered from.
+func numbered(text string, from int) string {
+	var b strings.Builder
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if utf8.RuneCountInString(line) > readMaxLineLen {
+			line = cutRunes(line, readMaxLineLen) + " … [line cut]"
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strconv.Itoa(from + i))
+		b.WriteByte('\t')
+		b.WriteString(line)
+	}
+	return b.String()
+}

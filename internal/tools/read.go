@@ -1,0 +1,190 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+//go:embed read.md
+var readDoc string
+
+// readArgs is the Read tool's input. The struct is the schema: a field
+// without omitempty is required, and its jsonschema tag is what the model
+// reads about it.
+type readArgs struct {
+	FilePath string `json:"file_path" jsonschema:"The file to read: relative to the workspace root, or absolute inside it"`
+	Offset   int    `json:"offset,omitempty" jsonschema:"The line to start reading from, counting from 1. Only provide if the file is too large to read at once"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"The number of lines to read. Only provide if the file is too large to read at once"`
+}
+
+const (
+	readMaxLines     = 2000      // lines a read returns when no limit is given
+	readMaxLineLen   = 2000      // characters of one line shown before it is cut
+	readMaxWholeSize = 256 << 10 // bytes a read without offset or limit may take
+	readMaxOutput    = 100_000   // bytes of text one result carries at most
+	readMaxImage     = 5 << 20   // bytes of an image returned as image content
+	readHashLimit    = 64 << 20  // files up to this size are scanned whole and hashed
+	readSniffLen     = 8 << 10   // bytes examined for NULs and image signatures
+)
+
+func readTool(t *Toolset) server.ServerTool {
+	tool := mcp.NewTool("Read", append([]mcp.ToolOption{
+		mcp.WithDescription(describe(readDoc, map[string]any{
+			"MaxLines":     readMaxLines,
+			"MaxLineLen":   readMaxLineLen,
+			"MaxWholeSize": formatSize(readMaxWholeSize),
+			"MaxOutput":    formatSize(readMaxOutput),
+			"MaxImage":     formatSize(readMaxImage),
+		})),
+		inputSchema[readArgs](atLeast("offset", 0), atLeast("limit", 0)),
+		mcp.WithToolTitle("Read file"),
+	}, annotate(true, false, true)...)...)
+	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
+		func(ctx context.Context, _ mcp.CallToolRequest, args readArgs) (*mcp.CallToolResult, error) {
+			return t.read(ctx, args), nil
+		})}
+}
+
+func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
+	name := args.FilePath
+	if args.Offset < 0 || args.Limit < 0 {
+		return failedf("%s: offset and limit must not be negative (offset 1 is the first line)", name)
+	}
+	rel, err := t.ws.Rel(name)
+	if err != nil {
+		return failed(err)
+	}
+	f, err := t.ws.Open(name)
+	if err != nil {
+		return failed(t.explain(name, err))
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return failed(t.ws.wrap(name, err))
+	}
+	if fi.IsDir() {
+		return failed(t.dirError(name))
+	}
+	if !fi.Mode().IsRegular() {
+		return failed(&PathError{Path: name, Err: errNotRegular})
+	}
+
+	head := make([]byte, readSniffLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return failed(t.ws.wrap(name, err))
+	}
+	head = head[:n]
+	if kind := imageKind(head); kind != "" {
+		return t.readImage(ctx, name, rel, f, fi, kind)
+	}
+	if why := binaryKind(head); why != "" {
+		return failedf("%s: %s (%s); Read shows text only. Inspect it with Bash (file, xxd, strings) if you need to", name, why, formatSize(fi.Size()))
+	}
+	if fi.Size() == 0 {
+		t.sessions.of(ctx).remember(rel, stateOf(fi, []byte{}))
+		return mcp.NewToolResultText(fmt.Sprintf("[%s is empty: 0 bytes.]", name))
+	}
+	whole := args.Offset == 0 && args.Limit == 0
+	if whole && fi.Size() > readMaxWholeSize {
+		return failedf("%s: %s is over the %s a whole-file read may take; read it in pages with offset and limit (for example offset=1, limit=%d), or Grep for what you need",
+			name, formatSize(fi.Size()), formatSize(readMaxWholeSize), readMaxLines)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return failed(t.ws.wrap(name, err))
+	}
+	first, count := max(args.Offset, 1), args.Limit
+	if count == 0 {
+		count = readMaxLines
+	}
+	p, err := scanPage(ctx, f, first, count, fi.Size() <= readHashLimit)
+	if err != nil {
+		return failed(t.ws.wrap(name, err))
+	}
+	st := stateOf(fi, nil)
+	st.sum, st.hashed = p.sum, p.complete && p.bytes == fi.Size()
+	t.sessions.of(ctx).remember(rel, st)
+	return mcp.NewToolResultText(p.render(name, first))
+}
+
+// page is the part of a file one Read shows, with what the scan learned
+// about the rest.
+type page struct {
+	text     strings.Builder
+	last     int    // the last line shown; first-1 if none
+	total    int    // lines in the file, when complete
+	complete bool   // the scan reached the end of the file
+	capped   bool   // output stopped at readMaxOutput before the window ended
+	crlf     int    // lines that end in CRLF
+	lf       int    // lines that end in LF alone
+	badUTF8  int    // first line holding invalid UTF-8, 0 if none
+	bytes    int64  // bytes scanned
+	sum      [32]byte
+}
+
+func (p *page) render(name string, first int) string {
+	var notes []string
+	switch {
+	case p.last < first && p.complete:
+		return fmt.Sprintf("[%s has %s; offset %d is past the end. Call Read with a smaller offset.]", name, plural(p.total, "line"), first)
+	case p.capped:
+		notes = append(notes, fmt.Sprintf("[Output reached the %s cap: showing lines %d-%d%s. Call Read with offset=%d to continue.]",
+			formatSize(readMaxOutput), first, p.last, p.ofTotal(), p.last+1))
+	case !p.complete || p.last < p.total:
+		notes = append(notes, fmt.Sprintf("[Showing lines %d-%d%s. Call Read with offset=%d to continue.]",
+			first, p.last, p.ofTotal(), p.last+1))
+	}
+	if p.crlf > 0 && p.crlf >= p.lf {
+		notes = append(notes, "[This file has CRLF line endings. Edit keeps them: write plain \\n in old_string and new_string.]")
+	}
+	if p.badUTF8 > 0 {
+		notes = append(notes, fmt.Sprintf("[This file is not valid UTF-8 (first at line %d): undecodable bytes show as U+FFFD. Edit refuses to change it; convert it with Bash (iconv) first, or replace it whole with Write.]", p.badUTF8))
+	}
+	out := strings.TrimSuffix(p.text.String(), "\n")
+	if len(notes) > 0 {
+		out += "\n\n" + strings.Join(notes, "\n")
+	}
+	return out
+}
+
+func (p *page) ofTotal() string {
+	if p.complete {
+		return fmt.Sprintf(" of %d", p.total)
+	}
+	return ""
+}
+
+// imageKind names the image format of a file from its first bytes, or "".
+func imageKind(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		return "jpeg"
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return "gif"
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		return "webp"
+	}
+	return ""
+}
+
+// binaryKind says why a file's first bytes are not text Read can show, or "".
+func binaryKind(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return "UTF-16 text (it starts with a UTF-16 byte-order mark), which Read does not decode; convert it with Bash (iconv -f UTF-16 -t UTF-8)"
+	case bytes.IndexByte(head, 0) >= 0:
+		return "a binary file (it has NUL bytes in its first 8 KB)"
+	}
+	return ""
+}

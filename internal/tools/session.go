@@ -1,0 +1,129 @@
+package tools
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Session is what the server remembers for one MCP client session: which
+// files it has seen, so Write and Edit never replace content the model has
+// not read or that changed on disk since.
+type Session struct {
+	mu    sync.Mutex
+	files map[string]fileState // by workspace-relative path
+}
+
+// fileState is what a session knew of a file when it last read or wrote it.
+type fileState struct {
+	size   int64
+	mtime  time.Time
+	sum    [sha256.Size]byte
+	hashed bool // sum holds the hash of the whole content
+}
+
+// stateOf describes a file as seen now: its info and, when the whole
+// content is at hand, its hash.
+func stateOf(fi fs.FileInfo, content []byte) fileState {
+	st := fileState{size: fi.Size(), mtime: fi.ModTime()}
+	if content != nil && int64(len(content)) == fi.Size() {
+		st.sum, st.hashed = sha256.Sum256(content), true
+	}
+	return st
+}
+
+// remember records that the session has seen rel in state st.
+func (s *Session) remember(rel string, st fileState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.files[rel] = st
+}
+
+// forget drops what the session knew of rel.
+func (s *Session) forget(rel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.files, rel)
+}
+
+// known returns what the session knew of rel.
+func (s *Session) known(rel string) (fileState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st, ok := s.files[rel]
+	return st, ok
+}
+
+var (
+	errNotRead = errors.New("this session has not read the file, so it may not replace it; Read it first (any part counts), then retry")
+	errChanged = errors.New("changed on disk since this session last read it")
+)
+
+// checkFresh decides whether the session may replace rel, whose info is fi.
+// load returns the current content and is called only when size and
+// modification time alone cannot tell, so the common case costs one stat;
+// a file touched but not changed (same hash) still passes.
+func (s *Session) checkFresh(rel string, fi fs.FileInfo, load func() ([]byte, error)) error {
+	was, ok := s.known(rel)
+	if !ok {
+		return errNotRead
+	}
+	if was.size == fi.Size() && was.mtime.Equal(fi.ModTime()) {
+		return nil
+	}
+	if was.hashed && was.size == fi.Size() {
+		if content, err := load(); err == nil && sha256.Sum256(content) == was.sum {
+			s.remember(rel, stateOf(fi, content))
+			return nil
+		}
+	}
+	return fmt.Errorf("%w (%s, modified %s); Read it again, then redo the change against its current content",
+		errChanged, sizeChange(was.size, fi.Size()), fi.ModTime().Format("15:04:05"))
+}
+
+func sizeChange(was, now int64) string {
+	if was == now {
+		return fmt.Sprintf("same size, %s", formatSize(now))
+	}
+	return fmt.Sprintf("was %s, now %s", formatSize(was), formatSize(now))
+}
+
+// Sessions holds the state of every live client session. The zero value is
+// not usable; call NewSessions.
+type Sessions struct {
+	mu sync.Mutex
+	m  map[string]*Session
+}
+
+// NewSessions returns an empty session registry.
+func NewSessions() *Sessions { return &Sessions{m: map[string]*Session{}} }
+
+// of returns the session of the request in ctx, creating it on first use.
+// Calls made outside any MCP session share one anonymous session.
+func (ss *Sessions) of(ctx context.Context) *Session {
+	id := ""
+	if cs := server.ClientSessionFromContext(ctx); cs != nil {
+		id = cs.SessionID()
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	s, ok := ss.m[id]
+	if !ok {
+		s = &Session{files: map[string]fileState{}}
+		ss.m[id] = s
+	}
+	return s
+}
+
+// End forgets a session that has closed.
+func (ss *Sessions) End(id string) {
+	ss.mu.Lock()
+	delete(ss.m, id)
+	ss.mu.Unlock()
+}

@@ -1,0 +1,106 @@
+// Package tools implements the coding tools agentbox serves over MCP: Read,
+// Write, Edit and Glob (with Grep and Bash in their own files), all confined
+// to one Workspace.
+//
+// Each tool is a trio: name.go (argument struct, handler), name.md (the
+// description the model reads, a text/template filled from the limits the
+// code enforces) and name_test.go. Handlers turn every failure a model can act
+// on into an isError result naming the path it sent; a Go error from a
+// handler means the server itself broke.
+package tools
+
+import (
+	"fmt"
+	"strings"
+	"text/template"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Toolset is the tools of one server: the workspace they share and the
+// per-session state (what each session has read) they keep.
+type Toolset struct {
+	ws       *Workspace
+	sessions *Sessions
+}
+
+// New returns the tools for ws.
+func New(ws *Workspace) *Toolset {
+	return &Toolset{ws: ws, sessions: NewSessions()}
+}
+
+// All returns every tool, ready for server.AddTools, in the order tools/list
+// shows them.
+func (t *Toolset) All() []server.ServerTool {
+	all := []server.ServerTool{
+		readTool(t),
+		writeTool(t),
+		editTool(t),
+		globTool(t),
+	}
+	for i := range all {
+		all[i] = validated(all[i])
+	}
+	return all
+}
+
+// EndSession forgets the state of a closed client session.
+func (t *Toolset) EndSession(id string) { t.sessions.End(id) }
+
+// describe fills a tool's markdown description from the constants the code
+// enforces, so the limit the model reads is the limit it meets. A template
+// error is a bug caught by the schema golden test.
+func describe(doc string, data map[string]any) string {
+	tmpl := template.Must(template.New("doc").Option("missingkey=error").Parse(doc))
+	var b strings.Builder
+	if err := tmpl.Execute(&b, data); err != nil {
+		panic(fmt.Sprintf("tool description: %v", err))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// failed turns an error the model can act on into an isError result.
+func failed(err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(err.Error())
+}
+
+// failedf is failed with a formatted message.
+func failedf(format string, args ...any) *mcp.CallToolResult {
+	return mcp.NewToolResultError(fmt.Sprintf(format, args...))
+}
+
+// annotate sets all four behaviour hints, since mcp-go assumes the unsafe
+// value (destructive, open world) for any left unset.
+func annotate(readOnly, destructive, idempotent bool) []mcp.ToolOption {
+	return []mcp.ToolOption{
+		mcp.WithReadOnlyHintAnnotation(readOnly),
+		mcp.WithDestructiveHintAnnotation(destructive),
+		mcp.WithIdempotentHintAnnotation(idempotent),
+		mcp.WithOpenWorldHintAnnotation(false),
+	}
+}
+
+// formatSize prints a byte count the way people read it: 812 B, 4.2 KB, 3.1 MB.
+func formatSize(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<10))) + " KB"
+	case n < 1<<30:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<20))) + " MB"
+	default:
+		return trimZero(fmt.Sprintf("%.1f", float64(n)/(1<<30))) + " GB"
+	}
+}
+
+func trimZero(s string) string { return strings.TrimSuffix(s, ".0") }
+
+// plural returns "1 line" or "3 lines".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
