@@ -40,7 +40,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	s := &Server{ws: ws, tools: tools.New(ws), log: cfg.Logger}
+	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{}), log: cfg.Logger}
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
@@ -90,8 +90,12 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	return err
 }
 
-// Close releases the workspace.
-func (s *Server) Close() error { return s.ws.Close() }
+// Close ends every session (stopping what they run) and releases the
+// workspace.
+func (s *Server) Close() error {
+	s.tools.Close()
+	return s.ws.Close()
+}
 
 func firstText(r *mcp.CallToolResult) string {
 	for _, c := range r.Content {

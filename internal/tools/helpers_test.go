@@ -31,7 +31,7 @@ func newHarness(t *testing.T) *harness {
 	ws, err := OpenWorkspace(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
-	ts := New(ws)
+	ts := New(ws, Options{})
 	h := &harness{t: t, dir: dir, ws: ws, ts: ts}
 	h.c = h.connect()
 	return h

@@ -127,3 +127,10 @@ func (ss *Sessions) End(id string) {
 	delete(ss.m, id)
 	ss.mu.Unlock()
 }
+
+// EndAll forgets every session.
+func (ss *Sessions) EndAll() {
+	ss.mu.Lock()
+	clear(ss.m)
+	ss.mu.Unlock()
+}

@@ -23,11 +23,16 @@ import (
 type Toolset struct {
 	ws       *Workspace
 	sessions *Sessions
+	opts     Options
 }
 
+// Options configure the tools beyond their workspace. The zero value is the
+// default configuration.
+type Options struct{}
+
 // New returns the tools for ws.
-func New(ws *Workspace) *Toolset {
-	return &Toolset{ws: ws, sessions: NewSessions()}
+func New(ws *Workspace, opts Options) *Toolset {
+	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -47,6 +52,9 @@ func (t *Toolset) All() []server.ServerTool {
 
 // EndSession forgets the state of a closed client session.
 func (t *Toolset) EndSession(id string) { t.sessions.End(id) }
+
+// Close ends every session; the server calls it on the way out.
+func (t *Toolset) Close() { t.sessions.EndAll() }
 
 // describe fills a tool's markdown description from the constants the code
 // enforces, so the limit the model reads is the limit it meets. A template
