@@ -1,9 +1,10 @@
-// Command agentbox is an MCP server that gives a model Read, Write, Edit and
-// Glob over one workspace directory, and nothing outside it.
+// Command agentbox is an MCP server that gives a model Read, Write, Edit,
+// Glob and a sandboxed Bash over one workspace directory, and nothing
+// outside it.
 //
 // Usage:
 //
-//	agentbox [serve] [--workspace DIR] [--log-level LEVEL]
+//	agentbox [serve] [--workspace DIR] [--log-level LEVEL] [sandbox flags]
 //	agentbox --version
 //
 // It speaks MCP over stdin and stdout; logs go to stderr.
@@ -19,12 +20,15 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
+	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/server"
 )
 
 func main() {
+	sandbox.Main() // when started as the sandbox launcher, this never returns
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
@@ -36,7 +40,14 @@ func main() {
 type config struct {
 	workspace string
 	logLevel  slog.Level
+	sandbox   sandbox.Config
 }
+
+// listFlag is a flag that may be given more than once.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 const usage = `agentbox: an MCP server with coding tools confined to one workspace
 
@@ -60,6 +71,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&cfg.workspace, "workspace", ".", "the directory the tools may touch")
 	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level on stderr: debug, info, warn or error")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	sb := &cfg.sandbox
+	fs.TextVar(&sb.Mode, "sandbox", sandbox.Auto, "confinement of Bash commands: auto (every layer the kernel offers), require (refuse to start without all of them) or off")
+	fs.BoolVar(&sb.AllowNetwork, "allow-network", false, "let Bash commands use the network")
+	fs.Var((*listFlag)(&sb.PassEnv), "env", "pass the server's environment variable `NAME` on to Bash commands (repeatable)")
+	fs.TextVar(&sb.Reads, "read-confinement", sandbox.ReadSystem, "what Bash commands may read: default (the system, minus the home directory's secrets) or strict (system directories, toolchains, the workspace and --allow-read)")
+	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `DIR` in strict read confinement (repeatable)")
+	fs.Var((*listFlag)(&sb.AllowWrite), "allow-write", "let Bash commands write `DIR` besides the workspace (repeatable)")
+	fs.BoolVar(&sb.AllowGitConfig, "allow-git-config", false, "let Bash commands change the workspace's .git/config and .git/hooks")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -81,7 +100,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	srv, err := server.New(server.Config{Workspace: cfg.workspace, Version: version(), Logger: log})
+	cfg.sandbox.Env = os.Environ() // commands get only an allow-listed part
+	cfg.sandbox.Home, _ = os.UserHomeDir()
+	srv, err := server.New(server.Config{Workspace: cfg.workspace, Version: version(), Logger: log, Sandbox: &cfg.sandbox})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

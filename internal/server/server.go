@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
 )
 
@@ -21,14 +22,19 @@ type Config struct {
 	Workspace string       // the only directory the tools may touch
 	Version   string       // reported in serverInfo
 	Logger    *slog.Logger // where the server logs; never stdout
+	// Sandbox confines Bash's commands (its Workspace and Logger are filled
+	// in here); nil serves no Bash.
+	Sandbox *sandbox.Config
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
 type Server struct {
-	mcp   *mcpserver.MCPServer
-	ws    *tools.Workspace
-	tools *tools.Toolset
-	log   *slog.Logger
+	mcp     *mcpserver.MCPServer
+	ws      *tools.Workspace
+	tools   *tools.Toolset
+	sandbox *sandbox.Sandbox
+	stdio   stdioOut
+	log     *slog.Logger
 }
 
 // New opens the workspace and builds the MCP server on it.
@@ -40,7 +46,18 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{}), log: cfg.Logger}
+	s := &Server{ws: ws, log: cfg.Logger}
+	opts := tools.Options{Notify: s.stdio.notify}
+	if cfg.Sandbox != nil {
+		sc := *cfg.Sandbox
+		sc.Workspace, sc.Logger = ws.Dir(), cfg.Logger
+		if s.sandbox, err = sandbox.New(sc); err != nil {
+			ws.Close()
+			return nil, err
+		}
+		opts.Sandbox = s.sandbox
+	}
+	s.tools = tools.New(ws, opts)
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
@@ -83,7 +100,7 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	stdio := mcpserver.NewStdioServer(s.mcp)
 	stdio.SetErrorLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelError))
 	mcpserver.WithWorkerPoolSize(8)(stdio)
-	err := stdio.Listen(ctx, in, out)
+	err := stdio.Listen(ctx, in, s.stdio.use(out))
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -94,6 +111,9 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 // workspace.
 func (s *Server) Close() error {
 	s.tools.Close()
+	if s.sandbox != nil {
+		s.sandbox.Close()
+	}
 	return s.ws.Close()
 }
 

@@ -18,6 +18,7 @@ import (
 type Session struct {
 	mu    sync.Mutex
 	files map[string]fileState // by workspace-relative path
+	shell shell                // Bash: working directory and jobs
 }
 
 // fileState is what a session knew of a file when it last read or wrote it.
@@ -121,16 +122,29 @@ func (ss *Sessions) of(ctx context.Context) *Session {
 	return s
 }
 
-// End forgets a session that has closed.
+// End forgets a session that has closed, stopping the commands it runs.
 func (ss *Sessions) End(id string) {
 	ss.mu.Lock()
+	s := ss.m[id]
 	delete(ss.m, id)
 	ss.mu.Unlock()
+	if s != nil {
+		s.shell.close()
+	}
 }
 
-// EndAll forgets every session.
+// EndAll forgets every session, stopping the commands they run.
 func (ss *Sessions) EndAll() {
 	ss.mu.Lock()
+	all := make([]*Session, 0, len(ss.m))
+	for _, s := range ss.m {
+		all = append(all, s)
+	}
 	clear(ss.m)
 	ss.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, s := range all {
+		wg.Go(s.shell.close)
+	}
+	wg.Wait()
 }

@@ -10,12 +10,15 @@
 package tools
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/template"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 // Toolset is the tools of one server: the workspace they share and the
@@ -28,7 +31,16 @@ type Toolset struct {
 
 // Options configure the tools beyond their workspace. The zero value is the
 // default configuration.
-type Options struct{}
+type Options struct {
+	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
+	// KillShell are not offered.
+	Sandbox *sandbox.Sandbox
+	// Notify, when set, delivers a notification to the client of the
+	// session in ctx before it returns, in order with the responses, and
+	// reports whether it did; otherwise the tools queue notifications
+	// through mcp-go and wait for the queue to drain.
+	Notify func(ctx context.Context, method string, params map[string]any) bool
+}
 
 // New returns the tools for ws.
 func New(ws *Workspace, opts Options) *Toolset {
@@ -43,6 +55,9 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+	}
+	if t.opts.Sandbox != nil {
+		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
 	}
 	for i := range all {
 		all[i] = validated(all[i])

@@ -1,0 +1,176 @@
+package tools
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
+)
+
+//go:embed bash.md
+var bashDoc string
+
+// bashArgs is the Bash tool's input, as Claude Code names it.
+type bashArgs struct {
+	Command         string  `json:"command" jsonschema:"The command to execute"`
+	Timeout         float64 `json:"timeout,omitempty" jsonschema:"Optional timeout in milliseconds (max 600000)"`
+	Description     string  `json:"description,omitempty" jsonschema:"Clear, concise description of what this command does in 5-10 words"`
+	RunInBackground bool    `json:"run_in_background,omitempty" jsonschema:"Set to true to run this command in the background and return a job ID at once; read its output with BashOutput, stop it with KillShell"`
+}
+
+const (
+	bashDefaultTimeout = 120_000   // milliseconds
+	bashMaxTimeout     = 600_000   // milliseconds
+	bashMaxOutput      = 30_000    // bytes of output a result carries
+	bashMaxCommand     = 100 << 10 // bytes of one command
+)
+
+func bashTool(t *Toolset) server.ServerTool {
+	facts := t.opts.Sandbox.Facts()
+	tool := mcp.NewTool("Bash", append([]mcp.ToolOption{
+		mcp.WithDescription(describe(bashDoc, map[string]any{
+			"DefaultTimeout": bashDefaultTimeout,
+			"MaxTimeout":     bashMaxTimeout,
+			"MaxOutput":      bashMaxOutput,
+			"Confined":       facts.Confined,
+			"Strict":         facts.Strict,
+			"HidesSecrets":   facts.HidesSecrets,
+			"Network":        facts.Network,
+			"GitProtected":   facts.GitProtected,
+			"MaxProcs":       facts.MaxProcs,
+			"Missing":        facts.Missing,
+			"MissingText":    strings.Join(facts.Missing, "; "),
+		})),
+		inputSchema[bashArgs](atLeast("timeout", 0), atMost("timeout", bashMaxTimeout)),
+		mcp.WithToolTitle("Run a command"),
+	}, annotate(false, true, false)...)...)
+	tool.Annotations.OpenWorldHint = mcp.ToBoolPtr(facts.Network)
+	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
+		func(ctx context.Context, req mcp.CallToolRequest, args bashArgs) (*mcp.CallToolResult, error) {
+			return t.bash(ctx, req, args), nil
+		})}
+}
+
+func (t *Toolset) bash(ctx context.Context, req mcp.CallToolRequest, args bashArgs) *mcp.CallToolResult {
+	if strings.TrimSpace(args.Command) == "" {
+		return failedf("Bash: command is empty; pass the shell command to run")
+	}
+	if len(args.Command) > bashMaxCommand {
+		return failedf("Bash: the command is %s, over the %s one command may be; write it to a script with Write, then run the script",
+			formatSize(int64(len(args.Command))), formatSize(bashMaxCommand))
+	}
+	timeout := time.Duration(args.Timeout) * time.Millisecond
+	if timeout <= 0 && !args.RunInBackground {
+		timeout = bashDefaultTimeout * time.Millisecond
+	}
+	sh := &t.sessions.of(ctx).shell
+	j, notes, err := sh.start(ctx, t, args.Command, timeout, args.RunInBackground)
+	if errors.Is(err, sandbox.ErrTooLong) {
+		return failedf("Bash: the command is too long to pass to the sandbox; write it to a script with Write, then run the script")
+	}
+	if err != nil {
+		return failedf("Bash: cannot run the command: %v", err)
+	}
+	if args.RunInBackground {
+		msg := fmt.Sprintf("Started in the background with ID %s. Read its output with BashOutput (bash_id %q); stop it with KillShell (shell_id %q). It runs until it ends, is stopped, or this session ends.", j.id, j.id, j.id)
+		if timeout > 0 {
+			msg += fmt.Sprintf(" It will be stopped after %s.", roundDuration(timeout))
+		}
+		return mcp.NewToolResultText(withNotes(msg, notes))
+	}
+	stop := t.reportProgress(ctx, req, j)
+	<-j.done
+	stop()
+	return t.bashResult(sh, j, notes)
+}
+
+// bashResult turns a finished foreground job into the call's result.
+func (t *Toolset) bashResult(sh *shell, j *job, notes []string) *mcp.CallToolResult {
+	if j.err != nil {
+		sh.drop(j)
+		return failedf("Bash: the sandbox could not run the command: %v", j.err)
+	}
+	text, cut := j.out.clip(bashMaxOutput, func(offset int64) string {
+		return fmt.Sprintf("To read on from here, call BashOutput with bash_id %q and offset %d.", j.id, offset)
+	})
+	if cut {
+		sh.keep(j)
+	} else {
+		sh.drop(j)
+	}
+	if j.why == exited && j.exit.Code == 0 {
+		notes = append(notes, sh.moved(t.ws, j.exit.Dir)...)
+	}
+	notes = append(notes, t.hints(j, text)...)
+	took := roundDuration(j.ended.Sub(j.started))
+	switch {
+	case j.why == timedOut:
+		return mcp.NewToolResultError(withNotes(fmt.Sprintf(
+			"Command timed out after %s and was stopped, with every process it started. To give it longer, set timeout (up to %d ms), or start it with run_in_background: true and follow it with BashOutput.\n%s",
+			took, bashMaxTimeout, text), notes))
+	case j.why == cancelled:
+		return mcp.NewToolResultError(withNotes("Command was cancelled and stopped, with every process it started, after "+took+".\n"+text, notes))
+	case j.exit.Code != 0:
+		return mcp.NewToolResultError(withNotes(strings.TrimRight("Exit code "+exitCode(j.exit.Code)+"\n"+text, "\n"), notes))
+	case text == "":
+		text = "(Bash completed with no output)"
+	}
+	return mcp.NewToolResultText(withNotes(text, notes))
+}
+
+// exitCode prints an exit status, naming the signal of a 128+N status.
+func exitCode(code int) string {
+	if code > 128 && code < 128+65 {
+		return fmt.Sprintf("%d (%s)", code, syscall.Signal(code-128))
+	}
+	return fmt.Sprint(code)
+}
+
+// hints explain failures the sandbox causes, so the model does not retry
+// what cannot work.
+func (t *Toolset) hints(j *job, text string) []string {
+	if j.exit.Code == 0 {
+		return nil
+	}
+	facts := t.opts.Sandbox.Facts()
+	var hints []string
+	if facts.Confined && strings.Contains(text, "Read-only file system") {
+		hints = append(hints, "[Commands may write only inside the workspace and $TMPDIR; the rest of the file system is read-only to them.]")
+	}
+	if !facts.Network && containsAny(text, "Network is unreachable", "Temporary failure in name resolution",
+		"Could not resolve host", "Name or service not known", "No address associated with hostname", "getaddrinfo") {
+		hints = append(hints, "[Commands have no network here: the server was started without --allow-network.]")
+	}
+	if facts.MaxProcs > 0 && strings.Contains(text, "Resource temporarily unavailable") {
+		hints = append(hints, fmt.Sprintf("[A command may run at most %d processes at once; forks past that fail.]", facts.MaxProcs))
+	}
+	return hints
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// withNotes appends notes to a result's text, after a blank line.
+func withNotes(text string, notes []string) string {
+	if len(notes) == 0 {
+		return text
+	}
+	if text == "" {
+		return strings.Join(notes, "\n")
+	}
+	return text + "\n\n" + strings.Join(notes, "\n")
+}
