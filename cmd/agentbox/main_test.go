@@ -1,11 +1,11 @@
 package main
 
 import (
-	"flag"
 	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
