@@ -120,15 +120,15 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 // about the rest.
 type page struct {
 	text     strings.Builder
-	last     int   // the last line shown; first-1 if none
-	total    int   // lines in the file, when complete
-	complete bool  // the scan reached the end of the file
-	capped   bool  // output stopped at readMaxOutput before the window ended
-	crlf     int   // lines that end in CRLF
-	lf       int   // lines that end in LF alone
-	badUTF8  int   // first line holding invalid UTF-8, 0 if none
-	bytes    int64 // bytes scanned
-	sum      [32]byte
+	last     int    // the last line shown; first-1 if none
+	total    int    // lines in the file, when complete
+	complete bool   // the scan reached the end of the file
+	capped   bool   // output stopped at readMaxOutput before the window ended
+	crlf     int    // lines that end in CRLF
+	lf       int    // lines that end in LF alone
+	badUTF8  int    // first line holding invalid UTF-8, 0 if none
+	bytes    int64  // bytes scanned
+	sum      uint64 // contentHash of the bytes scanned
 }
 
 func (p *page) render(name string, first int) string {
