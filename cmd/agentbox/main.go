@@ -1,151 +1,77 @@
-// Command agentbox is an MCP server that gives a model Read, Write, Edit and
-// Glob over one workspace directory, and nothing outside it.
+// Command agentbox is an MCP server that gives a model coding tools over
+// one workspace directory, and nothing outside it.
 //
 // Usage:
 //
-//	agentbox [serve] [--workspace DIR] [--log-level LEVEL]
+//	agentbox [serve] [flags]    serve MCP over stdin/stdout (the default)
 //	agentbox --version
 //
-// It speaks MCP over stdin and stdout; logs go to stderr.
+// Logs go to stderr; stdout is the protocol.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
+	"strings"
 	"syscall"
-
-	"github.com/agentbox/agentbox/internal/server"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// config is what the flags say; nothing below main reads flags or the
-// environment.
-type config struct {
-	workspace string
-	logLevel  slog.Level
+// env is the process around a command: its streams and environment. Only
+// main builds one from the real process; tests build their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
 }
 
-const usage = `agentbox: an MCP server with coding tools confined to one workspace
-
-Usage:
-  agentbox [serve] [flags]    serve MCP over stdin/stdout (the default)
-  agentbox --version          print the version
-  agentbox --help             print this help
-
-Flags:
-`
-
-// run is main without the process: it parses args, serves, and returns the
-// exit status. Tests drive it with their own streams.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "serve" {
-		args = args[1:]
-	}
-	fs := flag.NewFlagSet("agentbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg config
-	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
-	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		printFlags(stderr, fs)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "agentbox: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "agentbox", version())
-		return 0
-	}
-
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	srv, err := server.New(server.Config{Workspace: cfg.workspace, Version: version(), Logger: log})
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		return 1
-	}
-	defer srv.Close()
-	log.Info("serving MCP on stdio", "workspace", srv.Workspace().Dir(), "version", version())
-	if err := srv.ServeStdio(ctx, stdin, stdout); err != nil {
-		log.Error("stdio", "err", err)
-		return 1
-	}
-	log.Info("stopped")
-	return 0
+// command is one of agentbox's subcommands.
+type command struct {
+	args    string // what follows the name in the usage line
+	summary string
+	run     func(ctx context.Context, e *env, args []string) int
 }
 
-// printFlags lists flags GNU-style, with the two dashes people type.
-func printFlags(w io.Writer, fs *flag.FlagSet) {
-	fs.VisitAll(func(f *flag.Flag) {
-		kind, usage := flag.UnquoteUsage(f)
-		fmt.Fprintf(w, "  --%s", f.Name)
-		if kind != "" {
-			fmt.Fprintf(w, " %s", kind)
-		}
-		fmt.Fprintf(w, "\n      %s", usage)
-		if f.DefValue != "" && f.DefValue != "false" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
-		}
-		fmt.Fprintln(w)
-	})
+// commands lists the subcommands; "serve" is the default.
+func commands() map[string]command {
+	return map[string]command{
+		"serve": {"[flags]", "serve MCP over stdin/stdout (the default)", serveCmd},
+	}
 }
 
-// buildVersion, when set with -ldflags "-X main.buildVersion=v1.2.3", is
-// the version reported.
-var buildVersion string
-
-// version reports buildVersion, else the module version when built with go
-// install, else the VCS revision the binary was built from.
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
+// run is main without the process: it picks the subcommand, runs it, and
+// returns the exit status: 0 success, 1 failure, 2 bad usage.
+func run(ctx context.Context, e *env, args []string) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
 	}
-	bi, ok := debug.ReadBuildInfo()
+	cmd, ok := commands()[name]
 	if !ok {
-		return "dev"
+		fmt.Fprintf(e.stderr, "agentbox: unknown command %q\n\n", name)
+		usage(e.stderr)
+		return 2
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
+	return cmd.run(ctx, e, args)
+}
+
+// usage prints the command summary.
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "agentbox: an MCP server with coding tools confined to one workspace\n\nUsage:\n")
+	cmds := commands()
+	for _, name := range []string{"serve"} {
+		c := cmds[name]
+		fmt.Fprintf(w, "  %-28s %s\n", "agentbox "+name+" "+c.args, c.summary)
 	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return "dev"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "-dirty"
-	}
-	return "dev-" + rev
+	fmt.Fprintf(w, "  %-28s %s\n", "agentbox --version", "print the version")
+	fmt.Fprintf(w, "  %-28s %s\n", "agentbox COMMAND --help", "the flags of a command")
 }

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/agentbox/agentbox/internal/server"
+)
+
+// config is what the flags say; nothing below main reads flags or the
+// environment.
+type config struct {
+	workspace string
+	logLevel  slog.Level
+}
+
+// flags returns a flag set for a subcommand with the flags every command
+// shares, writing errors and help to e.stderr.
+func flags(e *env, name string, cfg *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
+	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
+	return fs
+}
+
+// parse parses args; it returns the exit status to stop with, or -1 to go
+// on. --help is a success; anything else wrong is bad usage.
+func parse(e *env, fs *flag.FlagSet, args []string, argsUsage string) int {
+	fs.Usage = func() {
+		usage(e.stderr)
+		fmt.Fprintf(e.stderr, "\nFlags of %s %s:\n", fs.Name(), argsUsage)
+		printFlags(e.stderr, fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	return -1
+}
+
+// logger is the server's log on stderr.
+func (c *config) logger(e *env) *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.logLevel}))
+}
+
+// server returns the server configuration the flags describe.
+func (c *config) server(log *slog.Logger) server.Config {
+	return server.Config{Workspace: c.workspace, Version: version(), Logger: log}
+}
+
+// printFlags lists flags GNU-style, with the two dashes people type.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  --%s", f.Name)
+		if kind != "" {
+			fmt.Fprintf(w, " %s", kind)
+		}
+		fmt.Fprintf(w, "\n      %s", usage)
+		if f.DefValue != "" && f.DefValue != "false" {
+			fmt.Fprintf(w, " (default %s)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
+}
+
+// buildVersion, when set with -ldflags "-X main.buildVersion=v1.2.3", is
+// the version reported.
+var buildVersion string
+
+// version reports buildVersion, else the module version when built with go
+// install, else the VCS revision the binary was built from.
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dev"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, dirty := "", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "dev"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if dirty {
+		rev += "-dirty"
+	}
+	return "dev-" + rev
+}

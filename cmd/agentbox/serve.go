@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/agentbox/agentbox/internal/server"
+)
+
+// serveCmd serves MCP over stdin and stdout until stdin closes or a signal
+// arrives.
+func serveCmd(ctx context.Context, e *env, args []string) int {
+	var cfg config
+	fs := flags(e, "serve", &cfg)
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if code := parse(e, fs, args, "[flags]"); code >= 0 {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(e.stderr, "agentbox: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return 2
+	}
+	if *showVersion {
+		fmt.Fprintln(e.stdout, "agentbox", version())
+		return 0
+	}
+	log := cfg.logger(e)
+	srv, err := server.New(cfg.server(log))
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	defer srv.Close()
+	log.Info("serving MCP on stdio", "workspace", srv.Workspace().Dir(), "version", version())
+	if err := srv.ServeStdio(ctx, e.stdin, e.stdout); err != nil {
+		log.Error("stdio", "err", err)
+		return 1
+	}
+	log.Info("stopped")
+	return 0
+}
