@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
 
 	"github.com/agentbox/agentbox/internal/server"
@@ -16,6 +17,7 @@ import (
 type config struct {
 	workspace string
 	logLevel  slog.Level
+	audit     string // file to append one JSON line per tool call to
 }
 
 // flags returns a flag set for a subcommand with the flags every command
@@ -24,25 +26,43 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
-	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "`level` of the logs on stderr: debug, info, warn or error")
+	level := slog.LevelInfo
+	if name != "serve" {
+		level = slog.LevelWarn // the command's output is on stdout; stderr is for trouble
+	}
+	fs.TextVar(&cfg.logLevel, "log-level", level, "`level` of the logs on stderr: debug, info, warn or error")
+	fs.StringVar(&cfg.audit, "audit", "", "append one JSON line per tool call to `file` (secrets redacted)")
 	return fs
 }
 
-// parse parses args; it returns the exit status to stop with, or -1 to go
-// on. --help is a success; anything else wrong is bad usage.
-func parse(e *env, fs *flag.FlagSet, args []string, argsUsage string) int {
+// parse parses args, flags and positional arguments in any order ("--"
+// ends the flags). It returns the positional arguments and the exit status
+// to stop with, or -1 to go on: --help is a success, anything else wrong is
+// bad usage.
+func parse(e *env, fs *flag.FlagSet, args []string, argsUsage string) ([]string, int) {
 	fs.Usage = func() {
 		usage(e.stderr)
 		fmt.Fprintf(e.stderr, "\nFlags of %s %s:\n", fs.Name(), argsUsage)
 		printFlags(e.stderr, fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
+	var positional []string
+	for {
+		before := args
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, 0
+			}
+			return nil, 2
 		}
-		return 2
+		args = fs.Args()
+		if used := len(before) - len(args); used > 0 && before[used-1] == "--" {
+			return append(positional, args...), -1
+		}
+		if len(args) == 0 {
+			return positional, -1
+		}
+		positional, args = append(positional, args[0]), args[1:]
 	}
-	return -1
 }
 
 // logger is the server's log on stderr.
@@ -50,9 +70,28 @@ func (c *config) logger(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.logLevel}))
 }
 
-// server returns the server configuration the flags describe.
-func (c *config) server(log *slog.Logger) server.Config {
-	return server.Config{Workspace: c.workspace, Version: version(), Logger: log}
+// start builds the server the flags describe. The caller closes it.
+func (c *config) start(log *slog.Logger) (*server.Server, error) {
+	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log}
+	var audit *os.File
+	if c.audit != "" {
+		f, err := os.OpenFile(c.audit, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("audit log: %w", err)
+		}
+		audit, sc.Audit = f, f
+	}
+	srv, err := server.New(sc)
+	if err != nil {
+		if audit != nil {
+			audit.Close()
+		}
+		return nil, err
+	}
+	if audit != nil {
+		srv.OnClose(func() { audit.Close() })
+	}
+	return srv, nil
 }
 
 // printFlags lists flags GNU-style, with the two dashes people type.

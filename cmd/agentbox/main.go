@@ -44,7 +44,11 @@ type command struct {
 // commands lists the subcommands; "serve" is the default.
 func commands() map[string]command {
 	return map[string]command{
-		"serve": {"[flags]", "serve MCP over stdin/stdout (the default)", serveCmd},
+		"serve":  {"[flags]", "serve MCP over stdin/stdout (the default)", serveCmd},
+		"call":   {"TOOL [JSON]", "run one tool call and print its result", callCmd},
+		"run":    {"SCRIPT|-", "replay a JSON Lines script of tool calls in one session", runCmd},
+		"tools":  {"[--json]", "list the tools with their descriptions and arguments", toolsCmd},
+		"config": {"CLIENT", "print a configuration snippet for an MCP client", configCmd},
 	}
 }
 
@@ -68,7 +72,7 @@ func run(ctx context.Context, e *env, args []string) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "agentbox: an MCP server with coding tools confined to one workspace\n\nUsage:\n")
 	cmds := commands()
-	for _, name := range []string{"serve"} {
+	for _, name := range []string{"serve", "call", "run", "tools", "config"} {
 		c := cmds[name]
 		fmt.Fprintf(w, "  %-28s %s\n", "agentbox "+name+" "+c.args, c.summary)
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/agentbox/agentbox/internal/server"
 )
 
 // serveCmd serves MCP over stdin and stdout until stdin closes or a signal
@@ -13,11 +11,12 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 	var cfg config
 	fs := flags(e, "serve", &cfg)
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if code := parse(e, fs, args, "[flags]"); code >= 0 {
+	args, code := parse(e, fs, args, "[flags]")
+	if code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "agentbox: unexpected argument %q\n", fs.Arg(0))
+	if len(args) > 0 {
+		fmt.Fprintf(e.stderr, "agentbox: unexpected argument %q\n", args[0])
 		fs.Usage()
 		return 2
 	}
@@ -26,7 +25,7 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 		return 0
 	}
 	log := cfg.logger(e)
-	srv, err := server.New(cfg.server(log))
+	srv, err := cfg.start(log)
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -21,14 +22,17 @@ type Config struct {
 	Workspace string       // the only directory the tools may touch
 	Version   string       // reported in serverInfo
 	Logger    *slog.Logger // where the server logs; never stdout
+	Audit     io.Writer    // if set, one JSON line per tool call goes here
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
 type Server struct {
-	mcp   *mcpserver.MCPServer
-	ws    *tools.Workspace
-	tools *tools.Toolset
-	log   *slog.Logger
+	mcp     *mcpserver.MCPServer
+	ws      *tools.Workspace
+	tools   *tools.Toolset
+	log     *slog.Logger
+	version string
+	closers []func()
 }
 
 // New opens the workspace and builds the MCP server on it.
@@ -40,7 +44,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{}), log: cfg.Logger}
+	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{}), log: cfg.Logger, version: cfg.Version}
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
@@ -52,12 +56,17 @@ func New(cfg Config) (*Server, error) {
 		}
 	})
 
-	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version,
+	opts := []mcpserver.ServerOption{
 		mcpserver.WithInstructions(instructions(ws.Dir())),
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithRecovery(),
 		mcpserver.WithHooks(hooks),
-	)
+	}
+	if cfg.Audit != nil {
+		a := &auditor{w: cfg.Audit, log: cfg.Logger, now: time.Now}
+		opts = append(opts, mcpserver.WithToolHandlerMiddleware(a.middleware))
+	}
+	opts = append(opts, mcpserver.WithRecovery())
+	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
 	s.mcp.AddTools(s.tools.All()...)
 	return s, nil
 }
@@ -94,8 +103,14 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 // workspace.
 func (s *Server) Close() error {
 	s.tools.Close()
+	for _, f := range s.closers {
+		f()
+	}
 	return s.ws.Close()
 }
+
+// OnClose registers f to run when the server closes, after its sessions end.
+func (s *Server) OnClose(f func()) { s.closers = append(s.closers, f) }
 
 func firstText(r *mcp.CallToolResult) string {
 	for _, c := range r.Content {
