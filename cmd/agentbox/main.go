@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/agentbox/agentbox/internal/server"
+	"github.com/agentbox/agentbox/internal/walk"
 )
 
 func main() {
@@ -81,7 +82,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	srv, err := server.New(server.Config{Workspace: cfg.workspace, Version: version(), Logger: log})
+	srv, err := server.New(server.Config{
+		Workspace: cfg.workspace, Version: version(), Logger: log,
+		GitExcludesFile: walk.ExcludesFile(os.Getenv("HOME"), os.Getenv("XDG_CONFIG_HOME")),
+	})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

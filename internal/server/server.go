@@ -21,6 +21,9 @@ type Config struct {
 	Workspace string       // the only directory the tools may touch
 	Version   string       // reported in serverInfo
 	Logger    *slog.Logger // where the server logs; never stdout
+	// GitExcludesFile is the user's global git excludes file, which Glob
+	// and Grep honour; "" for none.
+	GitExcludesFile string
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -40,7 +43,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{}), log: cfg.Logger}
+	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{GitExcludesFile: cfg.GitExcludesFile}), log: cfg.Logger}
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
