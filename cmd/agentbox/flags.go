@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 
 	"github.com/agentbox/agentbox/internal/server"
+	"github.com/agentbox/agentbox/internal/walk"
 )
 
 // config is what the flags say; nothing below main reads flags or the
@@ -18,11 +19,13 @@ type config struct {
 	workspace string
 	logLevel  slog.Level
 	audit     string // file to append one JSON line per tool call to
+	excludes  string // the user's global git excludes file, from the environment
 }
 
 // flags returns a flag set for a subcommand with the flags every command
 // shares, writing errors and help to e.stderr.
 func flags(e *env, name string, cfg *config) *flag.FlagSet {
+	cfg.excludes = walk.ExcludesFile(e.getenv("HOME"), e.getenv("XDG_CONFIG_HOME"))
 	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
@@ -72,7 +75,7 @@ func (c *config) logger(e *env) *slog.Logger {
 
 // start builds the server the flags describe. The caller closes it.
 func (c *config) start(log *slog.Logger) (*server.Server, error) {
-	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log}
+	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes}
 	var audit *os.File
 	if c.audit != "" {
 		f, err := os.OpenFile(c.audit, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

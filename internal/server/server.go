@@ -23,6 +23,9 @@ type Config struct {
 	Version   string       // reported in serverInfo
 	Logger    *slog.Logger // where the server logs; never stdout
 	Audit     io.Writer    // if set, one JSON line per tool call goes here
+	// GitExcludesFile is the user's global git excludes file, which Glob
+	// and Grep honour; "" for none.
+	GitExcludesFile string
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -44,7 +47,12 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	s := &Server{ws: ws, tools: tools.New(ws, tools.Options{}), log: cfg.Logger, version: cfg.Version}
+	s := &Server{
+		ws:      ws,
+		tools:   tools.New(ws, tools.Options{GitExcludesFile: cfg.GitExcludesFile}),
+		log:     cfg.Logger,
+		version: cfg.Version,
+	}
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {

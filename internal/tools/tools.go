@@ -16,6 +16,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/walk"
 )
 
 // Toolset is the tools of one server: the workspace they share and the
@@ -24,15 +26,21 @@ type Toolset struct {
 	ws       *Workspace
 	sessions *Sessions
 	opts     Options
+	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
 // default configuration.
-type Options struct{}
+type Options struct {
+	// GitExcludesFile is the user's global git excludes file (see
+	// walk.ExcludesFile), which Glob and Grep honour like .gitignore; ""
+	// for none.
+	GitExcludesFile string
+}
 
 // New returns the tools for ws.
 func New(ws *Workspace, opts Options) *Toolset {
-	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts}
+	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile)}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
