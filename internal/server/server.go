@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -93,19 +92,6 @@ func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
 
 // Workspace returns the server's workspace.
 func (s *Server) Workspace() *tools.Workspace { return s.ws }
-
-// ServeStdio serves one client over in and out until in closes or ctx is
-// done. A closed input or a cancelled context is a clean end, not an error.
-func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
-	stdio := mcpserver.NewStdioServer(s.mcp)
-	stdio.SetErrorLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelError))
-	mcpserver.WithWorkerPoolSize(8)(stdio)
-	err := stdio.Listen(ctx, in, out)
-	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
-		return nil
-	}
-	return err
-}
 
 // Close ends every session (stopping what they run) and releases the
 // workspace.
