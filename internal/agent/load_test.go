@@ -92,8 +92,8 @@ func TestLoad(t *testing.T) {
 	t.Run("reads the header forms other clients write", func(t *testing.T) {
 		t.Parallel()
 		defs, err := Load(dirSource(t, "agents", map[string]string{
-			"quoted.md": "\ufeff---\r\nname: \"quoted\"\r\ndescription: 'It''s quoted'\r\ntools: [Read, \"Grep\"]\r\n---\r\nBody\r\n",
-			"lists.md":  "---\n# a comment\nname: lists\ndescription: >\n  Folded over\n  two lines\ntools:\n  - Read\n  - Glob\n---\nBody\n",
+			"quoted.md":  "\ufeff---\r\nname: \"quoted\"\r\ndescription: 'It''s quoted'\r\ntools: [Read, \"Grep\"]\r\n---\r\nBody\r\n",
+			"lists.md":   "---\n# a comment\nname: lists\ndescription: >\n  Folded over\n  two lines\ntools:\n  - Read\n  - Glob\n---\nBody\n",
 			"notools.md": "---\nname: notools\ndescription: Uses every tool\n---\nBody\n",
 		}))
 		require.NoError(t, err)
