@@ -183,12 +183,12 @@ func analyze(ctx context.Context, t *tree, root string, roots []string) *Project
 }
 
 type analysis struct {
-	ctx     context.Context
-	t       *tree
-	p       *Project
-	d       *dirInfo
+	ctx      context.Context
+	t        *tree
+	p        *Project
+	d        *dirInfo
 	importEv map[string][]string // imported module -> evidence
-	manage  string              // evidence from manage.py
+	manage   string              // evidence from manage.py
 }
 
 func (a *analysis) read(name string, max int) (string, bool) {
