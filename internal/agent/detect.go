@@ -106,7 +106,11 @@ var requirementsRE = regexp.MustCompile(`^requirements.*\.(txt|in)$`)
 // reports the Python projects, frameworks and tooling it finds. It never
 // fails: what it cannot read it does not report.
 func Detect(ctx context.Context, fsys fs.FS) *Report {
-	t := walk(ctx, fsys)
+	return report(ctx, walk(ctx, fsys))
+}
+
+// report analyzes the projects of a walked tree.
+func report(ctx context.Context, t *tree) *Report {
 	var roots []string
 	for _, p := range t.order {
 		d := t.dirs[p]
@@ -163,6 +167,9 @@ func owned(t *tree, root string, roots []string) []*dirInfo {
 // analyze reads one project's files.
 func analyze(ctx context.Context, t *tree, root string, roots []string) *Project {
 	d := t.dir(root)
+	if d == nil { // the root could not be listed
+		d = &dirInfo{path: root}
+	}
 	p := &Project{Dir: root, Files: projectMarkers(d)}
 	a := &analysis{ctx: ctx, t: t, p: p, d: d}
 	a.pyproject()

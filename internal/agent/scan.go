@@ -78,12 +78,12 @@ func walk(ctx context.Context, fsys fs.FS) *tree {
 		}
 		d := queue[0]
 		queue = queue[1:]
-		if err := t.list(d); err != nil {
-			continue
+		if err := t.list(d); err != nil || (d.depth > 0 && d.has("pyvenv.cfg")) {
+			continue // unreadable, or a virtual environment: someone else's code
 		}
 		t.dirs[d.path] = d
 		t.order = append(t.order, d.path)
-		if d.depth == scanMaxDepth || d.has("pyvenv.cfg") {
+		if d.depth == scanMaxDepth {
 			continue
 		}
 		for _, name := range d.subdirs {
