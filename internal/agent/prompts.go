@@ -96,7 +96,7 @@ func (p *Prompts) handler(d *Definition) server.PromptHandlerFunc {
 		task := strings.TrimSpace(req.Params.Arguments[argTask])
 		framework := strings.TrimSpace(req.Params.Arguments[argFramework])
 
-		text := d.Body + "\n\n" + p.Workspace(ctx, d, framework)
+		text := d.Body + "\n\n" + p.workspace(ctx, d, framework, "when the prompt was requested")
 		messages := []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))}
 		if task != "" {
 			messages = append(messages, mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(task)))
@@ -105,12 +105,19 @@ func (p *Prompts) handler(d *Definition) server.PromptHandlerFunc {
 	}
 }
 
-// Workspace detects the workspace now and writes its section for d, with
+// Instructions are d's body and the Workspace section as detected now, for
+// a server that runs as d to put in its instructions.
+func (p *Prompts) Instructions(ctx context.Context, d *Definition) string {
+	return d.Body + "\n\n" + p.workspace(ctx, d, "", "when the server started")
+}
+
+// workspace detects the workspace now and writes its section for d, with
 // the framework the user asked for ("" for none).
-func (p *Prompts) Workspace(ctx context.Context, d *Definition, framework string) string {
+func (p *Prompts) workspace(ctx context.Context, d *Definition, framework, when string) string {
 	ctx, cancel := context.WithTimeout(ctx, detectTimeout)
 	defer cancel()
 	return workspaceView{
+		when:      when,
 		report:    Detect(ctx, p.ws),
 		framework: framework,
 		exposed:   p.tools,

@@ -8,6 +8,7 @@ import (
 
 // workspaceView is what the Workspace section is written from.
 type workspaceView struct {
+	when      string // "when the prompt was requested"
 	report    *Report
 	framework string   // the framework the user asked for; "" if none
 	exposed   []string // the tools this server serves
@@ -19,7 +20,7 @@ type workspaceView struct {
 func (v workspaceView) render() string {
 	var b strings.Builder
 	b.WriteString("## Workspace\n\n")
-	b.WriteString("agentbox looked at this workspace when the prompt was requested: the directories near its root and a few files in them, not every file. Paths are relative to the workspace root; check a fact in the file before relying on it.\n")
+	b.WriteString("agentbox looked at this workspace " + v.when + ": the directories near its root and a few files in them, not every file. Paths are relative to the workspace root; check a fact in the file before relying on it.\n")
 	if v.report.Cut != "" {
 		fmt.Fprintf(&b, "\nThe look stopped early, because %s: some of the workspace was not seen.\n", v.report.Cut)
 	}
