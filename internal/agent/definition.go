@@ -248,3 +248,15 @@ func (d *Definition) Title() string {
 	}
 	return ""
 }
+
+// MatchTool reports whether a name from a tools: header means the tool
+// named tool: the same name in any case, or Claude Code's name for it as an
+// MCP tool (mcp__agentbox__Read).
+func MatchTool(listed, tool string) bool {
+	if rest, ok := strings.CutPrefix(listed, "mcp__"); ok {
+		if i := strings.LastIndex(rest, "__"); i >= 0 {
+			listed = rest[i+2:]
+		}
+	}
+	return strings.EqualFold(listed, tool)
+}

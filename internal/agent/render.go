@@ -275,7 +275,7 @@ func (v workspaceView) tools() string {
 	s := "Tools: " + strings.Join(v.exposed, ", ") + ". agentbox serves them over MCP, confined to this workspace."
 	var missing []string
 	for _, w := range v.wanted {
-		if !slices.Contains(v.exposed, w) {
+		if !slices.ContainsFunc(v.exposed, func(e string) bool { return MatchTool(w, e) }) {
 			missing = append(missing, w)
 		}
 	}

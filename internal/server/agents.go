@@ -94,24 +94,16 @@ func newAgents(cfg Config, ws *tools.Workspace, all []mcpserver.ServerTool, log 
 }
 
 // restrictTools keeps the tools of all that names lists, in all's order,
-// and returns the names it does not know. A nil list keeps every tool. A
-// name matches case-insensitively, and Claude Code's name for an MCP tool
-// (mcp__server__Read) matches the tool.
+// and returns the names it does not know. A nil list keeps every tool.
 func restrictTools(all []mcpserver.ServerTool, names []string) (kept []mcpserver.ServerTool, unknown []string) {
 	if names == nil {
 		return all, nil
 	}
 	want := map[string]bool{}
 	for _, n := range names {
-		name := n
-		if rest, ok := strings.CutPrefix(n, "mcp__"); ok {
-			if i := strings.LastIndex(rest, "__"); i >= 0 {
-				name = rest[i+2:]
-			}
-		}
 		found := false
 		for _, t := range all {
-			if strings.EqualFold(t.Tool.Name, name) {
+			if agent.MatchTool(n, t.Tool.Name) {
 				want[t.Tool.Name], found = true, true
 			}
 		}

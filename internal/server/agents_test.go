@@ -90,7 +90,7 @@ func listPrompts(t *testing.T, c *client.Client) map[string]string {
 const readerAgent = `---
 name: reader
 description: Reads and reports, never writes
-tools: Read, Glob, Bash, mcp__agentbox__Grep
+tools: read, Glob, Bash, mcp__agentbox__Edit
 ---
 # Reader
 
@@ -106,7 +106,7 @@ func TestAgentFlag(t *testing.T) {
 		tools := listTools(t, c)
 		assert.Contains(t, tools, "Write")
 		assert.Contains(t, tools, "Read")
-		assert.NotContains(t, init.Instructions, "agent")
+		assert.NotContains(t, init.Instructions, "runs as the")
 		require.NotNil(t, init.Capabilities.Prompts, "prompts capability")
 		require.NotNil(t, init.Capabilities.Completions, "completions capability")
 	})
@@ -115,12 +115,12 @@ func TestAgentFlag(t *testing.T) {
 		t.Parallel()
 		dir := writeTree(t, t.TempDir(), map[string]string{"reader.md": readerAgent})
 		c, init, log := start(t, Config{PromptsDir: dir, Agent: "reader"})
-		assert.Equal(t, []string{"Glob", "Read"}, listTools(t, c))
-		assert.Contains(t, log.String(), `msg="the agent's definition lists tools this server does not have; they are left out" agent=reader file=`+dir+`/reader.md unknown="Bash, mcp__agentbox__Grep"`)
+		assert.Equal(t, []string{"Edit", "Glob", "Read"}, listTools(t, c))
+		assert.Contains(t, log.String(), `msg="the agent's definition lists tools this server does not have; they are left out" agent=reader file=`+dir+`/reader.md unknown=Bash`)
 
 		assert.Contains(t, init.Instructions, "This server runs as the reader agent. Follow its instructions:\n\n# Reader\n\nOnly read files; report what you find.\n\n## Workspace\n")
 		assert.Contains(t, init.Instructions, "agentbox looked at this workspace when the server started")
-		assert.Contains(t, init.Instructions, "Tools: Glob, Read.")
+		assert.Contains(t, init.Instructions, "Tools: Read, Edit, Glob. agentbox serves them over MCP, confined to this workspace. This agent's definition also lists Bash, which this server does not provide")
 
 		// A tool left out cannot be called either.
 		var req mcp.CallToolRequest
