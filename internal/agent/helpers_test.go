@@ -31,7 +31,7 @@ func builtin(t *testing.T) []*Definition {
 }
 
 // writeFiles puts files (slash paths) into dir.
-func writeFiles(t *testing.T, dir string, files map[string]string) {
+func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))

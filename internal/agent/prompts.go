@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -47,12 +46,6 @@ func NewPrompts(defs []*Definition, ws fs.FS, tools []string) *Prompts {
 	}
 	return p
 }
-
-// Find returns the definition named name, or nil.
-func (p *Prompts) Find(name string) *Definition { return p.byName[name] }
-
-// Names returns the prompts' names, sorted.
-func (p *Prompts) Names() []string { return slices.Sorted(maps.Keys(p.byName)) }
 
 // All returns the prompts for server.AddPrompts.
 func (p *Prompts) All() []server.ServerPrompt {
