@@ -5,7 +5,6 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -105,5 +104,3 @@ func indentJSON(t *testing.T, v any) []byte {
 	require.NoError(t, err)
 	return append(b, '\n')
 }
-
-func lines(s ...string) string { return strings.Join(s, "\n") + "\n" }
