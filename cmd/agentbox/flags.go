@@ -20,6 +20,8 @@ type config struct {
 	logLevel  slog.Level
 	audit     string // file to append one JSON line per tool call to
 	excludes  string // the user's global git excludes file, from the environment
+	prompts   string // a directory of agent definitions; "" for the built-in ones only
+	agent     string // the definition to run as; "" for none
 }
 
 // flags returns a flag set for a subcommand with the flags every command
@@ -35,6 +37,8 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	}
 	fs.TextVar(&cfg.logLevel, "log-level", level, "`level` of the logs on stderr: debug, info, warn or error")
 	fs.StringVar(&cfg.audit, "audit", "", "append one JSON line per tool call to `file` (secrets redacted)")
+	fs.StringVar(&cfg.prompts, "prompts", "", "a `dir`ectory of agent definitions (*.md) served as prompts beside the built-in ones, overriding them by name")
+	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
 	return fs
 }
 
@@ -75,7 +79,8 @@ func (c *config) logger(e *env) *slog.Logger {
 
 // start builds the server the flags describe. The caller closes it.
 func (c *config) start(log *slog.Logger) (*server.Server, error) {
-	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes}
+	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
+		PromptsDir: c.prompts, Agent: c.agent}
 	var audit *os.File
 	if c.audit != "" {
 		f, err := os.OpenFile(c.audit, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

@@ -25,6 +25,15 @@ type Config struct {
 	// GitExcludesFile is the user's global git excludes file, which Glob
 	// and Grep honour; "" for none.
 	GitExcludesFile string
+
+	// PromptsDir holds agent definitions (*.md) that add to the built-in
+	// prompts and override them by name; "" for none. The workspace's
+	// .claude/agents override both.
+	PromptsDir string
+	// Agent makes the server run as the named definition: only the tools
+	// its tools: header lists are exposed, and its body goes into the
+	// instructions. "" for none.
+	Agent string
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -52,6 +61,11 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		version: cfg.Version,
 	}
+	agents, err := newAgents(cfg, ws, s.tools.All(), s.log)
+	if err != nil {
+		ws.Close()
+		return nil, err
+	}
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
@@ -64,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 	})
 
 	opts := []mcpserver.ServerOption{
-		mcpserver.WithInstructions(instructions(ws.Dir())),
+		mcpserver.WithInstructions(agents.instructions(instructions(ws.Dir()))),
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithHooks(hooks),
 	}
@@ -73,8 +87,10 @@ func New(cfg Config) (*Server, error) {
 		opts = append(opts, mcpserver.WithToolHandlerMiddleware(a.middleware))
 	}
 	opts = append(opts, mcpserver.WithRecovery())
+	opts = append(opts, agents.options()...)
 	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
-	s.mcp.AddTools(s.tools.All()...)
+	s.mcp.AddTools(agents.tools...)
+	s.mcp.AddPrompts(agents.prompts.All()...)
 	return s, nil
 }
 
