@@ -207,3 +207,30 @@ func TestConfig(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "the clients are claude-code, claude-desktop, codex, cursor, vscode, zed")
 }
+
+func TestPromptCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "app"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "requirements.txt"), []byte("fastapi==0.115.0\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app", "main.py"), []byte("from fastapi import FastAPI\napp = FastAPI()\n"), 0o644))
+
+	out, errOut, code := agentbox(t, "", "prompts", "--workspace", dir)
+	require.Equal(t, 0, code, errOut)
+	assert.True(t, strings.HasPrefix(out, "python-specialist\n"), out)
+	assert.Contains(t, out, "--arg task=")
+
+	out, errOut, code = agentbox(t, "", "prompt", "python-specialist", "--workspace", dir, "--arg", "task=add a /health endpoint")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "# Python Backend Specialist")
+	assert.Contains(t, out, "- Framework: FastAPI")
+	assert.True(t, strings.HasSuffix(out, "\n\nadd a /health endpoint\n"), "the task comes last: %q", out[max(0, len(out)-80):])
+
+	_, errOut, code = agentbox(t, "", "prompt", "nope", "--workspace", dir)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "nope")
+
+	_, errOut, code = agentbox(t, "", "prompt", "python-specialist", "--arg", "novalue")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "want key=value")
+}

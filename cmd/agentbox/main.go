@@ -44,11 +44,13 @@ type command struct {
 // commands lists the subcommands; "serve" is the default.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":  {"[flags]", "serve MCP over stdin/stdout (the default)", serveCmd},
-		"call":   {"TOOL [JSON]", "run one tool call and print its result", callCmd},
-		"run":    {"SCRIPT|-", "replay a JSON Lines script of tool calls in one session", runCmd},
-		"tools":  {"[--json]", "list the tools with their descriptions and arguments", toolsCmd},
-		"config": {"CLIENT", "print a configuration snippet for an MCP client", configCmd},
+		"serve":   {"[flags]", "serve MCP over stdin/stdout (the default)", serveCmd},
+		"call":    {"TOOL [JSON]", "run one tool call and print its result", callCmd},
+		"run":     {"SCRIPT|-", "replay a JSON Lines script of tool calls in one session", runCmd},
+		"tools":   {"[--json]", "list the tools with their descriptions and arguments", toolsCmd},
+		"config":  {"CLIENT", "print a configuration snippet for an MCP client", configCmd},
+		"prompts": {"", "list the prompts with their arguments", promptsCmd},
+		"prompt":  {"NAME [--arg k=v ...]", "print a rendered prompt", promptCmd},
 	}
 }
 
@@ -72,7 +74,7 @@ func run(ctx context.Context, e *env, args []string) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "agentbox: an MCP server with coding tools confined to one workspace\n\nUsage:\n")
 	cmds := commands()
-	for _, name := range []string{"serve", "call", "run", "tools", "config"} {
+	for _, name := range []string{"serve", "call", "run", "tools", "prompts", "prompt", "config"} {
 		c := cmds[name]
 		fmt.Fprintf(w, "  %-28s %s\n", "agentbox "+name+" "+c.args, c.summary)
 	}
