@@ -24,6 +24,7 @@ type Toolset struct {
 	ws       *Workspace
 	sessions *Sessions
 	opts     Options
+	edits    pathLocks // one Edit of a file at a time
 }
 
 // Options configure the tools beyond their workspace. The zero value is the

@@ -1,0 +1,451 @@
+package tools
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// linePair pairs a line of old_string (o, an index into its lines) with a
+// line of the file (f, an index into its lines); -1 means the line has no
+// partner.
+type linePair struct{ o, f int }
+
+// alignment is old_string's lines set against the closest region, in order.
+type alignment []linePair
+
+// align pairs old's lines with window, the file's lines from lo: a longest
+// common subsequence of lines equal but for whitespace and quote style
+// anchors the pairing, and the lines between anchors pair up in order.
+// Without any anchor, old is laid on the file from start, as voted.
+func align(old, window []string, lo, start int) alignment {
+	m, n := len(old), len(window)
+	ok, wk := make([]string, m), make([]string, n)
+	for i, s := range old {
+		ok[i] = looseKey(s)
+	}
+	for j, s := range window {
+		wk[j] = looseKey(s)
+	}
+	lcs := make([][]int32, m+1) // lcs[i][j]: of old[i:] and window[j:]
+	for i := range lcs {
+		lcs[i] = make([]int32, n+1)
+	}
+	for i := m - 1; i >= 0; i-- {
+		for j := n - 1; j >= 0; j-- {
+			if ok[i] == wk[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var anchors []linePair
+	for i, j := 0, 0; i < m && j < n; {
+		switch {
+		case ok[i] == wk[j]:
+			anchors = append(anchors, linePair{i, j})
+			i, j = i+1, j+1
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			i++
+		default:
+			j++
+		}
+	}
+
+	var a alignment
+	if len(anchors) == 0 {
+		for i := range old {
+			f := start + i
+			if f < 0 || f >= lo+n {
+				f = -1
+			}
+			a = append(a, linePair{i, f})
+		}
+		return a
+	}
+	// Before the first anchor, pair backwards from it; lines of the file
+	// left over there lie outside the region.
+	first := anchors[0]
+	back := min(first.o, first.f)
+	for i := 0; i < first.o-back; i++ {
+		a = append(a, linePair{i, -1})
+	}
+	for t := back; t > 0; t-- {
+		a = append(a, linePair{first.o - t, lo + first.f - t})
+	}
+	for k, an := range anchors {
+		a = append(a, linePair{an.o, lo + an.f})
+		next := linePair{m, n}
+		if k+1 < len(anchors) {
+			next = anchors[k+1]
+		}
+		oi, fj := an.o+1, an.f+1
+		for ; oi < next.o && fj < next.f; oi, fj = oi+1, fj+1 {
+			a = append(a, linePair{oi, lo + fj})
+		}
+		for ; oi < next.o; oi++ {
+			a = append(a, linePair{oi, -1})
+		}
+		if k+1 < len(anchors) { // after the last anchor, extra file lines lie outside
+			for ; fj < next.f; fj++ {
+				a = append(a, linePair{-1, lo + fj})
+			}
+		}
+	}
+	return a
+}
+
+// region returns the first and last line (1-based) of the file the
+// alignment covers.
+func (a alignment) region() (first, last int) {
+	first, last = -1, -1
+	for _, p := range a {
+		if p.f < 0 {
+			continue
+		}
+		if first < 0 || p.f < first {
+			first = p.f
+		}
+		last = max(last, p.f)
+	}
+	return first + 1, last + 1
+}
+
+// looseKey is a line with its whitespace collapsed and every kind of quote
+// read alike, for pairing lines that differ only in those.
+func looseKey(s string) string {
+	return strings.Join(strings.Fields(foldAllQuotes(s)), " ")
+}
+
+// foldAllQuotes reads every quote character as ".
+func foldAllQuotes(s string) string {
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune("'\"`‘’“”", r) {
+			return '"'
+		}
+		return r
+	}, s)
+}
+
+// How much of a file line a line of old_string must cover: old's first line
+// may start mid-line, its last may end mid-line, and a one-line old_string
+// may lie anywhere in a line.
+const (
+	whole = iota
+	tail
+	head
+	inside
+)
+
+// differences compares each pair of lines and collects what differs.
+func (a alignment) differences(old, file []string, cut bool) *diffs {
+	d := &diffs{}
+	for _, p := range a {
+		switch {
+		case p.o >= 0 && p.f >= 0:
+			mode := whole
+			switch {
+			case len(old) == 1:
+				mode = inside
+			case p.o == 0:
+				mode = tail
+			case p.o == len(old)-1 && !cut:
+				mode = head
+			}
+			d.compare(old[p.o], file[p.f], mode, p.f+1)
+		case p.o >= 0:
+			d.oldOnly = append(d.oldOnly, lineDiff{line: p.o + 1, old: old[p.o]})
+		case p.f >= 0:
+			d.fileOnly = append(d.fileOnly, lineDiff{line: p.f + 1, file: file[p.f]})
+		}
+	}
+	return d
+}
+
+// lineDiff is one difference, at a line of the file (or of old_string, for
+// its lines missing from the file).
+type lineDiff struct {
+	line      int
+	file, old string
+}
+
+// diffs are the differences between old_string and the closest region, by
+// kind.
+type diffs struct {
+	indent, trailing, spacing, quotes, text, oldOnly, fileOnly []lineDiff
+}
+
+func (d *diffs) empty() bool {
+	return len(d.indent)+len(d.trailing)+len(d.spacing)+len(d.quotes)+len(d.text)+len(d.oldOnly)+len(d.fileOnly) == 0
+}
+
+// compare records how line o of old_string differs from line f of the file
+// (number n), trying ever looser readings: as is, with inner whitespace
+// collapsed, and with quotes read alike.
+func (d *diffs) compare(o, f string, mode, n int) {
+	if fits(o, f, mode) {
+		return
+	}
+	oL, oC, oT := splitSpace(o)
+	if oC == "" { // a blank line with other whitespace
+		if fL, fC, fT := splitSpace(f); fC == "" {
+			d.trailing = append(d.trailing, lineDiff{n, fL + fT, oL + oT})
+			return
+		}
+	}
+	for level, conv := range []func(string) string{
+		func(s string) string { return s },
+		collapseInner,
+		func(s string) string { return collapseInner(foldAllQuotes(s)) },
+	} {
+		fLead, fTrail, found := place(conv(oC), conv(f), mode)
+		if !found {
+			continue
+		}
+		before := len(d.indent) + len(d.trailing)
+		exact := level == 0 || mode != inside
+		if exact && oL != fLead && (mode == whole || mode == head || oL != "") {
+			d.indent = append(d.indent, lineDiff{n, fLead, oL})
+		}
+		if exact && oT != fTrail && (mode == whole || mode == tail || oT != "") {
+			d.trailing = append(d.trailing, lineDiff{n, fTrail, oT})
+		}
+		_, fC, _ := splitSpace(f)
+		switch {
+		case level == 1:
+			d.spacing = append(d.spacing, lineDiff{n, fC, oC})
+		case level == 2:
+			fq, oq := firstDifference(collapseInner(fC), collapseInner(oC))
+			d.quotes = append(d.quotes, lineDiff{n, fq, oq})
+		case len(d.indent)+len(d.trailing) == before:
+			d.text = append(d.text, lineDiff{n, f, o})
+		}
+		return
+	}
+	d.text = append(d.text, lineDiff{n, f, o})
+}
+
+// fits reports whether o covers f as mode asks.
+func fits(o, f string, mode int) bool {
+	switch mode {
+	case tail:
+		return strings.HasSuffix(f, o)
+	case head:
+		return strings.HasPrefix(f, o)
+	case inside:
+		return strings.Contains(f, o)
+	}
+	return o == f
+}
+
+// place finds core in f as mode asks and returns the whitespace around it.
+func place(core, f string, mode int) (lead, trail string, found bool) {
+	i := -1
+	switch mode {
+	case whole:
+		if _, fC, _ := splitSpace(f); fC == core {
+			i = len(f) - len(strings.TrimLeftFunc(f, unicode.IsSpace))
+		}
+	case tail:
+		if r := strings.TrimRightFunc(f, unicode.IsSpace); strings.HasSuffix(r, core) {
+			i = len(r) - len(core)
+		}
+	case head:
+		if l := strings.TrimLeftFunc(f, unicode.IsSpace); strings.HasPrefix(l, core) {
+			i = len(f) - len(l)
+		}
+	case inside:
+		i = strings.Index(f, core)
+	}
+	if i < 0 {
+		return "", "", false
+	}
+	before, after := f[:i], f[i+len(core):]
+	lead = before[len(strings.TrimRightFunc(before, unicode.IsSpace)):]
+	trail = after[:len(after)-len(strings.TrimLeftFunc(after, unicode.IsSpace))]
+	return lead, trail, true
+}
+
+// splitSpace splits s into its leading whitespace, the rest, and its
+// trailing whitespace.
+func splitSpace(s string) (lead, core, trail string) {
+	l := strings.TrimLeftFunc(s, unicode.IsSpace)
+	core = strings.TrimRightFunc(l, unicode.IsSpace)
+	return s[:len(s)-len(l)], core, l[len(core):]
+}
+
+// collapseInner turns each run of whitespace inside s into one space and
+// keeps the whitespace at its ends.
+func collapseInner(s string) string {
+	lead, core, trail := splitSpace(s)
+	return lead + strings.Join(strings.Fields(core), " ") + trail
+}
+
+// firstDifference returns the first characters where a and b differ.
+func firstDifference(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	for i := range min(len(ra), len(rb)) {
+		if ra[i] != rb[i] {
+			return string(ra[i]), string(rb[i])
+		}
+	}
+	return "", ""
+}
+
+// summary names what kinds of difference there are, when they are few.
+func (d *diffs) summary() string {
+	ws := len(d.indent)+len(d.trailing)+len(d.spacing) > 0
+	q := len(d.quotes) > 0
+	switch {
+	case len(d.text)+len(d.oldOnly)+len(d.fileOnly) > 0:
+		return "in these ways"
+	case q && ws:
+		return "only in whitespace and quotes"
+	case q:
+		return "only in quotes"
+	case len(d.trailing)+len(d.spacing) == 0:
+		return "only in indentation"
+	case len(d.indent)+len(d.spacing) == 0:
+		return "only in trailing whitespace"
+	}
+	return "only in whitespace"
+}
+
+// notes describes each kind of difference with an example or two.
+func (d *diffs) notes() []string {
+	var notes []string
+	if len(d.indent) > 0 {
+		notes = append(notes, indentNote(d.indent))
+	}
+	if len(d.trailing) > 0 {
+		e := d.trailing[0]
+		notes = append(notes, fmt.Sprintf("Trailing whitespace: line %d of the file ends with %s, old_string's line with %s%s",
+			e.line, wsDesc(e.file), wsDesc(e.old), more(len(d.trailing), "differ in trailing whitespace")))
+	}
+	for _, e := range d.spacing[:min(len(d.spacing), diagExamples)] {
+		notes = append(notes, fmt.Sprintf("Spacing inside the line: line %d of the file is %s, old_string's line is %s", e.line, quoteLine(e.file), quoteLine(e.old)))
+	}
+	if n := len(d.spacing); n > diagExamples {
+		notes = append(notes, fmt.Sprintf("(%d more lines differ in spacing)", n-diagExamples))
+	}
+	if len(d.quotes) > 0 {
+		e := d.quotes[0]
+		notes = append(notes, fmt.Sprintf("Quotes: line %d of the file has %s where old_string has %s%s", e.line, e.file, e.old, more(len(d.quotes), "differ in quotes")))
+	}
+	for _, e := range d.text[:min(len(d.text), diagExamples)] {
+		notes = append(notes, fmt.Sprintf("Text: line %d of the file is %s, old_string's line is %s", e.line, quoteLine(e.file), quoteLine(e.old)))
+	}
+	if n := len(d.text); n > diagExamples {
+		notes = append(notes, fmt.Sprintf("(%d more lines differ in their text)", n-diagExamples))
+	}
+	for _, e := range d.oldOnly[:min(len(d.oldOnly), diagExamples)] {
+		notes = append(notes, fmt.Sprintf("old_string's line %d, %s, is not in the file here", e.line, quoteLine(e.old)))
+	}
+	if n := len(d.oldOnly); n > diagExamples {
+		notes = append(notes, fmt.Sprintf("(%d more lines of old_string are not in the file here)", n-diagExamples))
+	}
+	for _, e := range d.fileOnly[:min(len(d.fileOnly), diagExamples)] {
+		notes = append(notes, fmt.Sprintf("The file has line %d, %s, here, which old_string lacks", e.line, quoteLine(e.file)))
+	}
+	if n := len(d.fileOnly); n > diagExamples {
+		notes = append(notes, fmt.Sprintf("(%d more lines of the file here are missing from old_string)", n-diagExamples))
+	}
+	return notes
+}
+
+// indentNote describes indentation differences, naming the tabs-for-spaces
+// mix-up plainly when every line shows it.
+func indentNote(all []lineDiff) string {
+	e := all[0]
+	example := fmt.Sprintf("line %d of the file starts with %s, old_string's line with %s", e.line, wsDesc(e.file), wsDesc(e.old))
+	tabsForSpaces, spacesForTabs, ratio := true, true, -1
+	for _, e := range all {
+		ft, os := runOf(e.file, '\t'), runOf(e.old, ' ')
+		tabsForSpaces = tabsForSpaces && ft > 0 && os > 0
+		spacesForTabs = spacesForTabs && runOf(e.file, ' ') > 0 && runOf(e.old, '\t') > 0
+		switch {
+		case ft == 0 || os%ft != 0:
+			ratio = 0
+		case ratio == -1:
+			ratio = os / ft
+		case ratio != os/ft:
+			ratio = 0
+		}
+	}
+	rest := more(len(all), "differ in indentation")
+	switch {
+	case tabsForSpaces && ratio > 0:
+		return fmt.Sprintf("Indentation: the file indents with tabs, old_string with %d spaces (%s)%s", ratio, example, rest)
+	case tabsForSpaces:
+		return fmt.Sprintf("Indentation: the file indents with tabs, old_string with spaces (%s)%s", example, rest)
+	case spacesForTabs:
+		return fmt.Sprintf("Indentation: the file indents with spaces, old_string with tabs (%s)%s", example, rest)
+	}
+	return "Indentation: " + example + rest
+}
+
+// runOf returns the length of s when s is c repeated, else 0.
+func runOf(s string, c byte) int {
+	if s == "" || strings.Trim(s, string(c)) != "" {
+		return 0
+	}
+	return len(s)
+}
+
+func more(n int, what string) string {
+	if n <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("; %d lines %s", n, what)
+}
+
+// wsDesc says what whitespace s is: "4 spaces", "1 tab and 2 spaces".
+func wsDesc(s string) string {
+	if s == "" {
+		return "no whitespace"
+	}
+	var counts [5]int // spaces, tabs, carriage returns, no-break spaces, others
+	for _, r := range s {
+		switch r {
+		case ' ':
+			counts[0]++
+		case '\t':
+			counts[1]++
+		case '\r':
+			counts[2]++
+		case '\u00a0':
+			counts[3]++
+		default:
+			counts[4]++
+		}
+	}
+	var parts []string
+	for k, word := range [][2]string{
+		{"space", "spaces"},
+		{"tab", "tabs"},
+		{"carriage return (\\r)", "carriage returns (\\r)"},
+		{"no-break space (U+00A0)", "no-break spaces (U+00A0)"},
+		{"other whitespace character", "other whitespace characters"},
+	} {
+		switch n := counts[k]; {
+		case n == 1:
+			parts = append(parts, "1 "+word[0])
+		case n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", n, word[1]))
+		}
+	}
+	return strings.Join(parts, " and ")
+}
+
+// quoteLine shows a line with its tabs and odd characters visible, cut to
+// a readable length.
+func quoteLine(s string) string {
+	const most = 120
+	if utf8.RuneCountInString(s) > most {
+		s = cutRunes(s, most) + "…"
+	}
+	return strconv.Quote(s)
+}
