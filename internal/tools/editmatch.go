@@ -141,10 +141,10 @@ type span struct{ start, end int }
 
 // replacement is the file after an edit and what it did.
 type replacement struct {
-	data   []byte
-	spans  []span
-	crlf   bool // a multi-line new_string was written with CRLF endings
-	curly  bool // new_string's quotes were written in the file's curly style
+	data  []byte
+	spans []span
+	crlf  bool // a multi-line new_string was written with CRLF endings
+	curly bool // new_string's quotes were written in the file's curly style
 }
 
 // apply replaces each match with repl (LF-normalized), written in the line
