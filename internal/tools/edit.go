@@ -31,6 +31,7 @@ const (
 	editShowLines  = 24       // lines one region of the result shows at most
 	editShowRanges = 3        // edited regions the result of replace_all shows
 	editListMax    = 20       // line numbers listed for an ambiguous old_string
+	editMaxReplace = 10_000   // occurrences one replace_all changes at most
 )
 
 func editTool(t *Toolset) server.ServerTool {
@@ -40,6 +41,7 @@ func editTool(t *Toolset) server.ServerTool {
 			"Context":    editContext,
 			"ShowRanges": editShowRanges,
 			"ListMax":    editListMax,
+			"MaxReplace": editMaxReplace,
 		})),
 		inputSchema[editArgs](),
 		mcp.WithToolTitle("Edit file"),
@@ -104,19 +106,31 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	}
 	l := locate(content, oldN)
 	switch {
-	case len(l.pos) == 0:
+	case l.count == 0:
 		return failedf("%s: %s", name, diagnose(l.view.text, oldN, newN))
-	case len(l.pos) > 1 && !args.ReplaceAll:
+	case l.count > 1 && !args.ReplaceAll:
 		return failed(ambiguous(name, l))
+	case l.count > editMaxReplace:
+		return failedf("%s: old_string matches %d places, more than the %d one Edit replaces; make old_string more specific, or replace them with a command (sed)", name, l.count, editMaxReplace)
 	}
 	r := apply(content, l, newN)
-	return t.editCommit(sess, name, rel, fi, r, "replaced "+plural(len(l.pos), "occurrence"))
+	if bytes.Equal(r.data, content) {
+		hint := ""
+		if l.folded {
+			hint = ": old_string matched curly quotes, and new_string was written in them. To change the quotes themselves, put the file's curly quotes in old_string"
+		}
+		return failedf("%s: the edit would leave the file as it is, so nothing was written%s", name, hint)
+	}
+	return t.editCommit(sess, name, rel, fi, r, "replaced "+plural(l.count, "occurrence"))
 }
 
 // editCreate makes a missing file from new_string, as an empty old_string
 // asks. No Read is needed: there is nothing to overwrite.
 func (t *Toolset) editCreate(sess *Session, name, rel, content string) *mcp.CallToolResult {
 	data := []byte(content)
+	if len(data) > editMaxSize {
+		return failedf("%s: new_string is %s, over the %s Edit writes; nothing was written", name, formatSize(int64(len(data))), formatSize(editMaxSize))
+	}
 	if err := t.ws.WriteFile(name, data, 0o644, true); err != nil {
 		return failed(t.writeError(name, err))
 	}
@@ -159,6 +173,9 @@ func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
 // worked out, records the new state for the session (so the next edit
 // needs no Read) and shows the edited region.
 func (t *Toolset) editCommit(sess *Session, name, rel string, was fs.FileInfo, r replacement, did string) *mcp.CallToolResult {
+	if len(r.data) > editMaxSize {
+		return failedf("%s: the edited file would be %s, over the %s Edit writes; nothing was written. Make the change with a command instead", name, formatSize(int64(len(r.data))), formatSize(editMaxSize))
+	}
 	if now, err := t.ws.Lstat(name); err != nil || now.Size() != was.Size() || !now.ModTime().Equal(was.ModTime()) {
 		return failedf("%s: changed on disk while this edit was being made, so nothing was changed; Read it again, then redo the edit", name)
 	}

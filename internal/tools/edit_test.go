@@ -3,16 +3,20 @@ package tools
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
@@ -274,6 +278,12 @@ func TestEditRefuses(t *testing.T) {
 		got := h.fail("Edit", map[string]any{"file_path": "big.txt", "old_string": "a", "new_string": "b"})
 		assert.Equal(t, "big.txt: is 32 MB, over the 32 MB Edit changes; change it with a command (sed, a script) instead", got)
 	})
+	t.Run("more occurrences than replace_all changes", func(t *testing.T) {
+		h.write("many.txt", strings.Repeat("a\n", editMaxReplace+1))
+		h.ok("Read", map[string]any{"file_path": "many.txt", "limit": 1})
+		got := h.fail("Edit", map[string]any{"file_path": "many.txt", "old_string": "a", "new_string": "b", "replace_all": true})
+		assert.Equal(t, "many.txt: old_string matches 10001 places, more than the 10000 one Edit replaces; make old_string more specific, or replace them with a command (sed)", got)
+	})
 	t.Run("arguments without old_string", func(t *testing.T) {
 		got := h.fail("Edit", map[string]any{"file_path": "target.txt", "new_string": "b"})
 		assert.Contains(t, got, "missing property 'old_string'")
@@ -290,4 +300,153 @@ func TestEditAnnotations(t *testing.T) {
 	assert.False(t, *a.IdempotentHint)
 	assert.False(t, *a.OpenWorldHint)
 	assert.Contains(t, tool.Description, "over 32 MB")
+}
+
+// newEditClient is newHarness for fuzz targets and benchmarks: a workspace
+// and a real in-process client on its tools.
+func newEditClient(tb testing.TB) (string, *client.Client) {
+	tb.Helper()
+	dir := tb.TempDir()
+	ws, err := OpenWorkspace(dir)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { ws.Close() })
+	s := server.NewMCPServer("test", "0")
+	s.AddTools(New(ws, Options{}).All()...)
+	c, err := client.NewInProcessClient(s)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { c.Close() })
+	require.NoError(tb, c.Start(tb.Context()))
+	_, err = c.Initialize(tb.Context(), mcp.InitializeRequest{})
+	require.NoError(tb, err)
+	return dir, c
+}
+
+// callTB is callOn for fuzz targets and benchmarks.
+func callTB(tb testing.TB, c *client.Client, tool string, args map[string]any) *mcp.CallToolResult {
+	tb.Helper()
+	var req mcp.CallToolRequest
+	req.Params.Name, req.Params.Arguments = tool, args
+	res, err := c.CallTool(tb.Context(), req)
+	require.NoError(tb, err, "a protocol error means the server broke, not the call")
+	return res
+}
+
+// FuzzEdit checks Edit against strings.Replace: it never breaks the
+// server, a failed edit leaves the file byte for byte as it was, and a
+// successful one puts new_string where old_string was. For plain text (no
+// CR, curly quotes or byte-order mark, where Edit's readings do not apply)
+// it must agree with strings.Replace exactly, on whether it succeeds too.
+func FuzzEdit(f *testing.F) {
+	f.Add("a\nb\nc\n", "b", "B", false)
+	f.Add("x\r\ny\r\nz\r\n", "x\ny\n", "X\nY\nnew\n", false)
+	f.Add("a\r\nb\nc\r\n", "b\nc", "B\nC", false)
+	f.Add("It’s “here”.", "It's \"here\"", "'x' \"y\"", false)
+	f.Add("\ufeffhello\n", "hello", "bye", false)
+	f.Add("aaa\naaa\n", "a", "b", true)
+	f.Add("aaa\naaa\n", "aa", "b", false)
+	f.Add("abc\x00def", "abc", "x", false)
+	f.Add("caf\xe9\n", "c", "d", false)
+	f.Add("", "", "new\n", false)
+	f.Add("a\r\r\nb\r", "\r\n", "x", true)
+	f.Add("\tif x {\n\t\treturn\n\t}\n", "    if x {\n        return", "y", false)
+	f.Add("1\ta\n2\tb\n", "1\ta", "c", false)
+	dir, c := newEditClient(f)
+	name := filepath.Join(dir, "f.txt")
+	f.Fuzz(func(t *testing.T, content, old, repl string, all bool) {
+		if !utf8.ValidString(old) || !utf8.ValidString(repl) {
+			t.Skip("arguments travel as JSON, which has no invalid UTF-8")
+		}
+		require.NoError(t, os.WriteFile(name, []byte(content), 0o644))
+		callTB(t, c, "Read", map[string]any{"file_path": "f.txt"})
+		res := callTB(t, c, "Edit", map[string]any{"file_path": "f.txt", "old_string": old, "new_string": repl, "replace_all": all})
+		after, err := os.ReadFile(name)
+		require.NoError(t, err)
+		if res.IsError {
+			require.Equal(t, content, string(after), "a failed edit changed the file: %s", text(res))
+		}
+
+		plain := !strings.ContainsAny(content+old+repl, "\r‘’“”") && !strings.HasPrefix(content, utf8BOM) &&
+			utf8.ValidString(content) && !strings.ContainsRune(content, 0)
+		if !plain {
+			if !res.IsError {
+				norm := func(s string) string { return foldQuotes(normalizeEOL(s)) }
+				require.Contains(t, norm(string(after)), strings.Trim(norm(repl), "\r"), text(res))
+				if !all {
+					// Only the matched region changed: what differs between
+					// the file before and after is no longer than old_string
+					// spelled with CRLF and curly quotes.
+					p := commonPrefix(content, string(after))
+					s := commonPrefix(reverse(content[p:]), reverse(string(after[p:])))
+					longest := len(old) + strings.Count(old, "\n") + 2*strings.Count(old, "'") + 2*strings.Count(old, "\"") + len(utf8BOM)
+					require.LessOrEqual(t, len(content)-p-s, longest, text(res))
+				}
+			}
+			return
+		}
+		want, ok := content, false
+		switch n := strings.Count(content, old); {
+		case old == repl:
+		case old == "" && content == "":
+			want, ok = repl, true
+		case old == "":
+		case n == 1 || n > 1 && all:
+			want, ok = strings.ReplaceAll(content, old, repl), true
+		}
+		require.Equal(t, ok, !res.IsError, text(res))
+		require.Equal(t, want, string(after))
+	})
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func reverse(s string) string {
+	b := []byte(s)
+	slices.Reverse(b)
+	return string(b)
+}
+
+// goFile returns a Go-like source file of about n lines.
+func goFile(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() == 0 || strings.Count(b.String(), "\n") < n-6; i++ {
+		fmt.Fprintf(&b, "func f%d(x int) int {\n\tif x > %d {\n\t\treturn x - %d\n\t}\n\treturn x + %d\n}\n\n", i, i, i, i)
+	}
+	return b.String()
+}
+
+// BenchmarkEdit measures one Edit of a 5,000-line file through the
+// in-process client: read, match, write atomically, show the region.
+func BenchmarkEdit(b *testing.B) {
+	dir, c := newEditClient(b)
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(goFile(5000)), 0o644))
+	callTB(b, c, "Read", map[string]any{"file_path": "big.go"})
+	from, to := "return x - 400\n", "return x - 400 // edited\n"
+	for b.Loop() {
+		res := callTB(b, c, "Edit", map[string]any{"file_path": "big.go", "old_string": from, "new_string": to})
+		if res.IsError {
+			b.Fatal(text(res))
+		}
+		from, to = to, from
+	}
+}
+
+// BenchmarkEditNotFound measures the diagnosis of an old_string indented
+// with spaces where a 5,000-line file has tabs.
+func BenchmarkEditNotFound(b *testing.B) {
+	dir, c := newEditClient(b)
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(goFile(5000)), 0o644))
+	callTB(b, c, "Read", map[string]any{"file_path": "big.go"})
+	args := map[string]any{"file_path": "big.go", "old_string": "    if x > 600 {\n        return x - 600\n    }", "new_string": "x"}
+	res := callTB(b, c, "Edit", args)
+	require.True(b, res.IsError)
+	require.Contains(b, text(res), "the file indents with tabs, old_string with 4 spaces")
+	for b.Loop() {
+		callTB(b, c, "Edit", args)
+	}
 }

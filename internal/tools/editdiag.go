@@ -13,6 +13,7 @@ const (
 	diagSlack       = 5   // lines the region may grow beyond old_string's length
 	diagExamples    = 2   // examples shown of each kind of difference
 	diagAlsoMax     = 5   // other similar places named
+	diagDistinct    = 12  // bytes new_string needs to be worth finding
 )
 
 // diagnose explains why old (LF-normalized) is not in text, the file as
@@ -33,7 +34,7 @@ func diagnose(text, old, repl string) string {
 		fmt.Fprintf(&b, " old_string starts with line-number prefixes (%s) copied from Read's output; they are not part of the file, so drop them. Even without them old_string is not in the file.", prefix)
 		old = stripped
 	}
-	if repl != "" {
+	if len(strings.TrimSpace(repl)) >= diagDistinct {
 		if line, found := d.find(repl); found {
 			fmt.Fprintf(&b, " new_string is already in the file, at line %d: this edit may have been made already.", line)
 		}
@@ -166,7 +167,7 @@ func (d *diag) closest(b *strings.Builder, old string) {
 		b.WriteString(numbered(strings.Join(region, "\n"), first))
 	}
 	if len(also) > 0 {
-		fmt.Fprintf(b, "\nSimilar text is also at %s.", linesWord(also, diagAlsoMax))
+		fmt.Fprintf(b, "\nSimilar text is also at %s.", linesWord(also, diagAlsoMax, len(also)))
 	}
 	b.WriteString("\nEdit never applies a near match. Copy the lines above exactly as they are in the file, without their \"N<TAB>\" prefixes, into old_string and call Edit again.")
 }

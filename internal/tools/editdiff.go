@@ -16,10 +16,11 @@ type linePair struct{ o, f int }
 // alignment is old_string's lines set against the closest region, in order.
 type alignment []linePair
 
-// align pairs old's lines with window, the file's lines from lo: a longest
-// common subsequence of lines equal but for whitespace and quote style
-// anchors the pairing, and the lines between anchors pair up in order.
-// Without any anchor, old is laid on the file from start, as voted.
+// align pairs old's lines with window, the file's lines from lo. The
+// heaviest common subsequence of lines equal but for whitespace and quote
+// style (an exact match weighs more) anchors the pairing, and the lines
+// between anchors pair up in order. Without any anchor, old is laid on the
+// file from start, as voted.
 func align(old, window []string, lo, start int) alignment {
 	m, n := len(old), len(window)
 	ok, wk := make([]string, m), make([]string, n)
@@ -29,26 +30,34 @@ func align(old, window []string, lo, start int) alignment {
 	for j, s := range window {
 		wk[j] = looseKey(s)
 	}
-	lcs := make([][]int32, m+1) // lcs[i][j]: of old[i:] and window[j:]
-	for i := range lcs {
-		lcs[i] = make([]int32, n+1)
+	weight := func(i, j int) int32 {
+		switch {
+		case old[i] == window[j]:
+			return 2
+		case ok[i] == wk[j]:
+			return 1
+		}
+		return 0
+	}
+	best := make([][]int32, m+1) // best[i][j]: of old[i:] and window[j:]
+	for i := range best {
+		best[i] = make([]int32, n+1)
 	}
 	for i := m - 1; i >= 0; i-- {
 		for j := n - 1; j >= 0; j-- {
-			if ok[i] == wk[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			best[i][j] = max(best[i+1][j], best[i][j+1])
+			if w := weight(i, j); w > 0 {
+				best[i][j] = max(best[i][j], best[i+1][j+1]+w)
 			}
 		}
 	}
 	var anchors []linePair
 	for i, j := 0, 0; i < m && j < n; {
-		switch {
-		case ok[i] == wk[j]:
+		switch w := weight(i, j); {
+		case w > 0 && best[i][j] == best[i+1][j+1]+w:
 			anchors = append(anchors, linePair{i, j})
 			i, j = i+1, j+1
-		case lcs[i+1][j] >= lcs[i][j+1]:
+		case best[i+1][j] >= best[i][j+1]:
 			i++
 		default:
 			j++

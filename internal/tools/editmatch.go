@@ -100,7 +100,8 @@ func normalizeEOL(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") 
 // located is where old_string occurs in a file.
 type located struct {
 	view   *textView
-	pos    []int // view offsets of the non-overlapping matches, in order
+	pos    []int // view offsets of the first editMaxReplace non-overlapping matches
+	count  int   // all non-overlapping matches
 	size   int   // bytes of one match in the view
 	folded bool  // matched only with quotes folded
 }
@@ -110,28 +111,31 @@ type located struct {
 // Code does. A model types straight quotes; the file may hold curly ones.
 func locate(content []byte, old string) located {
 	v := newView(content, false)
-	l := located{view: v, pos: indexAll(v.text, old), size: len(old)}
-	if len(l.pos) > 0 || !strings.ContainsAny(old, "'\"‘’“”") {
+	l := located{view: v, size: len(old)}
+	l.pos, l.count = indexAll(v.text, old, editMaxReplace)
+	if l.count > 0 || !strings.ContainsAny(old, "'\"‘’“”") {
 		return l
 	}
 	fv := newView(content, true)
 	fold := foldQuotes(old)
-	if pos := indexAll(fv.text, fold); len(pos) > 0 {
-		return located{view: fv, pos: pos, size: len(fold), folded: true}
+	if pos, count := indexAll(fv.text, fold, editMaxReplace); count > 0 {
+		return located{view: fv, pos: pos, count: count, size: len(fold), folded: true}
 	}
 	return l
 }
 
-// indexAll returns the offsets of the non-overlapping occurrences of sub in
-// s, left to right.
-func indexAll(s, sub string) []int {
-	var pos []int
+// indexAll counts the non-overlapping occurrences of sub in s, left to
+// right, and returns the offsets of the first most.
+func indexAll(s, sub string, most int) (pos []int, count int) {
 	for i := 0; ; {
 		j := strings.Index(s[i:], sub)
 		if j < 0 {
-			return pos
+			return pos, count
 		}
-		pos = append(pos, i+j)
+		if count < most {
+			pos = append(pos, i+j)
+		}
+		count++
 		i += j + len(sub)
 	}
 }

@@ -66,7 +66,7 @@ func showEdits(data []byte, spans []span) string {
 		if edits == 1 {
 			what = "replacement"
 		}
-		fmt.Fprintf(&b, "\n[…and %d more %s, around %s]", edits, what, linesWord(where, editListMax))
+		fmt.Fprintf(&b, "\n[…and %d more %s, around %s]", edits, what, linesWord(where, editListMax, len(where)))
 	}
 	return b.String()
 }
@@ -80,28 +80,27 @@ func ambiguous(name string, l located) error {
 		how = ", reading curly and straight quotes alike"
 	}
 	return fmt.Errorf("%s: old_string matches %d places%s, at %s; replace_all is not set, so nothing was changed. Include more of the surrounding lines in old_string so that it matches one place only, or set replace_all to change every one",
-		name, len(l.pos), how, linesWord(lines, editListMax))
+		name, l.count, how, linesWord(lines, editListMax, l.count))
 }
 
-// linesWord is "line 4" or "lines 4 and 9".
-func linesWord(lines []int, most int) string {
-	if len(lines) == 1 {
-		return "line " + strconv.Itoa(lines[0])
+// linesWord is "line 4" or "lines 4 and 9" for at most most of lines,
+// which stand for total places.
+func linesWord(lines []int, most, total int) string {
+	if total == len(lines) && lines[0] == lines[len(lines)-1] {
+		return "line " + listLines(lines, most, total)
 	}
-	return "lines " + listLines(lines, most)
+	return "lines " + listLines(lines, most, total)
 }
 
-// listLines lists line numbers, "4, 9 (twice) and 12", at most max of them.
-func listLines(lines []int, most int) string {
+// listLines lists line numbers, "4, 9 (twice) and 12", at most most of
+// them, saying how many of total it left out.
+func listLines(lines []int, most, total int) string {
 	var parts []string
 	shown := 0
-	for i := 0; i < len(lines); {
+	for i := 0; i < len(lines) && len(parts) < most; {
 		j := i
 		for j < len(lines) && lines[j] == lines[i] {
 			j++
-		}
-		if len(parts) == most {
-			break
 		}
 		part := strconv.Itoa(lines[i])
 		switch j - i {
@@ -112,11 +111,10 @@ func listLines(lines []int, most int) string {
 			part += fmt.Sprintf(" (%d times)", j-i)
 		}
 		parts = append(parts, part)
-		shown = j
-		i = j
+		shown, i = j, j
 	}
-	if shown < len(lines) {
-		return strings.Join(parts, ", ") + fmt.Sprintf(", … (%d more not listed)", len(lines)-shown)
+	if shown < total {
+		return strings.Join(parts, ", ") + fmt.Sprintf(", … (%d more not listed)", total-shown)
 	}
 	if len(parts) == 1 {
 		return parts[0]
