@@ -131,13 +131,12 @@ func (d *diag) closest(b *strings.Builder, old string) {
 		oldLines = oldLines[:diagMaxOldLines]
 	}
 	start, ok, also := vote(d.lines, oldLines)
-	if !ok {
-		fmt.Fprintf(b, " No part of the file resembles it (%s compared). Read the file to see its current text, or Grep for a distinctive word.", plural(len(d.lines), "line"))
-		return
-	}
 	lo := max(0, start-diagSlack)
 	hi := min(len(d.lines), max(start, 0)+len(oldLines)+diagSlack)
-	a := align(oldLines, d.lines[lo:hi], lo, start)
+	var a alignment
+	if ok {
+		a = align(oldLines, d.lines[lo:hi], lo, start)
+	}
 	first, last := a.region()
 	if first == 0 {
 		fmt.Fprintf(b, " No part of the file resembles it (%s compared). Read the file to see its current text, or Grep for a distinctive word.", plural(len(d.lines), "line"))

@@ -210,8 +210,9 @@ func (d *diffs) compare(o, f string, mode, n int) {
 		collapseInner,
 		func(s string) string { return collapseInner(foldAllQuotes(s)) },
 	} {
-		fLead, fTrail, found := place(conv(oC), conv(f), mode)
-		if !found {
+		cf := conv(f)
+		at, fLead, fTrail := place(conv(oC), cf, mode)
+		if at < 0 {
 			continue
 		}
 		before := len(d.indent) + len(d.trailing)
@@ -227,7 +228,10 @@ func (d *diffs) compare(o, f string, mode, n int) {
 		case level == 1:
 			d.spacing = append(d.spacing, lineDiff{n, fC, oC})
 		case level == 2:
-			fq, oq := firstDifference(collapseInner(fC), collapseInner(oC))
+			// Folding quotes keeps each character, so the match starts at
+			// the same character of f with only its spacing collapsed.
+			from := utf8.RuneCountInString(cf[:at])
+			fq, oq := firstDifference(string([]rune(collapseInner(f))[from:]), collapseInner(oC))
 			d.quotes = append(d.quotes, lineDiff{n, fq, oq})
 		case len(d.indent)+len(d.trailing) == before:
 			d.text = append(d.text, lineDiff{n, f, o})
@@ -250,32 +254,33 @@ func fits(o, f string, mode int) bool {
 	return o == f
 }
 
-// place finds core in f as mode asks and returns the whitespace around it.
-func place(core, f string, mode int) (lead, trail string, found bool) {
-	i := -1
+// place finds core in f as mode asks and returns where it starts, -1 if
+// it is not there, and the whitespace around it.
+func place(core, f string, mode int) (at int, lead, trail string) {
+	at = -1
 	switch mode {
 	case whole:
 		if _, fC, _ := splitSpace(f); fC == core {
-			i = len(f) - len(strings.TrimLeftFunc(f, unicode.IsSpace))
+			at = len(f) - len(strings.TrimLeftFunc(f, unicode.IsSpace))
 		}
 	case tail:
 		if r := strings.TrimRightFunc(f, unicode.IsSpace); strings.HasSuffix(r, core) {
-			i = len(r) - len(core)
+			at = len(r) - len(core)
 		}
 	case head:
 		if l := strings.TrimLeftFunc(f, unicode.IsSpace); strings.HasPrefix(l, core) {
-			i = len(f) - len(l)
+			at = len(f) - len(l)
 		}
 	case inside:
-		i = strings.Index(f, core)
+		at = strings.Index(f, core)
 	}
-	if i < 0 {
-		return "", "", false
+	if at < 0 {
+		return -1, "", ""
 	}
-	before, after := f[:i], f[i+len(core):]
+	before, after := f[:at], f[at+len(core):]
 	lead = before[len(strings.TrimRightFunc(before, unicode.IsSpace)):]
 	trail = after[:len(after)-len(strings.TrimLeftFunc(after, unicode.IsSpace))]
-	return lead, trail, true
+	return at, lead, trail
 }
 
 // splitSpace splits s into its leading whitespace, the rest, and its
