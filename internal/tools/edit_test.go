@@ -160,6 +160,15 @@ func TestEditSession(t *testing.T) {
 		h.ok("Edit", map[string]any{"file_path": "a.go", "old_string": "1\n2", "new_string": "12"})
 		assert.Equal(t, "12\nthree\n", h.file("a.go"))
 	})
+	t.Run("knows a file read by a relative path by its absolute one", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t)
+		h.write("dir/a.go", "one\n")
+		h.ok("Read", map[string]any{"file_path": "dir/a.go"})
+		got := h.ok("Edit", map[string]any{"file_path": filepath.Join(h.dir, "dir", "a.go"), "old_string": "one", "new_string": "two"})
+		assert.Equal(t, filepath.Join(h.dir, "dir", "a.go")+": replaced 1 occurrence.\n1\ttwo", got)
+		assert.Equal(t, "two\n", h.file("dir/a.go"))
+	})
 	t.Run("edits a file it created without reading it", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t)
