@@ -27,6 +27,7 @@ type Toolset struct {
 	sessions *Sessions
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
+	edits    pathLocks            // one Edit of a file at a time
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
