@@ -27,7 +27,7 @@ echo "agentbox $(git rev-parse --short HEAD 2>/dev/null || echo '?') on $(nproc)
 echo
 bench -workspace "$ws" -n 30 startup
 bench -workspace "$ws" -n 300 -label "Read 1,000-line file" call Read '{"file_path":"read1000.py"}'
-bench -workspace "$ws" -n 100 -label "Read 5,000-line file (2,000 shown)" call Read '{"file_path":"edit5000.py"}'
+bench -workspace "$ws" -n 100 -label "Read 2,000 lines of a 5,000-line file" call Read '{"file_path":"edit5000.py","limit":2000}'
 bench -workspace "$ws" -n 100 -label "Edit of a 5,000-line file" edit edit5000.py "result_2500 = compute_value(input_2500" "result_2500 = compute_other(input_2500"
 files=$(find "$goroot" -type f | wc -l)
 bench -workspace "$goroot" -n 20 -label "Glob **/*.go on GOROOT ($files files)" call Glob '{"pattern":"**/*.go"}'

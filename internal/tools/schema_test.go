@@ -49,3 +49,13 @@ func TestSchemas(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, goldens, len(res.Tools), "a golden without a tool: delete it")
 }
+
+// TestSchemasCompile compiles every tool's input schema, which the server
+// itself does only on a tool's first call.
+func TestSchemasCompile(t *testing.T) {
+	h := newHarness(t)
+	for _, st := range h.ts.All() {
+		assert.NotPanics(t, func() { compileSchema(st.Tool.Name, st.Tool.RawInputSchema) }, st.Tool.Name)
+		assert.NotEqual(t, "no arguments", usageOf(st.Tool.RawInputSchema), st.Tool.Name)
+	}
+}
