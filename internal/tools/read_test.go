@@ -122,3 +122,35 @@ func TestReadImage(t *testing.T) {
 	assert.Equal(t, "image/png", img.MIMEType)
 	assert.NotEmpty(t, img.Data)
 }
+
+func TestSimilarNames(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, f := range []string{"main.py", "models.py", "Makefile", "settings.toml", "README.md"} {
+		h.write("app/"+f, "")
+	}
+	for asked, want := range map[string]string{
+		"app/mian.py":       "app/main.py: does not exist. Did you mean app/main.py?",
+		"app/makefile":      "app/makefile: does not exist. Did you mean app/Makefile?",
+		"app/model.py":      "app/model.py: does not exist. Did you mean app/models.py?",
+		"app/settings.yaml": "app/settings.yaml: does not exist. Did you mean app/settings.toml?",
+		"app/readme.txt":    "app/readme.txt: does not exist. Did you mean app/README.md?",
+		"app/unrelated.go":  `app/unrelated.go: does not exist (paths are relative to the workspace root). Use Glob with pattern "**/unrelated.go" to search for it`,
+	} {
+		assert.Equal(t, want, h.fail("Read", map[string]any{"file_path": asked}), asked)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"main", "mian", 1}, {"abc", "abc", 0}, {"kitten", "sitting", 3}, {"", "ab", 2}, {"ab", "ba", 1}, {"abcdef", "badcfe", 3},
+	} {
+		assert.Equal(t, c.want, distance(c.a, c.b, 5), "%s/%s", c.a, c.b)
+		assert.Equal(t, c.want, distance(c.b, c.a, 5), "%s/%s", c.b, c.a)
+	}
+	assert.Equal(t, 2, distance("kitten", "sitting", 1), "cut off past the limit")
+}
