@@ -130,7 +130,7 @@ func TestSimilarNames(t *testing.T) {
 		h.write("app/"+f, "")
 	}
 	for asked, want := range map[string]string{
-		"app/mian.py":       "app/main.py: does not exist. Did you mean app/main.py?",
+		"app/mian.py":       "app/mian.py: does not exist. Did you mean app/main.py?",
 		"app/makefile":      "app/makefile: does not exist. Did you mean app/Makefile?",
 		"app/model.py":      "app/model.py: does not exist. Did you mean app/models.py?",
 		"app/settings.yaml": "app/settings.yaml: does not exist. Did you mean app/settings.toml?",
