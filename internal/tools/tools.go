@@ -11,6 +11,7 @@ package tools
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"text/template"
 
@@ -28,10 +29,17 @@ type Toolset struct {
 
 // Options configure the tools beyond their workspace. The zero value is the
 // default configuration.
-type Options struct{}
+type Options struct {
+	// Logger is where tools log; records logged with a tool call's context
+	// also reach that call's client (see notify.LogHandler). nil discards.
+	Logger *slog.Logger
+}
 
 // New returns the tools for ws.
 func New(ws *Workspace, opts Options) *Toolset {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts}
 }
 
