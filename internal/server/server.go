@@ -93,6 +93,10 @@ func instructions(dir string) string {
 // MCP returns the underlying MCP server, for in-process clients and tests.
 func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
 
+// Logger returns the server's logger: stderr, and for records logged with a
+// tool call's context, that call's client too (notify.LogHandler).
+func (s *Server) Logger() *slog.Logger { return s.log }
+
 // Workspace returns the server's workspace.
 func (s *Server) Workspace() *tools.Workspace { return s.ws }
 
