@@ -33,14 +33,19 @@ func (h *httpFlags) register(fs *flag.FlagSet) {
 // minTokenLen is the shortest token accepted from a file or the environment.
 const minTokenLen = 16
 
+// serveFlags returns the flags of serve.
+func serveFlags(e *env, cfg *config, h *httpFlags) (fs *flag.FlagSet, showVersion *bool) {
+	fs = flags(e, "serve", cfg)
+	h.register(fs)
+	return fs, fs.Bool("version", false, "print the version and exit")
+}
+
 // serveCmd serves MCP over stdin and stdout, or over HTTP with --http, until
 // stdin closes (stdio) or a signal arrives.
 func serveCmd(ctx context.Context, e *env, args []string) int {
 	var cfg config
 	var h httpFlags
-	fs := flags(e, "serve", &cfg)
-	h.register(fs)
-	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs, showVersion := serveFlags(e, &cfg, &h)
 	if code := parse(e, fs, args, "[flags]"); code >= 0 {
 		return code
 	}
