@@ -24,12 +24,12 @@ import (
 
 // httpServer is the binary serving HTTP.
 type httpServer struct {
-	cmd    *exec.Cmd
-	url    string
+	cmd     *exec.Cmd
+	url     string
 	token   string // as printed, when generated
 	startup string // stderr up to the line saying where it serves
 	stderr  *bytes.Buffer
-	done   chan struct{} // closed when stderr is drained
+	done    chan struct{} // closed when stderr is drained
 }
 
 var (
