@@ -41,7 +41,7 @@ var (
 // serves; it is stopped with SIGTERM at the end of the test.
 func startHTTP(t *testing.T, env []string, args ...string) *httpServer {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // not t.Context(): cleanups stop it, with SIGTERM
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -141,6 +141,7 @@ func TestHTTPServe(t *testing.T) {
 	res, err := c.CallTool(t.Context(), req)
 	require.NoError(t, err)
 	assert.Equal(t, "1\tprint('hi')", res.Content[0].(mcp.TextContent).Text)
+	require.NoError(t, c.Close(), "ends its session")
 
 	code, stderr := s.stop(t)
 	assert.Equal(t, 0, code, stderr)
