@@ -71,13 +71,26 @@ conformance() {
 }
 
 failed=()
+checks_passed=0 checks_failed=0
+
+# count OUTPUT: adds the suite's counts of passed and failed checks in OUTPUT
+# (a run that printed no count counts one failure).
+count() {
+	local p f
+	p=$(grep -oE 'Passed: [0-9]+/[0-9]+, [0-9]+ failed|Total: [0-9]+ passed, [0-9]+ failed' <<<"$1" | tail -1 | grep -oE '[0-9]+' | head -1) || true
+	f=$(grep -oE '[0-9]+ failed' <<<"$1" | tail -1 | grep -oE '[0-9]+') || true
+	checks_passed=$((checks_passed + ${p:-0}))
+	checks_failed=$((checks_failed + ${f:-1}))
+}
 
 start agentbox "$tmp/agentbox" serve --workspace "$tmp/ws" --http 127.0.0.1:0 --no-auth
 echo "== agentbox as shipped, $url"
 for s in "${product_scenarios[@]}"; do
 	if out=$(conformance --url "$url" --scenario "$s" 2>&1); then
+		count "$out"
 		echo "✓ $s: $(grep -o 'Passed: .*' <<<"$out")"
 	else
+		count "$out"
 		echo "✗ $s"
 		echo "$out" | sed 's/^/    /'
 		failed+=("agentbox:$s")
@@ -88,8 +101,10 @@ start fixtures "$tmp/conformance-server" --http 127.0.0.1:0
 echo
 echo "== fixture server, active suite, $url"
 if out=$(conformance --url "$url" 2>&1); then
+	count "$out"
 	sed -n '/=== SUMMARY ===/,$p' <<<"$out"
 else
+	count "$out"
 	echo "$out" # all of it: the summary alone does not say why
 	failed+=("fixtures:active suite")
 fi
@@ -107,9 +122,11 @@ for pid in "${pids[@]}"; do
 done
 pids=()
 
+# The last line is the plain "N passed, N failed" CI reads.
 echo
 if [ ${#failed[@]} -gt 0 ]; then
-	echo "conformance: FAILED: ${failed[*]}"
+	echo "failed: ${failed[*]}"
+	echo "conformance: $checks_passed passed, $((checks_failed > 0 ? checks_failed : 1)) failed"
 	exit 1
 fi
-echo "conformance: all scenarios passed"
+echo "conformance: $checks_passed passed, $checks_failed failed"
