@@ -98,7 +98,9 @@ func callOf(ctx context.Context) *call {
 // the last one sent is dropped, as the protocol requires. total is 0 when
 // unknown; message may be empty. Progress returns once the notification is
 // written, and sends nothing once the call's handler has returned, so it is
-// safe to call from goroutines that outlive the call.
+// safe to call from goroutines that outlive the call. Each report is written
+// and flushed at once: a caller with a fast loop should report a few times
+// a second, not on every step.
 func Progress(ctx context.Context, progress, total float64, message string) {
 	c := callOf(ctx)
 	if c == nil || c.token == nil {
