@@ -27,7 +27,7 @@ func (h *httpFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&h.tokenFile, "token-file", "", "read the bearer token clients must send from `file` (else $AGENTBOX_TOKEN, else a new one is printed)")
 	fs.BoolVar(&h.noAuth, "no-auth", false, "serve HTTP without a token, for local tools that cannot send one (loopback only)")
 	fs.BoolVar(&h.allowRemote, "allow-remote", false, "allow --http on an address other machines can reach")
-	fs.DurationVar(&h.sessionIdle, "session-idle", server.DefaultSessionIdle, "end an HTTP session (what it has read, anything it runs) after this long without requests")
+	fs.DurationVar(&h.sessionIdle, "session-idle", server.DefaultSessionIdle, "end an HTTP session (what it has read, anything it runs) after this long with no request in flight")
 }
 
 // minTokenLen is the shortest token accepted from a file or the environment.

@@ -26,9 +26,9 @@ type HTTPConfig struct {
 	// NoAuth serves without a token, for local tools that cannot send a
 	// header. It is refused on any address but loopback.
 	NoAuth bool
-	// SessionIdle is how long a session may go without a request (or a
-	// heartbeat on its open GET stream) before it ends and its state goes;
-	// 0 means DefaultSessionIdle.
+	// SessionIdle is how long a session may go with no request in flight
+	// (an open GET stream counts) before it ends and its state goes; 0 means
+	// DefaultSessionIdle.
 	SessionIdle time.Duration
 	// Drain is how long shutdown waits for calls in flight before cancelling
 	// them; 0 means DefaultDrain.
@@ -92,9 +92,9 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 		cfg.Drain = DefaultDrain
 	}
 
+	ids := newSessionIDs()
 	streamable := mcpserver.NewStreamableHTTPServer(s.mcp,
-		mcpserver.WithSessionIdManager(newSessionIDs()),
-		mcpserver.WithSessionIdleTTL(cfg.SessionIdle),
+		mcpserver.WithSessionIdManager(ids),
 		mcpserver.WithHeartbeatInterval(heartbeat),
 		mcpserver.WithStreamableHTTPLogger(s.stderr),
 		// Sessions carry state (what each has read, the jobs it runs), and
@@ -105,7 +105,7 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 
 	var calls inflight
 	mux := http.NewServeMux()
-	mux.Handle(Path, s.endpoint(streamable, &calls))
+	mux.Handle(Path, s.endpoint(streamable, ids, &calls))
 	var h http.Handler = mux
 	if !cfg.NoAuth {
 		h = requireToken(cfg.Token, s.stderr, h)
@@ -126,6 +126,10 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 		BaseContext: func(net.Listener) context.Context { return base },
 		ErrorLog:    slog.NewLogLogger(s.stderr.Handler(), slog.LevelWarn),
 	}
+
+	expiring, stopExpiring := context.WithCancel(context.Background())
+	defer stopExpiring()
+	go s.expire(expiring, ids, streamable, cfg.SessionIdle)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -152,6 +156,7 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 		s.log.Warn("stopping: cancelling calls still running", "calls", calls.count())
 	}
 	cancelCalls()
+	stopExpiring()
 	_ = streamable.Shutdown(closeCtx) // ends every session, closing GET streams
 	if err := <-shutdown; err != nil {
 		srv.Close()
@@ -160,11 +165,16 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 	return nil
 }
 
-// endpoint serves Path. A POST's body is read under its own deadline and
-// size limit, and its response is a postStream, so the notifications of a
-// tool call go out on that call's own response, before its result.
-func (s *Server) endpoint(h http.Handler, calls *inflight) http.Handler {
+// endpoint serves Path. It keeps each session's activity for the expiry.
+// A POST's body is read under its own deadline and size limit, and its
+// response is a postStream, so the notifications of a tool call go out on
+// that call's own response, before its result.
+func (s *Server) endpoint(h http.Handler, ids *sessionIDs, calls *inflight) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := r.Header.Get(mcpserver.HeaderKeySessionID); id != "" {
+			ids.begin(id)
+			defer ids.end(id)
+		}
 		if r.Method != http.MethodPost {
 			h.ServeHTTP(w, r)
 			return

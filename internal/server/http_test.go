@@ -241,6 +241,50 @@ func TestHTTPSessionExpires(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "an ended session is gone: the client must start a new one")
 }
 
+// TestHTTPBusySessionLives: a session with a call in flight does not
+// expire, however long the call takes; it is idle from the call's end.
+func TestHTTPBusySessionLives(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	entered, release := make(chan struct{}), make(chan struct{})
+	addTool(s, "work", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		close(entered)
+		<-release
+		return mcp.NewToolResultText("finished"), nil
+	})
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 50 * time.Millisecond})
+	busy := newHTTPWire(t, h.url, testToken)
+	result := make(chan message, 1)
+	go func() {
+		resp := busy.post(t, request(7, "tools/call", toolCall("work", nil)))
+		var m message
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		result <- m
+	}()
+	<-entered
+	// A session that began after the busy one and is idle: once it has
+	// ended, the busy one would have too, were it not busy.
+	idle := newHTTPWire(t, h.url, testToken)
+	select {
+	case id := <-ended:
+		require.Equal(t, idle.session, id, "the busy session ended")
+	case <-time.After(wireTimeout):
+		t.Fatal("the idle session did not end")
+	}
+	// The sweep that ended the idle session would have ended the busy one.
+	assert.Equal(t, http.StatusOK, busy.post(t, request(8, "ping", nil)).StatusCode, "the busy session is gone")
+	close(release)
+	assert.Contains(t, string((<-result).Result), "finished")
+	select {
+	case id := <-ended:
+		assert.Equal(t, busy.session, id)
+	case <-time.After(wireTimeout):
+		t.Fatal("the session did not end once idle")
+	}
+}
+
 // TestHTTPShutdown: on stop, calls in flight finish (within the drain) or
 // are cancelled (after it), every session ends, and ServeHTTP returns.
 func TestHTTPShutdown(t *testing.T) {
