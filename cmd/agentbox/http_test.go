@@ -196,6 +196,7 @@ func TestHTTPFlagErrors(t *testing.T) {
 		{"--no-auth off loopback", nil, []string{"--http", ":0", "--allow-remote", "--no-auth"}, 1, "only on a loopback address"},
 		{"a short token", []string{"AGENTBOX_TOKEN=short"}, []string{"--http", "127.0.0.1:0"}, 1, "at least 16"},
 		{"a missing token file", nil, []string{"--http", "127.0.0.1:0", "--token-file", missing}, 1, "--token-file"},
+		{"no idle time", nil, []string{"--http", "127.0.0.1:0", "--session-idle", "0s"}, 2, "positive duration"},
 		{"a bad address", nil, []string{"--http", "127.0.0.1:99999"}, 1, "invalid port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

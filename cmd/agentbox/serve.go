@@ -62,6 +62,10 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "agentbox: --token-file, --no-auth and --allow-remote go with --http ADDR")
 		return 2
 	}
+	if h.sessionIdle <= 0 {
+		fmt.Fprintf(e.stderr, "agentbox: --session-idle %v: give a positive duration, such as 30m\n", h.sessionIdle)
+		return 2
+	}
 	if h.noAuth && h.tokenFile != "" {
 		fmt.Fprintln(e.stderr, "agentbox: --no-auth and --token-file contradict each other")
 		return 2
