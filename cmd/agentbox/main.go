@@ -4,9 +4,10 @@
 // Usage:
 //
 //	agentbox [serve] [flags]    serve MCP over stdin/stdout (the default)
+//	agentbox serve --http ADDR  serve MCP over Streamable HTTP at http://ADDR/mcp
 //	agentbox --version
 //
-// Logs go to stderr; stdout is the protocol.
+// Logs go to stderr; over stdio, stdout is the protocol.
 package main
 
 import (
@@ -21,6 +22,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal drains; a second one stops at once
+	}()
 	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -44,7 +49,7 @@ type command struct {
 // commands lists the subcommands; "serve" is the default.
 func commands() map[string]command {
 	return map[string]command{
-		"serve":   {"[flags]", "serve MCP over stdin/stdout (the default)", serveCmd},
+		"serve":   {"[flags]", "serve MCP over stdin/stdout (the default), or HTTP with --http", serveCmd},
 		"call":    {"TOOL [JSON]", "run one tool call and print its result", callCmd},
 		"run":     {"SCRIPT|-", "replay a JSON Lines script of tool calls in one session", runCmd},
 		"tools":   {"[--json]", "list the tools with their descriptions and arguments", toolsCmd},

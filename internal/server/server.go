@@ -1,5 +1,5 @@
 // Package server wires agentbox together: a workspace, the tools on it and
-// an MCP server that serves them over stdio (and, later, HTTP). Nothing here
+// an MCP server that serves them over stdio or Streamable HTTP. Nothing here
 // reads flags or the environment; cmd/agentbox fills a Config.
 package server
 
@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/tools"
 )
 
@@ -41,9 +42,12 @@ type Server struct {
 	mcp     *mcpserver.MCPServer
 	ws      *tools.Workspace
 	tools   *tools.Toolset
-	log     *slog.Logger
+	log     *slog.Logger // stderr, and the client of the tool call logged in
+	stderr  *slog.Logger // stderr only
 	version string
 	closers []func()
+
+	endedSession func(id string) // tests: called after a session's state is dropped
 }
 
 // New opens the workspace and builds the MCP server on it.
@@ -55,13 +59,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
+	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
 	s := &Server{
 		ws:      ws,
-		tools:   tools.New(ws, tools.Options{GitExcludesFile: cfg.GitExcludesFile}),
-		log:     cfg.Logger,
+		tools:   tools.New(ws, tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}),
+		log:     log,
+		stderr:  cfg.Logger,
 		version: cfg.Version,
 	}
-	agents, err := newAgents(cfg, ws, s.tools.All(), s.log)
+	agents, err := newAgents(cfg, ws, s.tools.All(), cfg.Logger)
 	if err != nil {
 		ws.Close()
 		return nil, err
@@ -70,6 +76,10 @@ func New(cfg Config) (*Server, error) {
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
 		s.tools.EndSession(cs.SessionID())
+		s.log.Debug("session ended", "session", cs.SessionID())
+		if s.endedSession != nil {
+			s.endedSession(cs.SessionID())
+		}
 	})
 	hooks.AddAfterCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest, res any) {
 		if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
@@ -79,14 +89,26 @@ func New(cfg Config) (*Server, error) {
 
 	opts := []mcpserver.ServerOption{
 		mcpserver.WithInstructions(agents.instructions(instructions(ws.Dir()))),
+		// The tool list is fixed for the life of the server: no listChanged.
 		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithLogging(),
+		mcpserver.WithCompletions(),
 		mcpserver.WithHooks(hooks),
+		// One line per request and per tool call, on stderr at debug level.
+		mcpserver.WithLogger(slog.New(debugOnly{cfg.Logger.Handler()})),
 	}
+	// Middleware runs in the order added, outermost first: the audit sees
+	// each call as the client does, panics included.
 	if cfg.Audit != nil {
 		a := &auditor{w: cfg.Audit, log: cfg.Logger, now: time.Now}
 		opts = append(opts, mcpserver.WithToolHandlerMiddleware(a.middleware))
 	}
-	opts = append(opts, mcpserver.WithRecovery())
+	opts = append(opts,
+		mcpserver.WithRecovery(),
+		// Each tool call gets its notify record: progress and log messages
+		// go to its client before its result, and never after.
+		mcpserver.WithToolHandlerMiddleware(notify.Middleware),
+	)
 	opts = append(opts, agents.options()...)
 	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
 	s.mcp.AddTools(agents.tools...)
@@ -105,6 +127,10 @@ func instructions(dir string) string {
 
 // MCP returns the underlying MCP server, for in-process clients and tests.
 func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
+
+// Logger returns the server's logger: stderr, and for records logged with a
+// tool call's context, that call's client too (notify.LogHandler).
+func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Workspace returns the server's workspace.
 func (s *Server) Workspace() *tools.Workspace { return s.ws }
@@ -130,3 +156,4 @@ func firstText(r *mcp.CallToolResult) string {
 	}
 	return ""
 }
+

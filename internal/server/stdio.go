@@ -13,6 +13,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/notify"
 )
 
 // stdioMaxLine bounds one incoming JSON-RPC message; a longer line is
@@ -36,11 +38,10 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 		return fmt.Errorf("register stdio session: %w", err)
 	}
 	defer s.mcp.UnregisterSession(context.WithoutCancel(ctx), sess.SessionID())
-	ctx, cancel := context.WithCancel(s.mcp.WithContext(ctx, sess))
-	defer cancel()
-
 	w := &stdioWriter{out: bufio.NewWriterSize(out, 64<<10), notes: sess.notes, responses: make(chan []byte, 64), done: make(chan struct{})}
 	go w.loop()
+	ctx, cancel := context.WithCancel(notify.WithSender(s.mcp.WithContext(ctx, sess), w.send))
+	defer cancel()
 
 	lines := make(chan []byte)
 	readErr := make(chan error, 1)
@@ -145,6 +146,31 @@ type stdioWriter struct {
 	responses chan []byte
 	done      chan struct{}
 	failed    atomic.Bool // out is broken; drop what follows
+}
+
+// send queues a notification from a tool call (notify.Sender). It waits
+// for room rather than drop it: the writer empties the queue on its own.
+func (w *stdioWriter) send(method string, params any) error {
+	n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION}
+	n.Method = method
+	switch p := params.(type) {
+	case map[string]any:
+		n.Params.AdditionalFields = p
+	case nil:
+	default:
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("notification %s: %w", method, err)
+		}
+		if err := json.Unmarshal(b, &n.Params.AdditionalFields); err != nil {
+			return fmt.Errorf("notification %s: params must be an object: %w", method, err)
+		}
+	}
+	if w.failed.Load() {
+		return errors.New("stdout is closed")
+	}
+	w.notes <- n
+	return nil
 }
 
 // respond queues a response. Its handler has returned, so every

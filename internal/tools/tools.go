@@ -11,6 +11,7 @@ package tools
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"text/template"
 
@@ -37,10 +38,16 @@ type Options struct {
 	// walk.ExcludesFile), which Glob and Grep honour like .gitignore; ""
 	// for none.
 	GitExcludesFile string
+	// Logger is where tools log; records logged with a tool call's context
+	// also reach that call's client (see notify.LogHandler). nil discards.
+	Logger *slog.Logger
 }
 
 // New returns the tools for ws.
 func New(ws *Workspace, opts Options) *Toolset {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile)}
 }
 
