@@ -156,4 +156,3 @@ func firstText(r *mcp.CallToolResult) string {
 	}
 	return ""
 }
-
