@@ -48,7 +48,8 @@ func editTool(t *Toolset) server.ServerTool {
 	}, annotate(false, true, false)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args editArgs) (*mcp.CallToolResult, error) {
-			return t.edit(ctx, args), nil
+			// The check runs after edit has let go of the file's lock.
+			return t.afterWrite(ctx, args.FilePath, t.edit(ctx, args)), nil
 		})}
 }
 

@@ -28,6 +28,7 @@ type Toolset struct {
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Edit of a file at a time
+	checks   *checker             // checks after writes, and Diagnostics
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -37,11 +38,15 @@ type Options struct {
 	// walk.ExcludesFile), which Glob and Grep honour like .gitignore; ""
 	// for none.
 	GitExcludesFile string
+	// Checks configure the checks after Write and Edit and the checkers
+	// Diagnostics runs.
+	Checks CheckOptions
 }
 
 // New returns the tools for ws.
 func New(ws *Workspace, opts Options) *Toolset {
-	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile)}
+	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
+		checks: newChecker(ws, opts.Checks)}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
