@@ -204,8 +204,8 @@ func (c *checker) goFindings(pkg *packages.Package, dir string) []finding {
 	broken := map[string]bool{}
 	for _, ipath := range slices.Sorted(maps.Keys(pkg.Imports)) {
 		for _, e := range pkg.Imports[ipath].Errors {
-			if e.Kind != packages.ListError {
-				continue
+			if e.Kind != packages.ListError || strings.HasPrefix(e.Msg, "# ") {
+				continue // a dependency that loaded but does not build is checked on its own
 			}
 			broken[ipath] = true
 			f := finding{msg: c.cleanMsg(e.Msg), checker: "go list"}
@@ -245,6 +245,26 @@ func (c *checker) goFindings(pkg *packages.Package, dir string) []finding {
 	return out
 }
 
+// dropRebuilt drops the compiler's findings that repeat a type checker's
+// at the same place: go list -export builds every package it lists, and a
+// package's build errors can arrive on another package (its test main).
+func dropRebuilt(found []finding) []finding {
+	type place struct {
+		file      string
+		line, col int
+	}
+	typed := map[place]bool{}
+	for _, f := range found {
+		if f.checker == "go types" || f.checker == "go parser" {
+			typed[place{f.file, f.line, f.col}] = true
+		}
+	}
+	return slices.DeleteFunc(found, func(f finding) bool {
+		return f.checker == "go build" && typed[place{f.file, f.line, f.col}]
+	})
+}
+
+// goChecker names the checker of a go/packages error.
 func goChecker(k packages.ErrorKind) string {
 	switch k {
 	case packages.ParseError:

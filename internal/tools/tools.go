@@ -57,6 +57,7 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+		diagnosticsTool(t),
 	}
 	for i := range all {
 		all[i] = validated(all[i])
