@@ -168,4 +168,3 @@ func testGoCacheEnv() []string {
 	}
 	return env
 }
-
