@@ -30,6 +30,13 @@ type Config struct {
 	// prompts and override them by name; "" for none. The workspace's
 	// .claude/agents override both.
 	PromptsDir string
+	// Diagnostics makes Write and Edit check each .go and .py file they
+	// write and add the problems found to their result.
+	Diagnostics bool
+	// CheckEnv is the whole environment of checker commands (go, python3,
+	// ruff, mypy): an allow-list from tools.CheckEnv, never the server's.
+	CheckEnv []string
+
 	// Agent makes the server run as the named definition: only the tools
 	// its tools: header lists are exposed, and its body goes into the
 	// instructions. "" for none.
@@ -55,9 +62,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
+	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile}
+	// Checks.Run is where checker commands (python3, go vet, ruff, mypy)
+	// can be routed through the Bash sandbox; nil runs them as plain child
+	// processes with CheckEnv as their whole environment.
+	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Env: cfg.CheckEnv}
 	s := &Server{
 		ws:      ws,
-		tools:   tools.New(ws, tools.Options{GitExcludesFile: cfg.GitExcludesFile}),
+		tools:   tools.New(ws, topts),
 		log:     cfg.Logger,
 		version: cfg.Version,
 	}
