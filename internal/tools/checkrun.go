@@ -82,7 +82,10 @@ func runLocal(ctx context.Context, c Command) (Output, error) {
 		return out, nil
 	}
 	if errors.Is(err, exec.ErrWaitDelay) {
-		return out, nil // it finished; something it started held the pipes
+		// It finished, but something it started still holds the pipes:
+		// end the rest of its process group too.
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		return out, nil
 	}
 	return out, err
 }
