@@ -20,7 +20,9 @@ func TestDiagnosticsFlag(t *testing.T) {
 	dir := t.TempDir()
 	broken := `{"file_path":"app.py","content":"def f(:\n    pass\n"}`
 
-	out, errOut, code := agentbox(t, "", "call", "--workspace", dir, "Write", broken)
+	// The deadline is long, so a busy machine does not turn the check
+	// into a skip.
+	out, errOut, code := agentbox(t, "", "call", "--workspace", dir, "--diagnostics-timeout=1m", "Write", broken)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "Created app.py (2 lines, 17 B).\n\nProblems after this change (python")
 	assert.Contains(t, out, "\napp.py:1:7: SyntaxError: invalid syntax (python)")
@@ -33,6 +35,11 @@ func TestDiagnosticsFlag(t *testing.T) {
 	_, errOut, code = agentbox(t, "", "call", "--workspace", dir, "--diagnostics=maybe", "Write", broken)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `invalid value "maybe" for flag -diagnostics: want "on" or "off"`)
+
+	_, errOut, code = agentbox(t, "", "call", "--help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, errOut, "  --diagnostics on\n      on or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result (default on)\n")
+	assert.Contains(t, errOut, "  --diagnostics-timeout duration\n      how long a check after Write or Edit may take before it is skipped (the edit stands): a duration (default 2s)\n")
 }
 
 // TestCheckerEnvironment runs the server with a secret in its environment

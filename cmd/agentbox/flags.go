@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/agentbox/agentbox/internal/server"
 	"github.com/agentbox/agentbox/internal/tools"
@@ -25,8 +26,9 @@ type config struct {
 	prompts   string // a directory of agent definitions; "" for the built-in ones only
 	agent     string // the definition to run as; "" for none
 	// diagnostics turns on the checks after Write and Edit.
-	diagnostics onOff
-	checkEnv    []string // the allow-listed environment of checker commands
+	diagnostics  onOff
+	checkTimeout time.Duration // how long one after-write check may take
+	checkEnv     []string      // the allow-listed environment of checker commands
 }
 
 // flags returns a flag set for a subcommand with the flags every command
@@ -46,6 +48,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.StringVar(&cfg.audit, "audit", "", "append one JSON line per tool call to `file` (secrets redacted)")
 	fs.StringVar(&cfg.prompts, "prompts", "", "a `dir`ectory of agent definitions (*.md) served as prompts beside the built-in ones, overriding them by name")
 	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
+	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", tools.CheckTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
 	return fs
 }
@@ -88,7 +91,7 @@ func (c *config) logger(e *env) *slog.Logger {
 // start builds the server the flags describe. The caller closes it.
 func (c *config) start(log *slog.Logger) (*server.Server, error) {
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
-		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), CheckEnv: c.checkEnv}
+		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv}
 	var audit *os.File
 	if c.audit != "" {
 		f, err := os.OpenFile(c.audit, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

@@ -33,6 +33,8 @@ type Config struct {
 	// Diagnostics makes Write and Edit check each .go and .py file they
 	// write and add the problems found to their result.
 	Diagnostics bool
+	// DiagnosticsTimeout bounds one such check; 0 means tools.CheckTimeout.
+	DiagnosticsTimeout time.Duration
 	// CheckEnv is the whole environment of checker commands (go, python3,
 	// ruff, mypy): an allow-list from tools.CheckEnv, never the server's.
 	CheckEnv []string
@@ -66,7 +68,7 @@ func New(cfg Config) (*Server, error) {
 	// Checks.Run is where checker commands (python3, go vet, ruff, mypy)
 	// can be routed through the Bash sandbox; nil runs them as plain child
 	// processes with CheckEnv as their whole environment.
-	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Env: cfg.CheckEnv}
+	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	s := &Server{
 		ws:      ws,
 		tools:   tools.New(ws, topts),

@@ -23,7 +23,7 @@ type CheckOptions struct {
 	// what they find to their result. The server's --diagnostics flag.
 	AfterWrite bool
 	// Timeout bounds one after-write check; past it the result says the
-	// check was skipped. 0 means checkTimeout.
+	// check was skipped. 0 means CheckTimeout.
 	Timeout time.Duration
 	// Env is the whole environment of checker commands (go, python3, ruff,
 	// mypy): an allow-list made by CheckEnv, never the server's own, so its
@@ -37,10 +37,12 @@ type CheckOptions struct {
 	Run Runner
 }
 
+// CheckTimeout is how long an after-write check may take by default.
+const CheckTimeout = 2 * time.Second
+
 const (
-	checkTimeout    = 2 * time.Second // default bound of one after-write check
-	checkShowFile   = 10              // problems in the written file an after-write check shows
-	checkShowOthers = 3               // problems in other files of its package it shows
+	checkShowFile   = 10 // problems in the written file an after-write check shows
+	checkShowOthers = 3  // problems in other files of its package it shows
 )
 
 // finding is one problem a checker reported.
@@ -114,7 +116,7 @@ func (c *checker) timeout() time.Duration {
 	if c.opts.Timeout > 0 {
 		return c.opts.Timeout
 	}
-	return checkTimeout
+	return CheckTimeout
 }
 
 // checkLanguage tells which checks a file gets: "go", "python" or "".
