@@ -182,7 +182,7 @@ func (c *checker) afterWrite(ctx context.Context, rel string) string {
 // checkWritten runs the check that fits rel's language.
 func (c *checker) checkWritten(ctx context.Context, rel string) report {
 	if checkLanguage(rel) == "go" {
-		return c.checkGoFile(ctx, rel)
+		return c.checkGoFile(ctx, rel, false)
 	}
 	return c.checkPython(ctx, []string{Display(rel)}, false)
 }

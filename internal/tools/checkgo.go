@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"path"
 	"path/filepath"
@@ -115,15 +114,16 @@ func (c *checker) loadGo(ctx context.Context, dir string, env []string, tests bo
 	return packages.Load(cfg, patterns...)
 }
 
-// checkGoFile type-checks the package that holds the Go file rel and
-// reports the problems in all its files. Outside a module, the file is
-// checked alone, as `go run file.go` builds it.
-func (c *checker) checkGoFile(ctx context.Context, rel string) report {
+// checkGoFile type-checks the package that holds the Go file rel (with its
+// test files when tests is set or rel is one) and reports the problems in
+// all its files. Outside a module, the file is checked alone, as
+// `go run file.go` builds it.
+func (c *checker) checkGoFile(ctx context.Context, rel string, tests bool) report {
 	disp := Display(rel)
 	abs := filepath.Join(c.ws.Dir(), rel)
 	dir := filepath.Dir(abs)
 	env := c.goEnv(ctx, c.modRoot(path.Dir(disp)))
-	tests := strings.HasSuffix(rel, "_test.go")
+	tests = tests || strings.HasSuffix(rel, "_test.go")
 	scope := ""
 	pkgs, err := c.loadGo(ctx, dir, env, tests, ".")
 	if err == nil && len(pkgs) == 0 {
@@ -154,7 +154,16 @@ func (c *checker) checkGoFile(ctx context.Context, rel string) report {
 	if scope == "" {
 		scope = "package " + pkg.PkgPath
 	}
-	return report{checkers: []string{"go types"}, scope: scope, findings: c.goFindings(pkg, dir)}
+	found := c.goFindings(pkg, dir)
+	if tests {
+		// The external test package (package x_test) is checked too.
+		for _, p := range pkgs {
+			if p != pkg && strings.HasSuffix(p.Name, "_test") && strings.HasSuffix(p.ID, ".test]") {
+				found = append(found, c.goFindings(p, dir)...)
+			}
+		}
+	}
+	return report{checkers: []string{"go types"}, scope: scope, findings: dropRebuilt(found)}
 }
 
 // packageOf picks the loaded package that compiles the file disp (with
@@ -399,12 +408,8 @@ func (c *checker) parseVet(b []byte, dir string) []finding {
 	dec := json.NewDecoder(&clean)
 	for {
 		var pkgs map[string]map[string]json.RawMessage
-		if err := dec.Decode(&pkgs); err != nil {
-			if err != io.EOF {
-				// A malformed object: keep what was read.
-				_ = err
-			}
-			break
+		if dec.Decode(&pkgs) != nil {
+			break // the end, or output that is not vet's: keep what was read
 		}
 		for _, analyzers := range pkgs {
 			for name, raw := range analyzers {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -61,8 +62,8 @@ func diagnosticsTool(t *Toolset) server.ServerTool {
 
 // diagTargets is what one Diagnostics call checks.
 type diagTargets struct {
-	goDirs   []string // workspace-relative directories to run go list in
-	patterns []string // the patterns to load there: "./..." or "."
+	goFile   string   // a Go file whose package to check
+	goDirs   []string // workspace-relative directories to check ./... in
 	goOrphan []string // directories of Go files in no module
 	pyFiles  []string // workspace-relative slash paths
 	pyMore   int      // Python files left out over diagMaxPyFiles
@@ -93,7 +94,7 @@ func (t *Toolset) diagnostics(ctx context.Context, args diagnosticsArgs) *mcp.Ca
 			return failedf("%s: %v", name, err)
 		}
 	case checkLanguage(disp) == "go":
-		tg.goDirs, tg.patterns = []string{path.Dir(disp)}, []string{"."}
+		tg.goFile = disp
 	case checkLanguage(disp) == "python":
 		tg.pyFiles = []string{disp}
 	default:
@@ -185,7 +186,6 @@ func (t *Toolset) diagWalk(ctx context.Context, dir string) (diagTargets, error)
 			}
 		}
 	})
-	tg.patterns = []string{"./..."}
 	slices.Sort(tg.goOrphan)
 	return tg, nil
 }
@@ -197,6 +197,21 @@ func (c *checker) diagGo(ctx context.Context, tg diagTargets, vet bool) (report,
 	if len(tg.goOrphan) > 0 {
 		r.notes = append(r.notes, fmt.Sprintf("Go files outside any module were not checked (%s; no go.mod): pass one of its files as path to check it alone", strings.Join(headOf(tg.goOrphan, 3), ", ")))
 	}
+	if tg.goFile != "" {
+		fr := c.checkGoFile(ctx, tg.goFile, true)
+		if fr.skipped != "" {
+			r.notes = append(r.notes, "Go: "+fr.skipped)
+			return r, 0
+		}
+		r.checkers, r.findings = fr.checkers, fr.findings
+		if strings.HasPrefix(fr.scope, "checked alone") {
+			r.notes = append(r.notes, tg.goFile+" is in no Go module (no go.mod), so it was checked alone")
+		} else if vet {
+			dir := path.Dir(tg.goFile)
+			r = c.vet(ctx, r, dir, []string{"."})
+		}
+		return r, 1
+	}
 	if len(tg.goDirs) == 0 {
 		return r, 0
 	}
@@ -206,28 +221,17 @@ func (c *checker) diagGo(ctx context.Context, tg diagTargets, vet bool) (report,
 		dirs = dirs[:diagMaxModules]
 	}
 	r.checkers = append(r.checkers, "go types")
-	if vet {
-		r.checkers = append(r.checkers, "go vet")
-	}
 	pkgs := map[string]bool{}
 	for _, dir := range dirs {
 		if ctx.Err() != nil {
 			r.notes = append(r.notes, "Go packages under "+dir+" were not checked: out of time")
 			continue
 		}
-		host := c.ws.Dir() + "/" + dir
-		if dir == "." {
-			host = c.ws.Dir()
-		}
-		env := c.goEnv(ctx, c.modRoot(dir))
-		loaded, err := c.loadGo(ctx, host, env, true, tg.patterns...)
+		host := filepath.Join(c.ws.Dir(), filepath.FromSlash(dir))
+		loaded, err := c.loadGo(ctx, host, c.goEnv(ctx, c.modRoot(dir)), true, "./...")
 		if err != nil {
 			r.notes = append(r.notes, "Go packages under "+dir+" were not checked: "+c.goLoadError(err))
 			continue
-		}
-		if len(tg.patterns) == 1 && tg.patterns[0] == "." && len(loaded) == 0 {
-			// A single file outside a module: check it alone.
-			r.notes = append(r.notes, dir+" is not in a Go module (no go.mod)")
 		}
 		for _, p := range loaded {
 			if !strings.HasSuffix(p.ID, ".test") && !strings.Contains(p.ID, " [") {
@@ -236,15 +240,26 @@ func (c *checker) diagGo(ctx context.Context, tg diagTargets, vet bool) (report,
 			r.findings = append(r.findings, c.goFindings(p, host)...)
 		}
 		if vet {
-			found, err := c.vetFindings(ctx, host, env, tg.patterns)
-			if err != nil {
-				r.notes = append(r.notes, "go vet under "+dir+": "+runError(err, ctx))
-			}
-			r.findings = append(r.findings, found...)
+			r = c.vet(ctx, r, dir, []string{"./..."})
 		}
 	}
 	r.findings = dropRebuilt(r.findings)
 	return r, len(pkgs)
+}
+
+// vet adds go vet's findings on patterns in dir to r.
+func (c *checker) vet(ctx context.Context, r report, dir string, patterns []string) report {
+	host := filepath.Join(c.ws.Dir(), filepath.FromSlash(dir))
+	found, err := c.vetFindings(ctx, host, c.goEnv(ctx, c.modRoot(dir)), patterns)
+	if err != nil {
+		r.notes = append(r.notes, "go vet under "+dir+": "+runError(err, ctx))
+		return r
+	}
+	if !slices.Contains(r.checkers, "go vet") {
+		r.checkers = append(r.checkers, "go vet")
+	}
+	r.findings = append(r.findings, found...)
+	return r
 }
 
 // diagPython compiles and lints the Python files.
@@ -297,6 +312,8 @@ func diagText(name string, tg diagTargets, goPkgs int, goRep, pyRep report, late
 	}
 	var b strings.Builder
 	switch {
+	case len(what) == 0 && name == ".":
+		b.WriteString("Nothing was checked in the workspace")
 	case len(what) == 0:
 		fmt.Fprintf(&b, "Nothing was checked in %s", name)
 	case len(found) == 0:

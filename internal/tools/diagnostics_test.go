@@ -135,10 +135,24 @@ func TestDiagnosticsLinters(t *testing.T) {
 func TestDiagnosticsOrphanGo(t *testing.T) {
 	requireGo(t)
 	t.Parallel()
-	h := checkHarness(t, CheckOptions{Env: []string{"PATH=" + t.TempDir()}})
-	h.write("scripts/gen.go", "package main\n\nfunc main() {}\n")
+	h := checkHarness(t, CheckOptions{})
+	h.write("scripts/gen.go", "package main\n\nfunc main() { return 1 }\n")
 	got := h.ok("Diagnostics", map[string]any{})
-	assert.Equal(t, "Nothing was checked in ..\nNote: Go files outside any module were not checked (scripts; no go.mod): pass one of its files as path to check it alone.", got)
+	assert.Equal(t, "Nothing was checked in the workspace.\nNote: Go files outside any module were not checked (scripts; no go.mod): pass one of its files as path to check it alone.", got)
+
+	got = h.ok("Diagnostics", map[string]any{"path": "scripts/gen.go"})
+	assert.Equal(t, "1 problem in 1 file, checking 1 Go package (go types).\nNote: scripts/gen.go is in no Go module (no go.mod), so it was checked alone.\n\nscripts/gen.go:3:22: too many return values have (number) want () (go types)", got)
+}
+
+func TestDiagnosticsGoFileWithTests(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	h := checkHarness(t, CheckOptions{})
+	h.write("go.mod", fixtureGoMod)
+	h.write("calc/calc.go", "package calc\n\nimport \"fmt\"\n\nfunc Double(n int) string { return fmt.Sprintf(\"%d\", n*2) }\n")
+	h.write("calc/calc_x_test.go", "package calc_test\n\nimport (\n\t\"testing\"\n\n\t\"example.com/fixture/calc\"\n)\n\nfunc TestDouble(t *testing.T) { _ = calc.Triple(2) }\n")
+	got := h.ok("Diagnostics", map[string]any{"path": "calc/calc.go", "go_vet": true})
+	assert.Equal(t, "1 problem in 1 file, checking 1 Go package (go types, go vet).\n\ncalc/calc_x_test.go:9:42: undefined: calc.Triple (go types)", got)
 }
 
 func TestParseMypyAndLines(t *testing.T) {
