@@ -82,3 +82,30 @@ func Sum%[1]d(xs []int) int {
 }
 `, i)
 }
+
+// BenchmarkCheckAfterEditPython measures an Edit of a 500-line Python file
+// with its after-edit check (compile and pyflakes).
+func BenchmarkCheckAfterEditPython(b *testing.B) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		b.Skip("no /usr/bin/python3")
+	}
+	dir := b.TempDir()
+	var src strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&src, "def f%d(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n", i)
+	}
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "app.py"), []byte(src.String()), 0o644))
+	ws, err := OpenWorkspace(dir)
+	require.NoError(b, err)
+	b.Cleanup(func() { ws.Close() })
+	h := &harness{t: b, dir: dir, ws: ws, ts: New(ws, Options{Checks: CheckOptions{AfterWrite: true, Env: testCheckEnv(), Python: "/usr/bin/python3"}})}
+	h.c = h.connect()
+	h.ok("Read", map[string]any{"file_path": "app.py"})
+	values := []string{"return total", "return total + 0"}
+	for i := 0; b.Loop(); i++ {
+		got := h.ok("Edit", map[string]any{"file_path": "app.py", "old_string": "    " + values[i%2] + "\ndef f1(", "new_string": "    " + values[(i+1)%2] + "\ndef f1("})
+		if strings.Contains(got, "skipped") || strings.Contains(got, "Problems") {
+			b.Fatalf("the check did not pass cleanly: %s", got)
+		}
+	}
+}

@@ -244,3 +244,52 @@ func TestCheckOtherFilesUntouched(t *testing.T) {
 	got := h.ok("Write", map[string]any{"file_path": "notes.txt", "content": "x = (\n"})
 	assert.Equal(t, "Created notes.txt (1 line, 6 B).", got)
 }
+
+// TestCheckPythonLauncher runs a python3 that is a launcher (as pyenv's
+// shim is): the first check goes through it, later ones run the
+// interpreter it ran directly.
+func TestCheckPythonLauncher(t *testing.T) {
+	python := pythonOrSkip(t, "/usr/bin/python3")
+	t.Parallel()
+	bin := t.TempDir()
+	calls := filepath.Join(bin, "calls")
+	launcher := "#!/bin/sh\necho run >> " + calls + "\nexec " + python + " \"$@\"\n"
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "python3"), []byte(launcher), 0o755))
+	h := checkHarness(t, CheckOptions{Env: []string{"PATH=" + bin + ":/usr/bin:/bin"}})
+	for i := range 3 {
+		got := h.ok("Write", map[string]any{"file_path": "a.py", "content": strings.Repeat("x = 1\n", i+1) + "def (\n"})
+		assert.Contains(t, got, "SyntaxError")
+		h.ok("Read", map[string]any{"file_path": "a.py"})
+	}
+	n, err := os.ReadFile(calls)
+	require.NoError(t, err)
+	assert.Equal(t, "run\n", string(n), "only the first check goes through the launcher")
+}
+
+// TestCheckPythonVenv prefers the workspace's virtual environment to the
+// python3 on PATH.
+func TestCheckPythonVenv(t *testing.T) {
+	python := pythonOrSkip(t, "/usr/bin/python3")
+	t.Parallel()
+	h := checkHarness(t, CheckOptions{Env: []string{"PATH=" + t.TempDir()}}) // no python3 on PATH
+	h.write(".venv/pyvenv.cfg", "home = /usr/bin\n")
+	require.NoError(t, os.MkdirAll(filepath.Join(h.dir, ".venv", "bin"), 0o755))
+	require.NoError(t, os.Symlink(python, filepath.Join(h.dir, ".venv", "bin", "python")))
+	got := h.ok("Write", map[string]any{"file_path": "a.py", "content": "def (\n"})
+	assert.Regexp(t, `Problems after this change \(python3\.\d+\.\d+ \(\.venv\) compile`, got)
+	assert.Contains(t, got, "\na.py:1:5: SyntaxError: invalid syntax (python)")
+}
+
+// TestCheckGoVendored checks a module that vendors its dependency, which
+// is in no module cache: the check reads vendor/, offline.
+func TestCheckGoVendored(t *testing.T) {
+	requireGo(t)
+	t.Parallel()
+	h := checkHarness(t, CheckOptions{})
+	h.write("go.mod", "module example.com/vend\n\ngo 1.22\n\nrequire example.invalid/dep v1.0.0\n")
+	h.write("vendor/modules.txt", "# example.invalid/dep v1.0.0\n## explicit\nexample.invalid/dep\n")
+	h.write("vendor/example.invalid/dep/dep.go", "package dep\n\nfunc Answer() int { return 42 }\n")
+	got := h.ok("Write", map[string]any{"file_path": "main.go", "content": "package vend\n\nimport \"example.invalid/dep\"\n\nvar X string = dep.Answer()\n"})
+	assert.Contains(t, got, "\nmain.go:5:16: cannot use dep.Answer() (value of type int) as string value in variable declaration (go types)")
+	assert.NotContains(t, got, "GOPROXY")
+}
