@@ -45,6 +45,16 @@ const (
 	checkShowOthers = 3  // problems in other files of its package it shows
 )
 
+// withCheckDoc adds what Write's and Edit's descriptions say of the
+// after-write check to their template data.
+func withCheckDoc(data map[string]any) map[string]any {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["CheckShowFile"], data["CheckShowOthers"] = checkShowFile, checkShowOthers
+	return data
+}
+
 // finding is one problem a checker reported.
 type finding struct {
 	file      string // workspace-relative slash path; "" for a problem of no file

@@ -36,13 +36,13 @@ const (
 
 func editTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Edit", append([]mcp.ToolOption{
-		mcp.WithDescription(describe(editDoc, map[string]any{
+		mcp.WithDescription(describe(editDoc, withCheckDoc(map[string]any{
 			"MaxSize":    formatSize(editMaxSize),
 			"Context":    editContext,
 			"ShowRanges": editShowRanges,
 			"ListMax":    editListMax,
 			"MaxReplace": editMaxReplace,
-		})),
+		}))),
 		inputSchema[editArgs](),
 		mcp.WithToolTitle("Edit file"),
 	}, annotate(false, true, false)...)...)

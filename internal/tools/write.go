@@ -27,7 +27,7 @@ const writeMaxSize = 16 << 20
 
 func writeTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Write", append([]mcp.ToolOption{
-		mcp.WithDescription(describe(writeDoc, nil)),
+		mcp.WithDescription(describe(writeDoc, withCheckDoc(nil))),
 		inputSchema[writeArgs](),
 		mcp.WithToolTitle("Write file"),
 	}, annotate(false, true, true)...)...)
