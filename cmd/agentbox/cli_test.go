@@ -83,7 +83,7 @@ func TestRun(t *testing.T) {
 {"tool": "Read", "arguments": {"file_path": "app.py"}}
 {"tool": "Write", "arguments": {"file_path": "app.py", "content": "x = 2\n"}}
 `
-		out, errOut, code := agentbox(t, script, "run", "--workspace", dir, "-")
+		out, errOut, code := agentbox(t, script, "run", "--workspace", dir, "--diagnostics=off", "-")
 		require.Equal(t, 0, code, errOut)
 		steps := parseSteps(t, out)
 		require.Len(t, steps, 2)

@@ -8,8 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/agentbox/agentbox/internal/server"
+	"github.com/agentbox/agentbox/internal/tools"
 	"github.com/agentbox/agentbox/internal/walk"
 )
 
@@ -22,12 +25,18 @@ type config struct {
 	excludes  string // the user's global git excludes file, from the environment
 	prompts   string // a directory of agent definitions; "" for the built-in ones only
 	agent     string // the definition to run as; "" for none
+	// diagnostics turns on the checks after Write and Edit.
+	diagnostics  onOff
+	checkTimeout time.Duration // how long one after-write check may take
+	checkEnv     []string      // the allow-listed environment of checker commands
 }
 
 // flags returns a flag set for a subcommand with the flags every command
 // shares, writing errors and help to e.stderr.
 func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	cfg.excludes = walk.ExcludesFile(e.getenv("HOME"), e.getenv("XDG_CONFIG_HOME"))
+	cfg.checkEnv = tools.CheckEnv(e.getenv, os.TempDir())
+	cfg.diagnostics = true
 	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
@@ -38,6 +47,8 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.TextVar(&cfg.logLevel, "log-level", level, "`level` of the logs on stderr: debug, info, warn or error")
 	fs.StringVar(&cfg.audit, "audit", "", "append one JSON line per tool call to `file` (secrets redacted)")
 	fs.StringVar(&cfg.prompts, "prompts", "", "a `dir`ectory of agent definitions (*.md) served as prompts beside the built-in ones, overriding them by name")
+	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
+	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", tools.CheckTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
 	return fs
 }
@@ -80,7 +91,7 @@ func (c *config) logger(e *env) *slog.Logger {
 // start builds the server the flags describe. The caller closes it.
 func (c *config) start(log *slog.Logger) (*server.Server, error) {
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
-		PromptsDir: c.prompts, Agent: c.agent}
+		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv}
 	var audit *os.File
 	if c.audit != "" {
 		f, err := os.OpenFile(c.audit, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
@@ -100,6 +111,28 @@ func (c *config) start(log *slog.Logger) (*server.Server, error) {
 		srv.OnClose(func() { audit.Close() })
 	}
 	return srv, nil
+}
+
+// onOff is a flag that is "on" or "off" ("true" and "false" work too).
+type onOff bool
+
+func (o *onOff) String() string {
+	if *o {
+		return "on"
+	}
+	return "off"
+}
+
+func (o *onOff) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "on", "true", "yes", "1":
+		*o = true
+	case "off", "false", "no", "0":
+		*o = false
+	default:
+		return errors.New(`want "on" or "off"`)
+	}
+	return nil
 }
 
 // printFlags lists flags GNU-style, with the two dashes people type.

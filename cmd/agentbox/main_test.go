@@ -48,12 +48,14 @@ func TestMain(m *testing.M) {
 }
 
 // wantTools is what tools/list shows on a plain start.
-var wantTools = []string{"Read", "Write", "Edit", "Glob"}
+var wantTools = []string{"Read", "Write", "Edit", "Glob", "Diagnostics"}
 
 // spawn starts the binary over stdio with an MCP client, on dir.
 func spawn(t *testing.T, dir string, args ...string) *client.Client {
 	t.Helper()
-	args = append([]string{"--workspace", dir, "--log-level", "debug"}, args...)
+	// Checks after writes are tested on their own (diagnostics_test.go):
+	// here they would make results depend on the machine's load.
+	args = append([]string{"--workspace", dir, "--log-level", "debug", "--diagnostics=off"}, args...)
 	c, err := client.NewStdioMCPClient(binary, nil, args...)
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -162,7 +164,7 @@ func replay(t *testing.T, file string) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, "--workspace", dir)
+	cmd := exec.CommandContext(ctx, binary, "--workspace", dir, "--diagnostics=off")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

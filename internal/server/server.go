@@ -31,6 +31,15 @@ type Config struct {
 	// prompts and override them by name; "" for none. The workspace's
 	// .claude/agents override both.
 	PromptsDir string
+	// Diagnostics makes Write and Edit check each .go and .py file they
+	// write and add the problems found to their result.
+	Diagnostics bool
+	// DiagnosticsTimeout bounds one such check; 0 means tools.CheckTimeout.
+	DiagnosticsTimeout time.Duration
+	// CheckEnv is the whole environment of checker commands (go, python3,
+	// ruff, mypy): an allow-list from tools.CheckEnv, never the server's.
+	CheckEnv []string
+
 	// Agent makes the server run as the named definition: only the tools
 	// its tools: header lists are exposed, and its body goes into the
 	// instructions. "" for none.
@@ -60,9 +69,14 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
 	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
+	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
+	// Checks.Run is where checker commands (python3, go vet, ruff, mypy)
+	// can be routed through the Bash sandbox; nil runs them as plain child
+	// processes with CheckEnv as their whole environment.
+	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	s := &Server{
 		ws:      ws,
-		tools:   tools.New(ws, tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}),
+		tools:   tools.New(ws, topts),
 		log:     log,
 		stderr:  cfg.Logger,
 		version: cfg.Version,

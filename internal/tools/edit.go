@@ -36,19 +36,20 @@ const (
 
 func editTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Edit", append([]mcp.ToolOption{
-		mcp.WithDescription(describe(editDoc, map[string]any{
+		mcp.WithDescription(describe(editDoc, withCheckDoc(map[string]any{
 			"MaxSize":    formatSize(editMaxSize),
 			"Context":    editContext,
 			"ShowRanges": editShowRanges,
 			"ListMax":    editListMax,
 			"MaxReplace": editMaxReplace,
-		})),
+		}))),
 		inputSchema[editArgs](),
 		mcp.WithToolTitle("Edit file"),
 	}, annotate(false, true, false)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args editArgs) (*mcp.CallToolResult, error) {
-			return t.edit(ctx, args), nil
+			// The check runs after edit has let go of the file's lock.
+			return t.afterWrite(ctx, args.FilePath, t.edit(ctx, args)), nil
 		})}
 }
 

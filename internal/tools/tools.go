@@ -29,6 +29,7 @@ type Toolset struct {
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Edit of a file at a time
+	checks   *checker             // checks after writes, and Diagnostics
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -41,6 +42,9 @@ type Options struct {
 	// Logger is where tools log; records logged with a tool call's context
 	// also reach that call's client (see notify.LogHandler). nil discards.
 	Logger *slog.Logger
+	// Checks configure the checks after Write and Edit and the checkers
+	// Diagnostics runs.
+	Checks CheckOptions
 }
 
 // New returns the tools for ws.
@@ -48,7 +52,8 @@ func New(ws *Workspace, opts Options) *Toolset {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile)}
+	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
+		checks: newChecker(ws, opts.Checks)}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -59,6 +64,7 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+		diagnosticsTool(t),
 	}
 	for i := range all {
 		all[i] = validated(all[i])
