@@ -39,7 +39,13 @@ func main() {
 	n := flag.Int("n", 100, "repetitions")
 	label := flag.String("label", "", "label for the output line (default: the scenario)")
 	warm := flag.Int("warmup", 3, "calls before measuring")
+	var serverArgs []string
+	flag.Func("server-arg", "an extra `flag` for the server (repeatable), e.g. --server-arg=--diagnostics=off", func(s string) error {
+		serverArgs = append(serverArgs, s)
+		return nil
+	})
 	flag.Parse()
+	extraArgs = serverArgs
 	args := flag.Args()
 	if len(args) == 0 {
 		flag.Usage()
@@ -93,8 +99,11 @@ type server struct {
 	nextID int
 }
 
+// extraArgs are the -server-arg flags, passed to every server started.
+var extraArgs []string
+
 func start(bin, workspace string) (*server, error) {
-	cmd := exec.Command(bin, "--workspace", workspace, "--log-level", "error")
+	cmd := exec.Command(bin, append([]string{"--workspace", workspace, "--log-level", "error"}, extraArgs...)...)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
