@@ -26,27 +26,9 @@ import (
 // These tests run the real agentbox binary over stdio, as a client does:
 // the sandbox's launcher is then the server's own binary.
 
-// binary builds agentbox once for the package's tests.
-func binary(t *testing.T) string {
-	t.Helper()
-	agentbox.once.Do(func() {
-		dir, err := os.MkdirTemp("", "agentbox-e2e-")
-		if err != nil {
-			agentbox.err = err
-			return
-		}
-		agentbox.path = filepath.Join(dir, "agentbox")
-		out, err := exec.Command("go", "build", "-o", agentbox.path, ".").CombinedOutput()
-		if err != nil {
-			agentbox.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, agentbox.err)
-	return agentbox.path
-}
-
-// session is a running agentbox with a raw JSON-RPC line connection.
-type session struct {
+// rawSession is a running agentbox with a raw JSON-RPC line connection,
+// to see the order of messages on the wire.
+type rawSession struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	in     io.WriteCloser
@@ -72,16 +54,17 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func start(t *testing.T, args ...string) *session {
+// startRaw starts the binary on a new workspace and initializes it.
+func startRaw(t *testing.T, args ...string) *rawSession {
 	t.Helper()
 	ws := t.TempDir()
-	cmd := exec.Command(binary(t), append([]string{"--workspace", ws}, args...)...)
+	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
 	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token")
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	s := &session{t: t, cmd: cmd, in: in, lines: make(chan map[string]any, 1000), stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	s := &rawSession{t: t, cmd: cmd, in: in, lines: make(chan map[string]any, 1000), stderr: &syncBuffer{}, exited: make(chan error, 1)}
 	cmd.Stderr = s.stderr
 	require.NoError(t, cmd.Start())
 	go func() {
@@ -109,7 +92,7 @@ func start(t *testing.T, args ...string) *session {
 	return s
 }
 
-func (s *session) send(msg map[string]any) {
+func (s *rawSession) send(msg map[string]any) {
 	s.t.Helper()
 	b, err := json.Marshal(msg)
 	require.NoError(s.t, err)
@@ -118,7 +101,7 @@ func (s *session) send(msg map[string]any) {
 }
 
 // call sends a tools/call request.
-func (s *session) call(id int, tool string, args map[string]any, meta map[string]any) {
+func (s *rawSession) call(id int, tool string, args map[string]any, meta map[string]any) {
 	s.t.Helper()
 	params := map[string]any{"name": tool, "arguments": args}
 	if meta != nil {
@@ -129,7 +112,7 @@ func (s *session) call(id int, tool string, args map[string]any, meta map[string
 
 // await reads messages until the response to id, and returns it with the
 // messages that came before it.
-func (s *session) await(id int) (resp map[string]any, before []map[string]any) {
+func (s *rawSession) await(id int) (resp map[string]any, before []map[string]any) {
 	s.t.Helper()
 	timeout := time.After(60 * time.Second)
 	for {
@@ -146,9 +129,9 @@ func (s *session) await(id int) (resp map[string]any, before []map[string]any) {
 	}
 }
 
-// resultText returns the text of a tools/call response and whether it is
+// rawText returns the text of a tools/call response and whether it is
 // an error result.
-func resultText(t *testing.T, resp map[string]any) (string, bool) {
+func rawText(t *testing.T, resp map[string]any) (string, bool) {
 	t.Helper()
 	res, ok := resp["result"].(map[string]any)
 	require.True(t, ok, "not a result: %v", resp)
@@ -183,7 +166,7 @@ func marker(name string) string {
 
 func TestBashOverStdio(t *testing.T) {
 	t.Parallel()
-	s := start(t)
+	s := startRaw(t)
 	id := 1
 	next := func() int { id++; return id }
 
@@ -191,7 +174,7 @@ func TestBashOverStdio(t *testing.T) {
 		n := next()
 		s.call(n, "Bash", map[string]any{"command": "env"}, nil)
 		resp, _ := s.await(n)
-		out, isErr := resultText(t, resp)
+		out, isErr := rawText(t, resp)
 		require.False(t, isErr, out)
 		assert.NotContains(t, out, "e2e-secret-token")
 		assert.Contains(t, out, "TERM=dumb")
@@ -201,7 +184,7 @@ func TestBashOverStdio(t *testing.T) {
 		n := next()
 		s.call(n, "Bash", map[string]any{"command": "echo one; sleep 1.2; echo two; sleep 1.2"}, map[string]any{"progressToken": "tok"})
 		resp, before := s.await(n)
-		out, isErr := resultText(t, resp)
+		out, isErr := rawText(t, resp)
 		require.False(t, isErr, out)
 		var reports []string
 		for _, m := range before {
@@ -235,7 +218,7 @@ func TestBashOverStdio(t *testing.T) {
 func TestNoProcessOutlivesTheServer(t *testing.T) {
 	t.Parallel()
 	t.Run("when its input closes", func(t *testing.T) {
-		s := start(t)
+		s := startRaw(t)
 		bg, fg := marker("bg"), marker("fg")
 		s.call(1, "Bash", map[string]any{"command": "exec -a " + bg + " sleep 1000", "run_in_background": true}, nil)
 		s.await(1)
@@ -255,7 +238,7 @@ func TestNoProcessOutlivesTheServer(t *testing.T) {
 		assert.Empty(t, running(fg))
 	})
 	t.Run("when it is killed", func(t *testing.T) {
-		s := start(t)
+		s := startRaw(t)
 		bg := marker("killed")
 		s.call(1, "Bash", map[string]any{"command": "exec -a " + bg + " sleep 1000", "run_in_background": true}, nil)
 		s.await(1)
@@ -284,10 +267,10 @@ func TestNetworkFlag(t *testing.T) {
 		args    []string
 		connect bool
 	}{{nil, false}, {[]string{"--allow-network"}, true}} {
-		s := start(t, tc.args...)
+		s := startRaw(t, tc.args...)
 		s.call(1, "Bash", map[string]any{"command": connect}, nil)
 		resp, _ := s.await(1)
-		out, isErr := resultText(t, resp)
+		out, isErr := rawText(t, resp)
 		assert.Equal(t, !tc.connect, isErr, "%v: %s", tc.args, out)
 		assert.Equal(t, tc.connect, strings.Contains(out, "connected"), "%v: %s", tc.args, out)
 	}
@@ -297,10 +280,10 @@ func TestSandboxRequire(t *testing.T) {
 	t.Parallel()
 	// This machine offers every layer (CI runs on one like it), so require
 	// starts; the log names what confines commands.
-	s := start(t, "--sandbox=require", "--log-level=info")
+	s := startRaw(t, "--sandbox=require", "--log-level=info")
 	s.call(1, "Bash", map[string]any{"command": "echo ok"}, nil)
 	resp, _ := s.await(1)
-	out, _ := resultText(t, resp)
+	out, _ := rawText(t, resp)
 	assert.Equal(t, "ok", out)
 	assert.Contains(t, s.stderr.String(), "Landlock ABI")
 	assert.NotContains(t, s.stderr.String(), "sandbox layer unavailable")

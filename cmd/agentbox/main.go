@@ -1,149 +1,91 @@
-// Command agentbox is an MCP server that gives a model Read, Write, Edit,
-// Glob and a sandboxed Bash over one workspace directory, and nothing
-// outside it.
+// Command agentbox is an MCP server that gives a model coding tools over
+// one workspace directory, and nothing outside it.
 //
 // Usage:
 //
-//	agentbox [serve] [--workspace DIR] [--log-level LEVEL] [sandbox flags]
+//	agentbox [serve] [flags]    serve MCP over stdin/stdout (the default)
+//	agentbox serve --http ADDR  serve MCP over Streamable HTTP at http://ADDR/mcp
 //	agentbox --version
 //
-// It speaks MCP over stdin and stdout; logs go to stderr.
+// Logs go to stderr; over stdio, stdout is the protocol.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
-	"github.com/agentbox/agentbox/internal/server"
 )
 
 func main() {
-	sandbox.Main() // when started as the sandbox launcher, this never returns
+	sandbox.Main() // when started as the Bash sandbox's launcher, this never returns
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal drains; a second one stops at once
+	}()
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// config is what the flags say; nothing below main reads flags or the
-// environment.
-type config struct {
-	workspace string
-	logLevel  slog.Level
-	sandbox   sandbox.Config
+// env is the process around a command: its streams and environment. Only
+// main builds one from the real process; tests build their own.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
 }
 
-// listFlag is a flag that may be given more than once.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
-const usage = `agentbox: an MCP server with coding tools confined to one workspace
-
-Usage:
-  agentbox [serve] [flags]    serve MCP over stdin/stdout (the default)
-  agentbox --version          print the version
-  agentbox --help             print this help
-
-Flags:
-`
-
-// run is main without the process: it parses args, serves, and returns the
-// exit status. Tests drive it with their own streams.
-func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && args[0] == "serve" {
-		args = args[1:]
-	}
-	fs := flag.NewFlagSet("agentbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var cfg config
-	fs.StringVar(&cfg.workspace, "workspace", ".", "the directory the tools may touch")
-	fs.TextVar(&cfg.logLevel, "log-level", slog.LevelInfo, "log level on stderr: debug, info, warn or error")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	sb := &cfg.sandbox
-	fs.TextVar(&sb.Mode, "sandbox", sandbox.Auto, "confinement of Bash commands: auto (every layer the kernel offers), require (refuse to start without all of them) or off")
-	fs.BoolVar(&sb.AllowNetwork, "allow-network", false, "let Bash commands use the network")
-	fs.Var((*listFlag)(&sb.PassEnv), "env", "pass the server's environment variable `NAME` on to Bash commands (repeatable)")
-	fs.TextVar(&sb.Reads, "read-confinement", sandbox.ReadSystem, "what Bash commands may read: default (the system, minus the home directory's secrets) or strict (system directories, toolchains, the workspace and --allow-read)")
-	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `DIR` in strict read confinement (repeatable)")
-	fs.Var((*listFlag)(&sb.AllowWrite), "allow-write", "let Bash commands write `DIR` besides the workspace (repeatable)")
-	fs.BoolVar(&sb.AllowGitConfig, "allow-git-config", false, "let Bash commands change the workspace's .git/config and .git/hooks")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "agentbox: unexpected argument %q\n", fs.Arg(0))
-		fs.Usage()
-		return 2
-	}
-	if *showVersion {
-		fmt.Fprintln(stdout, "agentbox", version())
-		return 0
-	}
-
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
-	cfg.sandbox.Env = os.Environ() // commands get only an allow-listed part
-	cfg.sandbox.Home, _ = os.UserHomeDir()
-	srv, err := server.New(server.Config{Workspace: cfg.workspace, Version: version(), Logger: log, Sandbox: &cfg.sandbox})
-	if err != nil {
-		log.Error("cannot start", "err", err)
-		return 1
-	}
-	defer srv.Close()
-	log.Info("serving MCP on stdio", "workspace", srv.Workspace().Dir(), "version", version())
-	if err := srv.ServeStdio(ctx, stdin, stdout); err != nil {
-		log.Error("stdio", "err", err)
-		return 1
-	}
-	log.Info("stopped")
-	return 0
+// command is one of agentbox's subcommands.
+type command struct {
+	args    string // what follows the name in the usage line
+	summary string
+	run     func(ctx context.Context, e *env, args []string) int
 }
 
-// version reports the module version when built with go install, else the
-// VCS revision the binary was built from.
-func version() string {
-	bi, ok := debug.ReadBuildInfo()
+// commands lists the subcommands; "serve" is the default.
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"[flags]", "serve MCP over stdin/stdout (the default), or HTTP with --http", serveCmd},
+		"call":    {"TOOL [JSON]", "run one tool call and print its result", callCmd},
+		"run":     {"SCRIPT|-", "replay a JSON Lines script of tool calls in one session", runCmd},
+		"tools":   {"[--json]", "list the tools with their descriptions and arguments", toolsCmd},
+		"config":  {"CLIENT", "print a configuration snippet for an MCP client", configCmd},
+		"prompts": {"", "list the prompts with their arguments", promptsCmd},
+		"prompt":  {"NAME [--arg k=v ...]", "print a rendered prompt", promptCmd},
+	}
+}
+
+// run is main without the process: it picks the subcommand, runs it, and
+// returns the exit status: 0 success, 1 failure, 2 bad usage.
+func run(ctx context.Context, e *env, args []string) int {
+	name := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	cmd, ok := commands()[name]
 	if !ok {
-		return "dev"
+		fmt.Fprintf(e.stderr, "agentbox: unknown command %q\n\n", name)
+		usage(e.stderr)
+		return 2
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
+	return cmd.run(ctx, e, args)
+}
+
+// usage prints the command summary.
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "agentbox: an MCP server with coding tools confined to one workspace\n\nUsage:\n")
+	cmds := commands()
+	for _, name := range []string{"serve", "call", "run", "tools", "prompts", "prompt", "config"} {
+		c := cmds[name]
+		fmt.Fprintf(w, "  %-28s %s\n", "agentbox "+name+" "+c.args, c.summary)
 	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return "dev"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "-dirty"
-	}
-	return "dev-" + rev
+	fmt.Fprintf(w, "  %-28s %s\n", "agentbox --version", "print the version")
+	fmt.Fprintf(w, "  %-28s %s\n", "agentbox COMMAND --help", "the flags of a command")
 }

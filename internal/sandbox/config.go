@@ -114,8 +114,9 @@ type Config struct {
 	Workspace string // absolute; commands may write here
 	// Home is the server user's home directory, whose secrets are hidden.
 	Home string
-	// Env is the server's environment. Commands see only PATH, HOME, LANG,
-	// LC_ALL, LC_CTYPE, USER and LOGNAME from it, plus the names in PassEnv.
+	// Env is the server's environment (Environ picks what is needed).
+	// Commands see only PATH, HOME, LANG, LC_ALL, LC_CTYPE, USER and LOGNAME
+	// from it, plus the names in PassEnv.
 	Env            []string
 	PassEnv        []string
 	AllowNetwork   bool
@@ -180,6 +181,21 @@ var strictRoots = []string{
 	"/opt", "/nix", "/snap", "/proc", "/sys",
 }
 
+// allowedEnv are the variables commands get from the server's environment.
+var allowedEnv = []string{"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME"}
+
+// Environ returns the part of the server's environment (read with getenv)
+// that Config.Env needs: the allow-listed variables and those in pass.
+func Environ(getenv func(string) string, pass []string) []string {
+	var env []string
+	for _, k := range slices.Concat(allowedEnv, pass) {
+		if v := getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
 // commandEnv builds a command's environment from the allow-list: never the
 // server's whole environment, so tokens and keys there stay invisible. fixed
 // holds the values the sandbox sets itself (TERM, TMPDIR, ...); a name in
@@ -200,7 +216,7 @@ func commandEnv(server, pass []string, fixed map[string]string) (env []string, m
 		}
 		vals[k] = v
 	}
-	for _, k := range []string{"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME"} {
+	for _, k := range allowedEnv {
 		if v, ok := lookup[k]; ok {
 			set(k, v)
 		}

@@ -1,18 +1,19 @@
 // Package server wires agentbox together: a workspace, the tools on it and
-// an MCP server that serves them over stdio (and, later, HTTP). Nothing here
+// an MCP server that serves them over stdio or Streamable HTTP. Nothing here
 // reads flags or the environment; cmd/agentbox fills a Config.
 package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
 )
@@ -22,6 +23,29 @@ type Config struct {
 	Workspace string       // the only directory the tools may touch
 	Version   string       // reported in serverInfo
 	Logger    *slog.Logger // where the server logs; never stdout
+	Audit     io.Writer    // if set, one JSON line per tool call goes here
+	// GitExcludesFile is the user's global git excludes file, which Glob
+	// and Grep honour; "" for none.
+	GitExcludesFile string
+
+	// PromptsDir holds agent definitions (*.md) that add to the built-in
+	// prompts and override them by name; "" for none. The workspace's
+	// .claude/agents override both.
+	PromptsDir string
+	// Diagnostics makes Write and Edit check each .go and .py file they
+	// write and add the problems found to their result.
+	Diagnostics bool
+	// DiagnosticsTimeout bounds one such check; 0 means tools.CheckTimeout.
+	DiagnosticsTimeout time.Duration
+	// CheckEnv is the whole environment of checker commands (go, python3,
+	// ruff, mypy): an allow-list from tools.CheckEnv, never the server's.
+	CheckEnv []string
+
+	// Agent makes the server run as the named definition: only the tools
+	// its tools: header lists are exposed, and its body goes into the
+	// instructions. "" for none.
+	Agent string
+
 	// Sandbox confines Bash's commands (its Workspace and Logger are filled
 	// in here); nil serves no Bash.
 	Sandbox *sandbox.Config
@@ -32,9 +56,12 @@ type Server struct {
 	mcp     *mcpserver.MCPServer
 	ws      *tools.Workspace
 	tools   *tools.Toolset
-	sandbox *sandbox.Sandbox
-	stdio   stdioOut
-	log     *slog.Logger
+	log     *slog.Logger // stderr, and the client of the tool call logged in
+	stderr  *slog.Logger // stderr only
+	version string
+	closers []func()
+
+	endedSession func(id string) // tests: called after a session's state is dropped
 }
 
 // New opens the workspace and builds the MCP server on it.
@@ -46,22 +73,43 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
-	s := &Server{ws: ws, log: cfg.Logger}
-	opts := tools.Options{Notify: s.stdio.notify}
+	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
+	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
+	// Checks.Run is where checker commands (python3, go vet, ruff, mypy)
+	// can be routed through the Bash sandbox; nil runs them as plain child
+	// processes with CheckEnv as their whole environment.
+	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
+	var closers []func()
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
 		sc.Workspace, sc.Logger = ws.Dir(), cfg.Logger
-		if s.sandbox, err = sandbox.New(sc); err != nil {
+		if topts.Sandbox, err = sandbox.New(sc); err != nil {
 			ws.Close()
 			return nil, err
 		}
-		opts.Sandbox = s.sandbox
+		closers = append(closers, func() { topts.Sandbox.Close() })
 	}
-	s.tools = tools.New(ws, opts)
+	s := &Server{
+		ws:      ws,
+		tools:   tools.New(ws, topts),
+		log:     log,
+		stderr:  cfg.Logger,
+		version: cfg.Version,
+		closers: closers,
+	}
+	agents, err := newAgents(cfg, ws, s.tools.All(), cfg.Logger)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
 
 	hooks := &mcpserver.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
 		s.tools.EndSession(cs.SessionID())
+		s.log.Debug("session ended", "session", cs.SessionID())
+		if s.endedSession != nil {
+			s.endedSession(cs.SessionID())
+		}
 	})
 	hooks.AddAfterCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest, res any) {
 		if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
@@ -69,13 +117,32 @@ func New(cfg Config) (*Server, error) {
 		}
 	})
 
-	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version,
-		mcpserver.WithInstructions(instructions(ws.Dir())),
+	opts := []mcpserver.ServerOption{
+		mcpserver.WithInstructions(agents.instructions(instructions(ws.Dir()))),
+		// The tool list is fixed for the life of the server: no listChanged.
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithRecovery(),
+		mcpserver.WithLogging(),
+		mcpserver.WithCompletions(),
 		mcpserver.WithHooks(hooks),
+		// One line per request and per tool call, on stderr at debug level.
+		mcpserver.WithLogger(slog.New(debugOnly{cfg.Logger.Handler()})),
+	}
+	// Middleware runs in the order added, outermost first: the audit sees
+	// each call as the client does, panics included.
+	if cfg.Audit != nil {
+		a := &auditor{w: cfg.Audit, log: cfg.Logger, now: time.Now}
+		opts = append(opts, mcpserver.WithToolHandlerMiddleware(a.middleware))
+	}
+	opts = append(opts,
+		mcpserver.WithRecovery(),
+		// Each tool call gets its notify record: progress and log messages
+		// go to its client before its result, and never after.
+		mcpserver.WithToolHandlerMiddleware(notify.Middleware),
 	)
-	s.mcp.AddTools(s.tools.All()...)
+	opts = append(opts, agents.options()...)
+	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
+	s.mcp.AddTools(agents.tools...)
+	s.mcp.AddPrompts(agents.prompts.All()...)
 	return s, nil
 }
 
@@ -91,31 +158,25 @@ func instructions(dir string) string {
 // MCP returns the underlying MCP server, for in-process clients and tests.
 func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
 
+// Logger returns the server's logger: stderr, and for records logged with a
+// tool call's context, that call's client too (notify.LogHandler).
+func (s *Server) Logger() *slog.Logger { return s.log }
+
 // Workspace returns the server's workspace.
 func (s *Server) Workspace() *tools.Workspace { return s.ws }
-
-// ServeStdio serves one client over in and out until in closes or ctx is
-// done. A closed input or a cancelled context is a clean end, not an error.
-func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
-	stdio := mcpserver.NewStdioServer(s.mcp)
-	stdio.SetErrorLogger(slog.NewLogLogger(s.log.Handler(), slog.LevelError))
-	mcpserver.WithWorkerPoolSize(8)(stdio)
-	err := stdio.Listen(ctx, in, s.stdio.use(out))
-	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
-		return nil
-	}
-	return err
-}
 
 // Close ends every session (stopping what they run) and releases the
 // workspace.
 func (s *Server) Close() error {
 	s.tools.Close()
-	if s.sandbox != nil {
-		s.sandbox.Close()
+	for _, f := range s.closers {
+		f()
 	}
 	return s.ws.Close()
 }
+
+// OnClose registers f to run when the server closes, after its sessions end.
+func (s *Server) OnClose(f func()) { s.closers = append(s.closers, f) }
 
 func firstText(r *mcp.CallToolResult) string {
 	for _, c := range r.Content {

@@ -54,12 +54,12 @@ func bashTool(t *Toolset) server.ServerTool {
 	}, annotate(false, true, false)...)...)
 	tool.Annotations.OpenWorldHint = mcp.ToBoolPtr(facts.Network)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
-		func(ctx context.Context, req mcp.CallToolRequest, args bashArgs) (*mcp.CallToolResult, error) {
-			return t.bash(ctx, req, args), nil
+		func(ctx context.Context, _ mcp.CallToolRequest, args bashArgs) (*mcp.CallToolResult, error) {
+			return t.bash(ctx, args), nil
 		})}
 }
 
-func (t *Toolset) bash(ctx context.Context, req mcp.CallToolRequest, args bashArgs) *mcp.CallToolResult {
+func (t *Toolset) bash(ctx context.Context, args bashArgs) *mcp.CallToolResult {
 	if strings.TrimSpace(args.Command) == "" {
 		return failedf("Bash: command is empty; pass the shell command to run")
 	}
@@ -86,7 +86,7 @@ func (t *Toolset) bash(ctx context.Context, req mcp.CallToolRequest, args bashAr
 		}
 		return mcp.NewToolResultText(withNotes(msg, notes))
 	}
-	stop := t.reportProgress(ctx, req, j)
+	stop := reportProgress(ctx, j)
 	<-j.done
 	stop()
 	return t.bashResult(sh, j, notes)

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
@@ -46,12 +47,12 @@ func newBashHarness(t *testing.T, cfg sandbox.Config) *harness {
 }
 
 // connectBash opens a client session whose end ends its jobs, as the
-// server's hook does.
+// server's hook does, and whose tool calls may report progress.
 func (h *harness) connectBash() *client.Client {
 	h.t.Helper()
 	hooks := &server.Hooks{}
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs server.ClientSession) { h.ts.EndSession(cs.SessionID()) })
-	s := server.NewMCPServer("test", "0", server.WithHooks(hooks))
+	s := server.NewMCPServer("test", "0", server.WithHooks(hooks), server.WithToolHandlerMiddleware(notify.Middleware))
 	s.AddTools(h.ts.All()...)
 	c, err := client.NewInProcessClient(s)
 	require.NoError(h.t, err)
@@ -308,45 +309,39 @@ func TestBashBackground(t *testing.T) {
 func TestBashProgress(t *testing.T) {
 	t.Parallel()
 	h := newBashHarness(t, sandbox.Config{})
+	// The Sender a transport installs: here it records each notification
+	// as it is written, beside the results.
 	var mu sync.Mutex
-	var events []string // "progress <token> <message>" and "result <token>", in arrival order
-	h.c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method != "notifications/progress" {
-			return
-		}
+	var events []string
+	ctx := notify.WithSender(t.Context(), func(method string, params any) error {
+		p := params.(map[string]any)
 		mu.Lock()
 		defer mu.Unlock()
-		events = append(events, fmt.Sprintf("progress %v %v", n.Params.AdditionalFields["progressToken"], n.Params.AdditionalFields["message"]))
+		events = append(events, fmt.Sprintf("%s %v %v", method, p["progressToken"], p["message"]))
+		return nil
 	})
-	call := func(token, command string) {
+	call := func(token any, command string) {
 		var req mcp.CallToolRequest
 		req.Params.Name, req.Params.Arguments = "Bash", bash(command)
-		req.Params.Meta = &mcp.Meta{ProgressToken: token}
-		res, err := h.c.CallTool(t.Context(), req)
+		if token != nil {
+			req.Params.Meta = &mcp.Meta{ProgressToken: token}
+		}
+		res, err := h.c.CallTool(ctx, req)
 		require.NoError(t, err)
 		require.False(t, res.IsError, text(res))
 		mu.Lock()
-		events = append(events, "result "+token)
+		events = append(events, fmt.Sprintf("result %v", token))
 		mu.Unlock()
 	}
 	call("p1", "echo step one; sleep 1.3; echo step two; sleep 1.3")
-	call("p2", "sleep 1.5") // gives a late p1 report time to show up
+	call(nil, "sleep 1.5") // gives a late p1 report time to show up
 
 	mu.Lock()
 	defer mu.Unlock()
-	var p1 []string
-	resultAt := -1
-	for i, e := range events {
-		switch {
-		case e == "result p1":
-			resultAt = i
-		case strings.HasPrefix(e, "progress p1 "):
-			p1 = append(p1, e)
-			assert.Equal(t, -1, resultAt, "a progress report came after the result: %v", events)
-		}
-	}
-	require.NotEmpty(t, p1, "%v", events)
-	assert.Regexp(t, `^progress p1 Running for 1s: step one$`, p1[0])
+	require.GreaterOrEqual(t, len(events), 3, "%v", events)
+	assert.Equal(t, "notifications/progress p1 Running for 1s: step one", events[0])
+	assert.Regexp(t, `^notifications/progress p1 Running for 2s: step (one|two)$`, events[1])
+	assert.Equal(t, []string{"result p1", "result <nil>"}, events[len(events)-2:], "every report comes before the result: %v", events)
 }
 
 func TestBashEnvironmentAndSecrets(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
@@ -34,7 +35,10 @@ func bashOutputTool(t *Toolset) server.ServerTool {
 			"MaxTail":   formatSize(outTailMax),
 			"MaxKept":   bashMaxKept,
 		})),
-		inputSchema[bashOutputArgs](atLeast("offset", 0)),
+		inputSchema[bashOutputArgs](atLeast("offset", 0), func(s *jsonschema.Schema) {
+			p := s.Properties["offset"] // a pointer only to tell 0 from absent
+			p.Type, p.Types = "integer", nil
+		}),
 		mcp.WithToolTitle("Read a command's output"),
 	}, annotate(true, false, false)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(

@@ -1,11 +1,21 @@
 package tools
 
 import (
+	"bytes"
 	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
+
+//go:embed edit.md
+var editDoc string
 
 // editArgs is the Edit tool's input.
 type editArgs struct {
@@ -15,14 +25,210 @@ type editArgs struct {
 	ReplaceAll bool   `json:"replace_all,omitempty" jsonschema:"Replace all occurrences of old_string (default false)"`
 }
 
+const (
+	editMaxSize    = 32 << 20 // bytes of the largest file Edit changes
+	editContext    = 3        // lines shown around an edited region
+	editShowLines  = 24       // lines one region of the result shows at most
+	editShowRanges = 3        // edited regions the result of replace_all shows
+	editListMax    = 20       // line numbers listed for an ambiguous old_string
+	editMaxReplace = 10_000   // occurrences one replace_all changes at most
+)
+
 func editTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Edit", append([]mcp.ToolOption{
-		mcp.WithDescription("Performs exact string replacements in files."),
+		mcp.WithDescription(describe(editDoc, withCheckDoc(map[string]any{
+			"MaxSize":    formatSize(editMaxSize),
+			"Context":    editContext,
+			"ShowRanges": editShowRanges,
+			"ListMax":    editListMax,
+			"MaxReplace": editMaxReplace,
+		}))),
 		inputSchema[editArgs](),
 		mcp.WithToolTitle("Edit file"),
 	}, annotate(false, true, false)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args editArgs) (*mcp.CallToolResult, error) {
-			return failedf("Edit is not implemented yet"), nil
+			// The check runs after edit has let go of the file's lock.
+			return t.afterWrite(ctx, args.FilePath, t.edit(ctx, args)), nil
 		})}
+}
+
+func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
+	name := args.FilePath
+	if args.OldString == args.NewString {
+		return failedf("%s: old_string and new_string are the same, so there is nothing to change; put the text you want in new_string", name)
+	}
+	rel, err := t.ws.Rel(name)
+	if err != nil {
+		return failed(err)
+	}
+	// One edit of a file at a time: two parallel edits would otherwise both
+	// pass the freshness check and the second would undo the first.
+	defer t.edits.lock(rel)()
+	sess := t.sessions.of(ctx)
+
+	fi, err := t.ws.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && args.OldString == "":
+		return t.editCreate(sess, name, rel, args.NewString)
+	case errors.Is(err, fs.ErrNotExist):
+		return failed(t.explain(name, err))
+	case err != nil:
+		return failed(err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return failed(t.symlinkError(name))
+	case fi.IsDir():
+		return failed(t.dirError(name))
+	case !fi.Mode().IsRegular():
+		return failed(&PathError{Path: name, Err: errNotRegular})
+	case fi.Size() > editMaxSize:
+		return failedf("%s: is %s, over the %s Edit changes; change it with a command (sed, a script) instead", name, formatSize(fi.Size()), formatSize(editMaxSize))
+	}
+	content, fi, err := t.loadText(name)
+	if err != nil {
+		return failed(err)
+	}
+
+	if args.OldString == "" {
+		if c := string(content); c != "" && c != utf8BOM {
+			return failedf("%s: already exists and is not empty (%s), and an empty old_string only creates a file or fills an empty one. Give the text to replace as old_string, or Read the file and replace it whole with Write", name, plural(lineCount(content), "line"))
+		}
+		data := append(content[:len(content):len(content)], args.NewString...)
+		return t.editCommit(sess, name, rel, fi, replacement{data: data, spans: []span{{len(content), len(data)}}}, "filled the empty file")
+	}
+
+	load := func() ([]byte, error) { return content, nil }
+	if err := sess.checkFresh(rel, fi, load); err != nil {
+		return failed(&PathError{Path: name, Err: err})
+	}
+	oldN, newN := normalizeEOL(args.OldString), normalizeEOL(args.NewString)
+	if oldN == newN {
+		return failedf("%s: old_string and new_string differ only in line endings, and Edit writes new text in the file's own line endings, so there is nothing to change", name)
+	}
+	l := locate(content, oldN)
+	switch {
+	case l.count == 0:
+		return failedf("%s: %s", name, diagnose(l.view.text, oldN, newN))
+	case l.count > 1 && !args.ReplaceAll:
+		return failed(ambiguous(name, l))
+	case l.count > editMaxReplace:
+		return failedf("%s: old_string matches %d places, more than the %d one Edit replaces; make old_string more specific, or replace them with a command (sed)", name, l.count, editMaxReplace)
+	}
+	r := apply(content, l, newN)
+	if bytes.Equal(r.data, content) {
+		hint := ""
+		if l.folded {
+			hint = ": old_string matched curly quotes, and new_string was written in them. To change the quotes themselves, put the file's curly quotes in old_string"
+		}
+		return failedf("%s: the edit would leave the file as it is, so nothing was written%s", name, hint)
+	}
+	return t.editCommit(sess, name, rel, fi, r, "replaced "+plural(l.count, "occurrence"))
+}
+
+// editCreate makes a missing file from new_string, as an empty old_string
+// asks. No Read is needed: there is nothing to overwrite.
+func (t *Toolset) editCreate(sess *Session, name, rel, content string) *mcp.CallToolResult {
+	data := []byte(content)
+	if len(data) > editMaxSize {
+		return failedf("%s: new_string is %s, over the %s Edit writes; nothing was written", name, formatSize(int64(len(data))), formatSize(editMaxSize))
+	}
+	if err := t.ws.WriteFile(name, data, 0o644, true); err != nil {
+		return failed(t.writeError(name, err))
+	}
+	t.recordWrite(sess, name, rel, data)
+	return mcp.NewToolResultText(fmt.Sprintf("%s: created (%s, %s).", name, plural(lineCount(data), "line"), formatSize(int64(len(data)))))
+}
+
+// loadText reads a file Edit is about to change and refuses content it
+// cannot change without damage: binary data, UTF-16, and text that is not
+// UTF-8 (Edit never converts an encoding). It returns the info of the file
+// it read, so the freshness check compares the very bytes it will change.
+func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
+	f, err := t.ws.Open(name)
+	if err != nil {
+		return nil, nil, t.explain(name, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, t.ws.wrap(name, err)
+	}
+	content, err := readAll(f, editMaxSize)
+	if err != nil {
+		return nil, nil, t.ws.wrap(name, err)
+	}
+	head := content[:min(len(content), readSniffLen)]
+	if why := binaryKind(head); why != "" {
+		return nil, nil, fmt.Errorf("%s: is %s; Edit changes UTF-8 text only, so nothing was changed. Change it with Bash, with a tool made for the format", name, why)
+	}
+	if i := bytes.IndexByte(content, 0); i >= 0 {
+		return nil, nil, fmt.Errorf("%s: has a NUL byte at line %d, so it is binary data, not text; Edit changes UTF-8 text only, so nothing was changed. Change it with Bash, with a tool made for the format", name, bytes.Count(content[:i], []byte("\n"))+1)
+	}
+	if line := firstInvalidLine(content); line > 0 {
+		return nil, nil, fmt.Errorf("%s: is not valid UTF-8 (first at line %d): it is in a legacy encoding such as Latin-1 or Windows-1252, or it is binary. Edit never converts a file's encoding, so nothing was changed. Change it with a Bash command that keeps its encoding (sed), convert it to UTF-8 first (iconv), or replace it whole with Write", name, line)
+	}
+	return content, fi, nil
+}
+
+// editCommit writes an edit unless the file changed while it was being
+// worked out, records the new state for the session (so the next edit
+// needs no Read) and shows the edited region.
+func (t *Toolset) editCommit(sess *Session, name, rel string, was fs.FileInfo, r replacement, did string) *mcp.CallToolResult {
+	if len(r.data) > editMaxSize {
+		return failedf("%s: the edited file would be %s, over the %s Edit writes; nothing was written. Make the change with a command instead", name, formatSize(int64(len(r.data))), formatSize(editMaxSize))
+	}
+	if now, err := t.ws.Lstat(name); err != nil || now.Size() != was.Size() || !now.ModTime().Equal(was.ModTime()) {
+		return failedf("%s: changed on disk while this edit was being made, so nothing was changed; Read it again, then redo the edit", name)
+	}
+	if err := t.ws.WriteFile(name, r.data, 0, false); err != nil {
+		return failed(t.writeError(name, err))
+	}
+	t.recordWrite(sess, name, rel, r.data)
+	var notes []string
+	if r.crlf {
+		notes = append(notes, "kept the file's CRLF line endings")
+	}
+	if r.curly {
+		notes = append(notes, "wrote new_string's quotes in the file's curly style")
+	}
+	head := name + ": " + did
+	if len(notes) > 0 {
+		head += " (" + strings.Join(notes, "; ") + ")"
+	}
+	return mcp.NewToolResultText(head + ".\n" + showEdits(r.data, r.spans))
+}
+
+// pathLocks serialises edits of one file. The zero value is ready to use.
+type pathLocks struct {
+	mu sync.Mutex
+	m  map[string]*pathLock
+}
+
+type pathLock struct {
+	sync.Mutex
+	users int
+}
+
+// lock locks rel and returns its unlock.
+func (p *pathLocks) lock(rel string) (unlock func()) {
+	p.mu.Lock()
+	if p.m == nil {
+		p.m = map[string]*pathLock{}
+	}
+	l := p.m[rel]
+	if l == nil {
+		l = &pathLock{}
+		p.m[rel] = l
+	}
+	l.users++
+	p.mu.Unlock()
+	l.Lock()
+	return func() {
+		l.Unlock()
+		p.mu.Lock()
+		if l.users--; l.users == 0 {
+			delete(p.m, rel)
+		}
+		p.mu.Unlock()
+	}
 }

@@ -18,14 +18,14 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // harness is a workspace in a temporary directory with a real MCP client
 // connected in process to a server serving its tools.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	ws  *Workspace
 	ts  *Toolset
 	c   *client.Client
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
 	ws, err := OpenWorkspace(dir)
@@ -58,7 +58,7 @@ func (h *harness) call(tool string, args map[string]any) *mcp.CallToolResult {
 	return callOn(h.t, h.c, tool, args)
 }
 
-func callOn(t *testing.T, c *client.Client, tool string, args map[string]any) *mcp.CallToolResult {
+func callOn(t testing.TB, c *client.Client, tool string, args map[string]any) *mcp.CallToolResult {
 	t.Helper()
 	var req mcp.CallToolRequest
 	req.Params.Name, req.Params.Arguments = tool, args

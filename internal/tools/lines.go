@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"strconv"
 	"strings"
@@ -20,7 +20,8 @@ import (
 // Memory stays bounded by the window, whatever the file's size.
 func scanPage(ctx context.Context, r io.Reader, first, count int, whole bool) (*page, error) {
 	p := &page{last: first - 1}
-	h := sha256.New()
+	var h maphash.Hash
+	h.SetSeed(contentSeed)
 	br := bufio.NewReaderSize(r, 64<<10)
 	end := first + count - 1
 	var (
@@ -65,7 +66,7 @@ func scanPage(ctx context.Context, r io.Reader, first, count int, whole bool) (*
 			return nil, ctx.Err()
 		}
 	}
-	copy(p.sum[:], h.Sum(nil))
+	p.sum = h.Sum64()
 	return p, nil
 }
 
@@ -87,20 +88,25 @@ func (p *page) classify(n int, head, tail []byte, inWindow bool) {
 func (p *page) add(n int, line []byte, runes int) {
 	text := trimEOL(line)
 	eol := len(line) - len(text)
-	shown := string(text)
-	if !utf8.ValidString(shown) {
-		shown = strings.ToValidUTF8(shown, "\uFFFD")
+	chars := runes - eol
+	var cut string
+	if chars > readMaxLineLen || !utf8.Valid(text) {
+		shown := strings.ToValidUTF8(string(text), "\uFFFD")
+		if chars > readMaxLineLen {
+			shown = cutRunes(shown, readMaxLineLen)
+			cut = fmt.Sprintf(" … [line cut: %d characters in all]", chars)
+		}
+		text = []byte(shown)
 	}
-	if chars := runes - eol; chars > readMaxLineLen {
-		shown = cutRunes(shown, readMaxLineLen) + fmt.Sprintf(" … [line cut: %d characters in all]", chars)
-	}
-	if p.text.Len()+len(shown) > readMaxOutput && p.text.Len() > 0 {
+	if p.text.Len()+len(text)+len(cut) > readMaxOutput && p.text.Len() > 0 {
 		p.capped = true
 		return
 	}
-	p.text.WriteString(strconv.Itoa(n))
+	var num [20]byte
+	p.text.Write(strconv.AppendInt(num[:0], int64(n), 10))
 	p.text.WriteByte('\t')
-	p.text.WriteString(shown)
+	p.text.Write(text)
+	p.text.WriteString(cut)
 	p.text.WriteByte('\n')
 	p.last = n
 }

@@ -2,273 +2,125 @@ package tools
 
 import (
 	"bytes"
-	"errors"
+	"encoding/json"
 	"fmt"
-	"io"
-	"os"
-	"strings"
+	"reflect"
 	"sync"
-	"unicode/utf8"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
-// output collects what a command prints. Everything up to spoolMax bytes
-// goes to a spool file in the session's private directory (outside the
-// workspace and out of the commands' sight), from which BashOutput pages;
-// memory holds only the last tailMax bytes and the last line, so a command
-// that prints gigabytes costs a bounded amount of memory and disk.
-type output struct {
-	mu      sync.Mutex
-	spool   *os.File // open while spooling; nil when done or impossible
-	name    string   // the spool file's name, "" if there is none
-	spooled int64    // bytes in the spool
-	total   int64    // bytes written in all
-	tail    []byte   // the last tailMax bytes written (a ring)
-	tailPos int      // where the next byte goes in tail, once it is full
-	line    []byte   // the last complete non-blank line, for progress
-	partial []byte   // the line being written
-}
-
-const (
-	outSpoolMax = 64 << 20 // bytes of one command's output kept on disk
-	outTailMax  = 64 << 10 // bytes kept in memory from the end
-	outLineMax  = 200      // characters of the last line shown in progress
-)
-
-// newOutput collects output into the spool file f (which may be nil: then
-// only the tail is kept).
-func newOutput(f *os.File) *output {
-	o := &output{spool: f}
-	if f != nil {
-		o.name = f.Name()
+// outputSchema declares T as the structure of the tool's results: the
+// tool's outputSchema is T's JSON schema, and its handler returns
+// structured(text, v) with a T. T must be a struct (the protocol wants an
+// object); fields follow inputSchema's rules (no omitempty: always present;
+// the jsonschema tag describes the field). Slices are declared as arrays,
+// never null: structured sends a nil slice as [].
+//
+// Clients check structuredContent against the outputSchema (the TypeScript
+// SDK rejects a result that does not match), so the two come from one type.
+func outputSchema[T any]() mcp.ToolOption {
+	raw, err := json.Marshal(schemaOf[T]())
+	if err != nil {
+		panic(fmt.Sprintf("output schema: %v", err))
 	}
-	return o
+	return func(t *mcp.Tool) {
+		t.OutputSchema = mcp.ToolOutputSchema{}
+		t.RawOutputSchema = raw
+	}
 }
 
-// Write records p. It never fails: a command must not die because its
-// output could not be kept.
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.spool != nil && o.spooled == o.total && o.spooled < outSpoolMax {
-		n, err := o.spool.Write(p[:min(int64(len(p)), outSpoolMax-o.spooled)])
-		o.spooled += int64(n)
-		if err != nil { // a full disk: stop spooling; what is there stays readable
-			o.spool.Close()
-			o.spool = nil
+// structured returns a result that carries v as structuredContent for
+// programs, and text, the same facts written for the model, as its content
+// (clients that do not read structured content show only the text). Nil
+// slices and maps in v are sent as [] and {}, so the content matches the
+// tool's outputSchema[T].
+func structured[T any](text string, v T) *mcp.CallToolResult {
+	return mcp.NewToolResultStructured(conform(v, schemaOf[T]()), text)
+}
+
+// schemas caches schemaOf by type.
+var schemas sync.Map // reflect.Type -> *jsonschema.Schema
+
+// schemaOf returns T's JSON schema, with nullable arrays made plain arrays.
+func schemaOf[T any]() *jsonschema.Schema {
+	typ := reflect.TypeFor[T]()
+	if s, ok := schemas.Load(typ); ok {
+		return s.(*jsonschema.Schema)
+	}
+	if typ.Kind() != reflect.Struct {
+		panic(fmt.Sprintf("output schema: %v is not a struct", typ)) // a bug, caught by any test of the tool
+	}
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		panic(fmt.Sprintf("output schema: %v", err))
+	}
+	walkSchema(s, func(s *jsonschema.Schema) {
+		if len(s.Types) == 2 && s.Types[0] == "null" && s.Types[1] == "array" {
+			s.Type, s.Types = "array", nil
 		}
-	}
-	o.total += int64(len(p))
-	o.keepTail(p)
-	o.keepLine(p)
-	return len(p), nil
+	})
+	s2, _ := schemas.LoadOrStore(typ, s)
+	return s2.(*jsonschema.Schema)
 }
 
-func (o *output) keepTail(p []byte) {
-	if len(p) >= outTailMax {
-		o.tail = append(o.tail[:0], p[len(p)-outTailMax:]...)
-		o.tailPos = 0
+// walkSchema calls f on s and every schema inside it.
+func walkSchema(s *jsonschema.Schema, f func(*jsonschema.Schema)) {
+	if s == nil {
 		return
 	}
-	if len(o.tail) < outTailMax {
-		room := outTailMax - len(o.tail)
-		if len(p) <= room {
-			o.tail = append(o.tail, p...)
-			return
-		}
-		o.tail = append(o.tail, p[:room]...)
-		p = p[room:]
+	f(s)
+	for _, p := range s.Properties {
+		walkSchema(p, f)
 	}
-	for len(p) > 0 {
-		n := copy(o.tail[o.tailPos:], p)
-		p = p[n:]
-		o.tailPos = (o.tailPos + n) % outTailMax
+	for _, d := range s.Defs {
+		walkSchema(d, f)
 	}
+	walkSchema(s.Items, f)
+	walkSchema(s.AdditionalProperties, f)
 }
 
-func (o *output) keepLine(p []byte) {
-	for len(p) > 0 {
-		i := bytes.IndexAny(p, "\r\n")
-		if i < 0 {
-			if len(o.partial) < outLineMax*4 {
-				o.partial = append(o.partial, p[:min(len(p), outLineMax*4-len(o.partial))]...)
-			}
-			return
-		}
-		o.partial = append(o.partial, p[:min(i, max(0, outLineMax*4-len(o.partial)))]...)
-		if len(bytes.TrimSpace(o.partial)) > 0 {
-			o.line = append(o.line[:0], o.partial...)
-		}
-		o.partial = o.partial[:0]
-		p = p[i+1:]
-	}
-}
-
-// size returns how many bytes were written.
-func (o *output) size() int64 {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.total
-}
-
-// lastLine returns the last non-blank line printed (or the one being
-// printed), cut to outLineMax characters.
-func (o *output) lastLine() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	l := o.line
-	if len(bytes.TrimSpace(o.partial)) > 0 {
-		l = o.partial
-	}
-	return shorten(strings.TrimSpace(strings.ToValidUTF8(string(l), "\uFFFD")), outLineMax)
-}
-
-// tailBytes returns the last n bytes written (n <= outTailMax).
-func (o *output) tailBytes(n int) []byte {
-	if len(o.tail) < outTailMax {
-		return bytes.Clone(o.tail[max(0, len(o.tail)-n):])
-	}
-	ordered := append(bytes.Clone(o.tail[o.tailPos:]), o.tail[:o.tailPos]...)
-	return ordered[len(ordered)-n:]
-}
-
-// errGone reports output that was not kept (past the spool's cap and
-// before the tail held in memory).
-var errGone = errors.New("output not kept")
-
-// readAt returns up to n bytes of the output from offset off, and the
-// offset after them. Bytes past the spool's cap are served from the tail
-// in memory while they are there; before that they are gone: the result
-// then starts at the first byte still known, and skipped says how many
-// bytes were passed over.
-func (o *output) readAt(off int64, n int) (b []byte, next, skipped int64, err error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if off >= o.total {
-		return nil, o.total, 0, nil
-	}
-	if off < o.spooled {
-		f, err := os.Open(o.name)
-		if err != nil {
-			return nil, off, 0, err
-		}
-		defer f.Close()
-		b = make([]byte, min(int64(n), o.spooled-off))
-		k, err := f.ReadAt(b, off)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, off, 0, err
-		}
-		return b[:k], off + int64(k), 0, nil
-	}
-	inMemory := int64(len(o.tail))
-	start := o.total - inMemory
-	if off < start {
-		skipped = start - off
-		off = start
-	}
-	all := o.tailBytes(int(inMemory))
-	b = all[off-start : min(int64(len(all)), off-start+int64(n))]
-	return b, off + int64(len(b)), skipped, nil
-}
-
-// close closes the spool file; its content stays readable until remove.
-func (o *output) close() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.spool != nil {
-		o.spool.Close()
-		o.spool = nil
-	}
-}
-
-// remove deletes the spool.
-func (o *output) remove() {
-	o.close()
-	o.mu.Lock()
-	name := o.name
-	o.name, o.spooled = "", 0
-	o.mu.Unlock()
-	if name != "" {
-		os.Remove(name)
-	}
-}
-
-// shorten cuts s to at most n runes, marking the cut with "…".
-func shorten(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// clip renders a command's whole output for a result: all of it when it
-// fits in max bytes, else its head and tail with a note of what was left
-// out; hint(offset) says how to read on from offset, where the head ends.
-// Leading blank lines and trailing white space are trimmed, and invalid
-// UTF-8 shows as U+FFFD.
-func (o *output) clip(max int, hint func(offset int64) string) (text string, cut bool) {
-	total := o.size()
-	if total <= int64(max) {
-		b, _, _, err := o.readAt(0, int(total))
-		if err != nil {
-			return fmt.Sprintf("[output unavailable: %v]", err), false
-		}
-		return tidy(string(b)), false
-	}
-	half := max / 2
-	head, _, _, err := o.readAt(0, half)
+// conform returns v as JSON values (maps, slices, json.Number...) with every
+// null that s declares an array or an object replaced by an empty one.
+func conform(v any, s *jsonschema.Schema) any {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Sprintf("[output unavailable: %v]", err), false
+		panic(fmt.Sprintf("structured result: %v", err)) // our own types always marshal
 	}
-	head = cutHead(head)
-	o.mu.Lock()
-	tail := cutTail(o.tailBytes(min(half, len(o.tail))))
-	o.mu.Unlock()
-	left := total - int64(len(head)) - int64(len(tail))
-	note := fmt.Sprintf("\n\n[… %s left out here: the output is %s in all. %s]\n\n",
-		formatSize(left), formatSize(total), hint(int64(len(head))))
-	return strings.TrimLeft(tidy(string(head)), "\n") + note + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), true
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var x any
+	if err := d.Decode(&x); err != nil {
+		panic(fmt.Sprintf("structured result: %v", err))
+	}
+	return fill(x, s)
 }
 
-// tidy trims leading blank lines and trailing white space, and makes the
-// text valid UTF-8.
-func tidy(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.TrimRight(s, " \t\r\n")
-	for {
-		i := strings.IndexByte(s, '\n')
-		if i < 0 || strings.TrimSpace(s[:i]) != "" {
-			return s
+func fill(x any, s *jsonschema.Schema) any {
+	if s == nil {
+		return x
+	}
+	switch x := x.(type) {
+	case nil:
+		switch s.Type {
+		case "array":
+			return []any{}
+		case "object":
+			return map[string]any{}
 		}
-		s = s[i+1:]
-	}
-}
-
-// cutHead ends b at a line break when one is near its end, else at a rune
-// boundary.
-func cutHead(b []byte) []byte {
-	if i := bytes.LastIndexByte(b, '\n'); i >= 0 && len(b)-i < 2000 {
-		return b[:i+1]
-	}
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				return b[:i]
+	case []any:
+		for i := range x {
+			x[i] = fill(x[i], s.Items)
+		}
+	case map[string]any:
+		for k, v := range x {
+			if p, ok := s.Properties[k]; ok {
+				x[k] = fill(v, p)
+			} else {
+				x[k] = fill(v, s.AdditionalProperties)
 			}
-			break
 		}
 	}
-	return b
-}
-
-// cutTail starts b after a line break when one is near its start, else at
-// a rune boundary.
-func cutTail(b []byte) []byte {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 && i < 2000 {
-		return b[i+1:]
-	}
-	for len(b) > 0 && !utf8.RuneStart(b[0]) {
-		b = b[1:]
-	}
-	return b
+	return x
 }

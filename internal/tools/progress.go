@@ -5,26 +5,21 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
+	"github.com/agentbox/agentbox/internal/notify"
 )
 
 // progressEvery is how often a running command reports progress.
 const progressEvery = time.Second
 
-// reportProgress sends notifications/progress for the call in req about
-// once a second while j runs (when the client asked for progress with a
-// token), with the elapsed time and the last line printed. The returned
-// stop must be called before the call's result is returned: it ends the
-// reports and returns only once the last one has been handed to the
-// transport, so no notification for a call follows its result.
-func (t *Toolset) reportProgress(ctx context.Context, req mcp.CallToolRequest, j *job) (stop func()) {
-	if req.Params.Meta == nil || req.Params.Meta.ProgressToken == nil {
-		return func() {}
-	}
-	token := req.Params.Meta.ProgressToken
+// reportProgress reports, about once a second while j runs, the elapsed
+// time and the last line printed, when the call's client asked for
+// progress (notify.Progress does nothing otherwise). The returned stop ends
+// the reports and returns only after the last one has been written, so the
+// result the handler returns next comes after all of them: notify writes
+// each report before it returns and drops any sent once the handler has
+// returned.
+func reportProgress(ctx context.Context, j *job) (stop func()) {
 	quit, finished := make(chan struct{}), make(chan struct{})
-	var queued bool // sent through mcp-go's queue rather than Notify
 	go func() {
 		defer close(finished)
 		tick := time.NewTicker(progressEvery)
@@ -43,14 +38,7 @@ func (t *Toolset) reportProgress(ctx context.Context, req mcp.CallToolRequest, j
 				if line := j.out.lastLine(); line != "" {
 					msg += ": " + line
 				}
-				params := map[string]any{
-					"progressToken": token,
-					"progress":      int(elapsed / time.Second),
-					"message":       msg,
-				}
-				if !t.notify(ctx, "notifications/progress", params) {
-					queued = true
-				}
+				notify.Progress(ctx, elapsed.Seconds(), 0, msg)
 			}
 		}
 	}()
@@ -59,40 +47,6 @@ func (t *Toolset) reportProgress(ctx context.Context, req mcp.CallToolRequest, j
 		once.Do(func() {
 			close(quit)
 			<-finished
-			if queued {
-				drainNotifications(ctx)
-			}
 		})
 	}
-}
-
-// notify delivers a notification through Options.Notify when that can, and
-// reports whether it did; otherwise it queues it through mcp-go.
-func (t *Toolset) notify(ctx context.Context, method string, params map[string]any) bool {
-	if t.opts.Notify != nil && t.opts.Notify(ctx, method, params) {
-		return true
-	}
-	if srv := server.ServerFromContext(ctx); srv != nil {
-		// A client gone or a full queue loses a report: progress is advisory.
-		_ = srv.SendNotificationToClient(ctx, method, params)
-	}
-	return false
-}
-
-// drainNotifications waits, up to a second, until the transport has taken
-// every notification queued for the session in ctx, and a moment more for
-// it to hand the last one over. mcp-go queues notifications apart from
-// responses, so this is the nearest a tool can come to flushing them on
-// transports that give no way to write in order (Options.Notify does).
-func drainNotifications(ctx context.Context) {
-	cs := server.ClientSessionFromContext(ctx)
-	if cs == nil {
-		return
-	}
-	ch := cs.NotificationChannel()
-	deadline := time.Now().Add(time.Second)
-	for len(ch) > 0 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(10 * time.Millisecond)
 }

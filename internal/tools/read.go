@@ -29,7 +29,7 @@ const (
 	readMaxLines     = 2000      // lines a read returns when no limit is given
 	readMaxLineLen   = 2000      // characters of one line shown before it is cut
 	readMaxWholeSize = 256 << 10 // bytes a read without offset or limit may take
-	readMaxOutput    = 100_000   // bytes of text one result carries at most
+	readMaxOutput    = 100 << 10 // bytes of text one result carries at most
 	readMaxImage     = 5 << 20   // bytes of an image returned as image content
 	readHashLimit    = 64 << 20  // files up to this size are scanned whole and hashed
 	readSniffLen     = 8 << 10   // bytes examined for NULs and image signatures
@@ -120,15 +120,15 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 // about the rest.
 type page struct {
 	text     strings.Builder
-	last     int   // the last line shown; first-1 if none
-	total    int   // lines in the file, when complete
-	complete bool  // the scan reached the end of the file
-	capped   bool  // output stopped at readMaxOutput before the window ended
-	crlf     int   // lines that end in CRLF
-	lf       int   // lines that end in LF alone
-	badUTF8  int   // first line holding invalid UTF-8, 0 if none
-	bytes    int64 // bytes scanned
-	sum      [32]byte
+	last     int    // the last line shown; first-1 if none
+	total    int    // lines in the file, when complete
+	complete bool   // the scan reached the end of the file
+	capped   bool   // output stopped at readMaxOutput before the window ended
+	crlf     int    // lines that end in CRLF
+	lf       int    // lines that end in LF alone
+	badUTF8  int    // first line holding invalid UTF-8, 0 if none
+	bytes    int64  // bytes scanned
+	sum      uint64 // contentHash of the bytes scanned
 }
 
 func (p *page) render(name string, first int) string {

@@ -102,7 +102,8 @@ func TestReadLimits(t *testing.T) {
 	t.Run("caps the output of one result", func(t *testing.T) {
 		got := h.ok("Read", map[string]any{"file_path": "heavy.txt"})
 		assert.LessOrEqual(t, len(got), readMaxOutput+300)
-		assert.Contains(t, got, "[Output reached the 97.7 KB cap: showing lines 1-49 of 100. Call Read with offset=50 to continue.]")
+		tail := got[strings.LastIndex(got, "\n\n"):] // keep failure output short
+		assert.Equal(t, "\n\n[Output reached the 100 KB cap: showing lines 1-51 of 100. Call Read with offset=52 to continue.]", tail)
 	})
 }
 
@@ -120,4 +121,36 @@ func TestReadImage(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "image/png", img.MIMEType)
 	assert.NotEmpty(t, img.Data)
+}
+
+func TestSimilarNames(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, f := range []string{"main.py", "models.py", "Makefile", "settings.toml", "README.md"} {
+		h.write("app/"+f, "")
+	}
+	for asked, want := range map[string]string{
+		"app/mian.py":       "app/mian.py: does not exist. Did you mean app/main.py?",
+		"app/makefile":      "app/makefile: does not exist. Did you mean app/Makefile?",
+		"app/model.py":      "app/model.py: does not exist. Did you mean app/models.py?",
+		"app/settings.yaml": "app/settings.yaml: does not exist. Did you mean app/settings.toml?",
+		"app/readme.txt":    "app/readme.txt: does not exist. Did you mean app/README.md?",
+		"app/unrelated.go":  `app/unrelated.go: does not exist (paths are relative to the workspace root). Use Glob with pattern "**/unrelated.go" to search for it`,
+	} {
+		assert.Equal(t, want, h.fail("Read", map[string]any{"file_path": asked}), asked)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"main", "mian", 1}, {"abc", "abc", 0}, {"kitten", "sitting", 3}, {"", "ab", 2}, {"ab", "ba", 1}, {"abcdef", "badcfe", 3},
+	} {
+		assert.Equal(t, c.want, distance(c.a, c.b, 5), "%s/%s", c.a, c.b)
+		assert.Equal(t, c.want, distance(c.b, c.a, 5), "%s/%s", c.b, c.a)
+	}
+	assert.Equal(t, 2, distance("kitten", "sitting", 1), "cut off past the limit")
 }

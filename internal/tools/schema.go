@@ -24,7 +24,10 @@ func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
 	if err != nil {
 		panic(fmt.Sprintf("input schema: %v", err))
 	}
-	return mcp.WithRawInputSchema(raw)
+	return func(t *mcp.Tool) {
+		t.InputSchema = mcp.ToolInputSchema{} // NewTool's default would clash with the raw one
+		t.RawInputSchema = raw
+	}
 }
 
 // atLeast bounds a numeric property from below.

@@ -2,9 +2,9 @@ package tools
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"sync"
 	"time"
@@ -25,16 +25,24 @@ type Session struct {
 type fileState struct {
 	size   int64
 	mtime  time.Time
-	sum    [sha256.Size]byte
-	hashed bool // sum holds the hash of the whole content
+	sum    uint64 // contentHash of the whole content, when hashed
+	hashed bool
 }
+
+// contentSeed keys contentHash for the life of the process. The hash tells
+// a file touched but unchanged from one really changed; it guards against
+// accidents, not adversaries, so a fast keyed 64-bit hash serves (SHA-256
+// cost a tenth of a Read).
+var contentSeed = maphash.MakeSeed()
+
+func contentHash(b []byte) uint64 { return maphash.Bytes(contentSeed, b) }
 
 // stateOf describes a file as seen now: its info and, when the whole
 // content is at hand, its hash.
 func stateOf(fi fs.FileInfo, content []byte) fileState {
 	st := fileState{size: fi.Size(), mtime: fi.ModTime()}
 	if content != nil && int64(len(content)) == fi.Size() {
-		st.sum, st.hashed = sha256.Sum256(content), true
+		st.sum, st.hashed = contentHash(content), true
 	}
 	return st
 }
@@ -79,7 +87,7 @@ func (s *Session) checkFresh(rel string, fi fs.FileInfo, load func() ([]byte, er
 		return nil
 	}
 	if was.hashed && was.size == fi.Size() {
-		if content, err := load(); err == nil && sha256.Sum256(content) == was.sum {
+		if content, err := load(); err == nil && contentHash(content) == was.sum {
 			s.remember(rel, stateOf(fi, content))
 			return nil
 		}

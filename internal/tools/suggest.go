@@ -68,7 +68,13 @@ func similarNames(base string, entries []fs.DirEntry) []string {
 	var found []scored
 	lower := strings.ToLower(base)
 	stem := strings.TrimSuffix(lower, filepath.Ext(lower))
-	budget := max(1, min(3, len(base)/4))
+	budget := 1
+	switch n := len([]rune(base)); {
+	case n > 12:
+		budget = 3
+	case n > 4:
+		budget = 2
+	}
 	for i, e := range entries {
 		if i == suggestScanMax {
 			break
@@ -91,19 +97,20 @@ func similarNames(base string, entries []fs.DirEntry) []string {
 	return names
 }
 
-// distance is the Levenshtein distance between a and b, or limit+1 once it
-// is known to exceed limit.
+// distance is the edit distance between a and b counting a swap of two
+// neighbouring letters as one edit (optimal string alignment), or limit+1
+// once it is known to exceed limit.
 func distance(a, b string, limit int) int {
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > limit || -d > limit {
 		return limit + 1
 	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	rows := [3][]int{make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)}
+	for j := range rows[1] {
+		rows[1][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
+		pp, prev, cur := rows[0], rows[1], rows[2]
 		cur[0] = i
 		best := cur[0]
 		for j := 1; j <= len(rb); j++ {
@@ -112,14 +119,17 @@ func distance(a, b string, limit int) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
 			best = min(best, cur[j])
 		}
 		if best > limit {
 			return limit + 1
 		}
-		prev, cur = cur, prev
+		rows[0], rows[1], rows[2] = prev, cur, pp
 	}
-	return prev[len(rb)]
+	return rows[1][len(rb)]
 }
 
 // dirError explains that a directory was given where a file was expected,

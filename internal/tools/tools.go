@@ -10,8 +10,8 @@
 package tools
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"text/template"
 
@@ -19,6 +19,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/walk"
 )
 
 // Toolset is the tools of one server: the workspace they share and the
@@ -27,24 +28,36 @@ type Toolset struct {
 	ws       *Workspace
 	sessions *Sessions
 	opts     Options
+	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
+	edits    pathLocks            // one Edit of a file at a time
+	checks   *checker             // checks after writes, and Diagnostics
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
 // default configuration.
 type Options struct {
+	// GitExcludesFile is the user's global git excludes file (see
+	// walk.ExcludesFile), which Glob and Grep honour like .gitignore; ""
+	// for none.
+	GitExcludesFile string
+	// Logger is where tools log; records logged with a tool call's context
+	// also reach that call's client (see notify.LogHandler). nil discards.
+	Logger *slog.Logger
+	// Checks configure the checks after Write and Edit and the checkers
+	// Diagnostics runs.
+	Checks CheckOptions
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
-	// Notify, when set, delivers a notification to the client of the
-	// session in ctx before it returns, in order with the responses, and
-	// reports whether it did; otherwise the tools queue notifications
-	// through mcp-go and wait for the queue to drain.
-	Notify func(ctx context.Context, method string, params map[string]any) bool
 }
 
 // New returns the tools for ws.
 func New(ws *Workspace, opts Options) *Toolset {
-	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
+		checks: newChecker(ws, opts.Checks)}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -55,6 +68,7 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+		diagnosticsTool(t),
 	}
 	if t.opts.Sandbox != nil {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -20,23 +21,16 @@ import (
 // handler runs, and answers bad arguments with an isError result a model can
 // act on: which argument, what was wrong, and what the tool takes. (mcp-go's
 // own validation reports Go struct syntax such as "&{Missing:[file_path]}".)
+//
+// The schema is compiled on the tool's first call, not at start-up, where
+// compiling every tool's schema cost a millisecond of each server's spawn;
+// TestSchemasCompile compiles them all.
 func validated(st server.ServerTool) server.ServerTool {
-	raw := st.Tool.RawInputSchema
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		panic(fmt.Sprintf("%s: input schema: %v", st.Tool.Name, err))
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("schema.json", doc); err != nil {
-		panic(fmt.Sprintf("%s: input schema: %v", st.Tool.Name, err))
-	}
-	schema, err := c.Compile("schema.json")
-	if err != nil {
-		panic(fmt.Sprintf("%s: input schema: %v", st.Tool.Name, err))
-	}
-	usage := usageOf(raw)
+	raw, name := st.Tool.RawInputSchema, st.Tool.Name
+	compile := sync.OnceValues(func() (*jsonschema.Schema, string) { return compileSchema(name, raw), usageOf(raw) })
 	next := st.Handler
 	st.Handler = func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		schema, usage := compile()
 		args := req.Params.Arguments
 		if args == nil {
 			args = map[string]any{}
@@ -45,18 +39,36 @@ func validated(st server.ServerTool) server.ServerTool {
 		// the transport decoded into.
 		b, err := json.Marshal(args)
 		if err != nil {
-			return failedf("%s: arguments are not a JSON object: %v. It takes %s", st.Tool.Name, err, usage), nil
+			return failedf("%s: arguments are not a JSON object: %v. It takes %s", name, err, usage), nil
 		}
 		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 		if err != nil {
-			return failedf("%s: arguments are not a JSON object: %v. It takes %s", st.Tool.Name, err, usage), nil
+			return failedf("%s: arguments are not a JSON object: %v. It takes %s", name, err, usage), nil
 		}
 		if err := schema.Validate(inst); err != nil {
-			return failedf("%s: invalid arguments: %s. It takes %s", st.Tool.Name, explainInvalid(err), usage), nil
+			return failedf("%s: invalid arguments: %s. It takes %s", name, explainInvalid(err), usage), nil
 		}
 		return next(ctx, req)
 	}
 	return st
+}
+
+// compileSchema compiles a tool's input schema; a schema that does not
+// compile is a bug in the tool's argument struct.
+func compileSchema(name string, raw []byte) *jsonschema.Schema {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		panic(fmt.Sprintf("%s: input schema: %v", name, err))
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		panic(fmt.Sprintf("%s: input schema: %v", name, err))
+	}
+	schema, err := c.Compile("schema.json")
+	if err != nil {
+		panic(fmt.Sprintf("%s: input schema: %v", name, err))
+	}
+	return schema
 }
 
 var english = message.NewPrinter(language.English)

@@ -75,6 +75,11 @@ func (w *Workspace) Rel(name string) (string, error) {
 	if strings.ContainsRune(name, 0) {
 		return "", &PathError{Path: name, Err: errNulInPath}
 	}
+	if name == "~" || strings.HasPrefix(name, "~/") {
+		// A shell would expand this to the home directory, which is not
+		// the workspace; creating a directory named "~" would surprise.
+		return "", &PathError{Path: name, Err: errHome}
+	}
 	if filepath.IsAbs(name) {
 		clean := filepath.Clean(name)
 		for _, base := range []string{w.dir, w.real} {
@@ -104,6 +109,7 @@ func Display(rel string) string { return filepath.ToSlash(rel) }
 var (
 	errEmptyPath = errors.New("empty path")
 	errNulInPath = errors.New("path contains a NUL byte")
+	errHome      = fmt.Errorf("%w: ~ is the home directory, which is not the workspace; paths are relative to the workspace root", ErrOutside)
 )
 
 // PathError is a failed operation on a client's path. Its message names the
@@ -119,6 +125,8 @@ func (e *PathError) Unwrap() error { return e.Err }
 // describeErr phrases the common file errors for a model.
 func describeErr(err error) string {
 	switch {
+	case err == errHome:
+		return err.Error()
 	case errors.Is(err, ErrOutside):
 		return "outside the workspace; use a path relative to the workspace root, or an absolute path inside it"
 	case errors.Is(err, fs.ErrNotExist):

@@ -27,13 +27,13 @@ const writeMaxSize = 16 << 20
 
 func writeTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Write", append([]mcp.ToolOption{
-		mcp.WithDescription(describe(writeDoc, nil)),
+		mcp.WithDescription(describe(writeDoc, withCheckDoc(nil))),
 		inputSchema[writeArgs](),
 		mcp.WithToolTitle("Write file"),
 	}, annotate(false, true, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args writeArgs) (*mcp.CallToolResult, error) {
-			return t.write(ctx, args), nil
+			return t.afterWrite(ctx, args.FilePath, t.write(ctx, args)), nil
 		})}
 }
 

@@ -1,0 +1,189 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Prompts serves definitions as MCP prompts on one workspace: prompts/list
+// shows each by name, description and arguments; prompts/get returns its
+// body with a Workspace section detected at that moment, then the user's
+// task; completion/complete offers the frameworks for the framework
+// argument.
+type Prompts struct {
+	defs   []*Definition
+	byName map[string]*Definition
+	ws     fs.FS    // the workspace, read when a prompt is requested
+	tools  []string // the tools the server exposes, in tools/list order
+}
+
+// Prompt arguments. Both are optional, so a client can offer the prompt in
+// one click.
+const (
+	argTask      = "task"
+	argFramework = "framework"
+)
+
+// detectTimeout bounds detection for one request; it is also bounded by
+// the number of directories and files it reads.
+const detectTimeout = 5 * time.Second
+
+// NewPrompts returns the prompts for defs on the workspace ws (an fs.FS
+// confined to it, such as tools.Workspace.FS). tools are the names of the
+// tools the server exposes, which the Workspace section lists.
+func NewPrompts(defs []*Definition, ws fs.FS, tools []string) *Prompts {
+	p := &Prompts{defs: defs, byName: map[string]*Definition{}, ws: ws, tools: tools}
+	for _, d := range defs {
+		p.byName[d.Name] = d
+	}
+	return p
+}
+
+// All returns the prompts for server.AddPrompts.
+func (p *Prompts) All() []server.ServerPrompt {
+	all := make([]server.ServerPrompt, 0, len(p.defs))
+	for _, d := range p.defs {
+		all = append(all, server.ServerPrompt{Prompt: p.prompt(d), Handler: p.handler(d)})
+	}
+	return all
+}
+
+// prompt is d as prompts/list shows it.
+func (p *Prompts) prompt(d *Definition) mcp.Prompt {
+	opts := []mcp.PromptOption{
+		mcp.WithPromptDescription(d.Description),
+		mcp.WithArgument(argTask, mcp.ArgumentDescription(
+			"What to build or change, in your words. It is sent as your message after the agent's instructions and the Workspace section; leave it empty to give the task afterwards.")),
+		mcp.WithArgument(argFramework, mcp.ArgumentDescription(fmt.Sprintf(
+			"The framework to work in: %s (another name is passed on as given). Leave it empty to go by what the workspace uses, detected when the prompt is requested.",
+			joinOr(knownFrameworks(d))))),
+	}
+	if t := d.Title(); t != "" {
+		opts = append(opts, mcp.WithPromptTitle(t))
+	}
+	return mcp.NewPrompt(d.Name, opts...)
+}
+
+// handler answers prompts/get for d.
+func (p *Prompts) handler(d *Definition) server.PromptHandlerFunc {
+	return func(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+		var unknown []string
+		for k := range req.Params.Arguments {
+			if k != argTask && k != argFramework {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			return nil, fmt.Errorf("prompt %s has no argument %s; its arguments are %s and %s (both optional)",
+				d.Name, strings.Join(quoteAll(unknown), ", "), argTask, argFramework)
+		}
+		task := strings.TrimSpace(req.Params.Arguments[argTask])
+		framework := strings.TrimSpace(req.Params.Arguments[argFramework])
+
+		text := d.Body + "\n\n" + p.workspace(ctx, d, framework, "when the prompt was requested")
+		messages := []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))}
+		if task != "" {
+			messages = append(messages, mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(task)))
+		}
+		return mcp.NewGetPromptResult(d.Description, messages), nil
+	}
+}
+
+// Instructions are d's body and the Workspace section as detected now, for
+// a server that runs as d to put in its instructions.
+func (p *Prompts) Instructions(ctx context.Context, d *Definition) string {
+	return d.Body + "\n\n" + p.workspace(ctx, d, "", "when the server started")
+}
+
+// workspace detects the workspace now and writes its section for d, with
+// the framework the user asked for ("" for none).
+func (p *Prompts) workspace(ctx context.Context, d *Definition, framework, when string) string {
+	ctx, cancel := context.WithTimeout(ctx, detectTimeout)
+	defer cancel()
+	return workspaceView{
+		when:      when,
+		report:    Detect(ctx, p.ws),
+		framework: framework,
+		exposed:   p.tools,
+		wanted:    d.Tools,
+	}.render()
+}
+
+// CompletePromptArgument offers values for a prompt's framework argument:
+// the frameworks the definition knows whose names start with what the user
+// typed (case does not matter). task has no completions.
+func (p *Prompts) CompletePromptArgument(_ context.Context, name string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+	d := p.byName[name]
+	if d == nil {
+		return nil, fmt.Errorf("no prompt named %q", name)
+	}
+	values := []string{}
+	if arg.Name == argFramework {
+		typed := strings.ToLower(strings.TrimSpace(arg.Value))
+		for _, f := range knownFrameworks(d) {
+			if strings.HasPrefix(strings.ToLower(f), typed) {
+				values = append(values, f)
+			}
+		}
+	}
+	return &mcp.Completion{Values: values, Total: len(values)}, nil
+}
+
+// knownFrameworks are the frameworks a definition knows: those detection
+// recognises that its description or body names. A definition that names
+// none is offered all of them.
+func knownFrameworks(d *Definition) []string {
+	var known, all []string
+	text := strings.ToLower(d.Description + "\n" + d.Body)
+	for _, f := range frameworks {
+		all = append(all, f.name)
+		if containsWord(text, strings.ToLower(f.name)) {
+			known = append(known, f.name)
+		}
+	}
+	if len(known) == 0 {
+		return all
+	}
+	return known
+}
+
+// containsWord reports whether word occurs in text with no letter, digit
+// or underscore on either side. (A regexp per framework cost two thirds of
+// the server's start-up.)
+func containsWord(text, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], word)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(word)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if !isWordRune(before) && !isWordRune(after) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isWordRune(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func quoteAll(s []string) []string {
+	q := make([]string, len(s))
+	for i, v := range s {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return q
+}

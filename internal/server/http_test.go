@@ -1,0 +1,344 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/notify"
+)
+
+// rawPost sends an initialize request with the given headers and returns
+// the status and body.
+func rawPost(t *testing.T, url string, headers map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader(string(request(1, "initialize", initParams))))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range headers {
+		if k == "Host" {
+			req.Host = v
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+func TestHTTPAuth(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken})
+	for _, tc := range []struct {
+		name   string
+		header string
+		want   int
+	}{
+		{"refuses no token", "", http.StatusUnauthorized},
+		{"refuses a wrong token", "Bearer " + testToken + "x", http.StatusUnauthorized},
+		{"refuses a prefix of the token", "Bearer " + testToken[:10], http.StatusUnauthorized},
+		{"refuses another scheme", "Basic " + testToken, http.StatusUnauthorized},
+		{"refuses the bare token", testToken, http.StatusUnauthorized},
+		{"takes the token", "Bearer " + testToken, http.StatusOK},
+		{"takes the scheme in any case", "bearer " + testToken, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			status, header, body := rawPost(t, h.url, map[string]string{"Authorization": tc.header})
+			assert.Equal(t, tc.want, status)
+			if tc.want == http.StatusUnauthorized {
+				assert.Equal(t, "Unauthorized\n", body, "a refusal says nothing more")
+				assert.Equal(t, "Bearer", header.Get("WWW-Authenticate"))
+				assert.Empty(t, header.Get("Mcp-Session-Id"))
+			} else {
+				assert.Contains(t, body, `"agentbox"`)
+			}
+		})
+	}
+	t.Run("guards every path", func(t *testing.T) {
+		t.Parallel()
+		resp, err := http.Get(strings.TrimSuffix(h.url, Path) + "/.well-known/oauth-protected-resource")
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	})
+}
+
+func TestHTTPOrigin(t *testing.T) {
+	t.Parallel()
+	for _, noAuth := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noAuth=%v", noAuth), func(t *testing.T) {
+			t.Parallel()
+			h := startHTTP(t, HTTPConfig{Token: testToken, NoAuth: noAuth})
+			auth := "Bearer " + testToken
+			for _, tc := range []struct {
+				origin, host string
+				want         int
+			}{
+				{"http://evil.example.com", "", http.StatusForbidden},
+				{"http://evil.example.com:" + strings.Split(h.url, ":")[2][:5], "", http.StatusForbidden},
+				{"https://localhost.evil.example.com", "", http.StatusForbidden},
+				{"null", "", http.StatusForbidden},
+				{"file://", "", http.StatusForbidden},
+				{"", "evil.example.com", http.StatusForbidden}, // DNS rebinding without Origin: mcp-go's Host check
+				{"http://evil.example.com", "evil.example.com", http.StatusForbidden},
+				{"", "", http.StatusOK},
+				{"http://localhost:6274", "", http.StatusOK},
+				{"http://127.0.0.1:3000", "", http.StatusOK},
+				{"http://[::1]:3000", "localhost:1234", http.StatusOK},
+			} {
+				status, _, body := rawPost(t, h.url, map[string]string{"Authorization": auth, "Origin": tc.origin, "Host": tc.host})
+				assert.Equal(t, tc.want, status, "Origin %q Host %q: %s", tc.origin, tc.host, body)
+			}
+		})
+	}
+}
+
+func TestHTTPRefusesUnsafeConfig(t *testing.T) {
+	t.Parallel()
+	_, err := Listen(":0", false)
+	assert.ErrorContains(t, err, "other machines can reach")
+
+	s := newServer(t)
+	ln, err := Listen("127.0.0.1:0", false)
+	require.NoError(t, err)
+	assert.ErrorContains(t, s.ServeHTTP(t.Context(), ln, HTTPConfig{}), "no token")
+
+	ln, err = Listen(":0", true)
+	require.NoError(t, err)
+	assert.ErrorContains(t, s.ServeHTTP(t.Context(), ln, HTTPConfig{NoAuth: true}), "only on a loopback address")
+}
+
+// TestHTTPDiscoverFallsBack: a client that probes with server/discover at
+// protocol 2026-07-28 is told which session-based versions to use; the
+// mcp-go client (used by every other HTTP test here) then initializes.
+func TestHTTPDiscoverFallsBack(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken})
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, h.url, strings.NewReader(string(request(1, "server/discover", modernMeta()))))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	req.Header.Set("Mcp-Protocol-Version", mcp.ProtocolVersion20260728)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var got struct {
+		Error struct {
+			Code int `json:"code"`
+			Data struct {
+				Supported []string `json:"supported"`
+			} `json:"data"`
+		} `json:"error"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	assert.Equal(t, mcp.UNSUPPORTED_PROTOCOL_VERSION, got.Error.Code)
+	assert.Contains(t, got.Error.Data.Supported, mcp.ProtocolVersion20251125)
+	assert.NotContains(t, got.Error.Data.Supported, mcp.ProtocolVersion20260728)
+
+	c := mcpClient(t, h.url, testToken)
+	assert.NotEmpty(t, c.GetSessionId(), "fell back to a session")
+}
+
+// TestHTTPSessionsIsolated: what one session has read does not let another
+// write.
+func TestHTTPSessionsIsolated(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken})
+	require.NoError(t, os.WriteFile(filepath.Join(h.Workspace().Dir(), "notes.txt"), []byte("old\n"), 0o644))
+	a, b := mcpClient(t, h.url, testToken), mcpClient(t, h.url, testToken)
+	require.NotEqual(t, a.GetSessionId(), b.GetSessionId())
+
+	res, err := callTool(t, a, "Read", map[string]any{"file_path": "notes.txt"})
+	require.NoError(t, err)
+	require.False(t, res.IsError, resultText(res))
+
+	res, err = callTool(t, b, "Write", map[string]any{"file_path": "notes.txt", "content": "from b\n"})
+	require.NoError(t, err)
+	assert.True(t, res.IsError, "session b wrote a file only session a had read")
+	assert.Contains(t, resultText(res), "has not read the file")
+
+	res, err = callTool(t, a, "Write", map[string]any{"file_path": "notes.txt", "content": "from a\n"})
+	require.NoError(t, err)
+	assert.False(t, res.IsError, resultText(res))
+	got, err := os.ReadFile(filepath.Join(h.Workspace().Dir(), "notes.txt"))
+	require.NoError(t, err)
+	assert.Equal(t, "from a\n", string(got))
+}
+
+// TestHTTPConcurrentCalls: two calls of one session at once each get their
+// own progress on their own stream, before their own result.
+func TestHTTPConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	both := make(chan struct{})
+	var arrived sync.WaitGroup
+	arrived.Add(2)
+	addTool(s, "progress", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		arrived.Done()
+		<-both // both calls are in flight
+		for i := 1; i <= 50; i++ {
+			notify.Progress(ctx, float64(i), 50, "")
+		}
+		return mcp.NewToolResultText("done"), nil
+	})
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken})
+	w := newHTTPWire(t, h.url, testToken)
+	go func() { arrived.Wait(); close(both) }()
+	var wg sync.WaitGroup
+	got := make([][]message, 2)
+	for i := range 2 {
+		wg.Go(func() { got[i] = w.call(t, i+1, "tools/call", toolCall("progress", fmt.Sprintf("t%d", i))) })
+	}
+	wg.Wait()
+	for i, msgs := range got {
+		require.Len(t, msgs, 51)
+		for _, m := range msgs[:50] {
+			assert.Contains(t, string(m.Params), fmt.Sprintf(`"progressToken":"t%d"`, i))
+		}
+	}
+}
+
+// TestHTTPSessionExpires: a session idle for longer than SessionIdle ends,
+// its state is dropped, and its ID is refused.
+func TestHTTPSessionExpires(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 50 * time.Millisecond})
+	require.NoError(t, os.WriteFile(filepath.Join(h.Workspace().Dir(), "a.txt"), []byte("a\n"), 0o644))
+	w := newHTTPWire(t, h.url, testToken)
+	w.call(t, 1, "tools/call", map[string]any{"name": "Read", "arguments": map[string]any{"file_path": "a.txt"}})
+
+	select {
+	case id := <-ended:
+		assert.Equal(t, w.session, id)
+	case <-time.After(wireTimeout):
+		t.Fatal("the idle session did not end")
+	}
+	resp := w.post(t, request(2, "ping", nil))
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "an ended session is gone: the client must start a new one")
+}
+
+// TestHTTPBusySessionLives: a session with a call in flight does not
+// expire, however long the call takes; it is idle from the call's end.
+func TestHTTPBusySessionLives(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	entered, release := make(chan struct{}), make(chan struct{})
+	addTool(s, "work", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		close(entered)
+		<-release
+		return mcp.NewToolResultText("finished"), nil
+	})
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 50 * time.Millisecond})
+	busy := newHTTPWire(t, h.url, testToken)
+	result := make(chan message, 1)
+	go func() {
+		resp := busy.post(t, request(7, "tools/call", toolCall("work", nil)))
+		var m message
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		result <- m
+	}()
+	<-entered
+	// A session that began after the busy one and is idle: once it has
+	// ended, the busy one would have too, were it not busy.
+	idle := newHTTPWire(t, h.url, testToken)
+	select {
+	case id := <-ended:
+		require.Equal(t, idle.session, id, "the busy session ended")
+	case <-time.After(wireTimeout):
+		t.Fatal("the idle session did not end")
+	}
+	// The sweep that ended the idle session would have ended the busy one.
+	assert.Equal(t, http.StatusOK, busy.post(t, request(8, "ping", nil)).StatusCode, "the busy session is gone")
+	close(release)
+	assert.Contains(t, string((<-result).Result), "finished")
+	select {
+	case id := <-ended:
+		assert.Equal(t, busy.session, id)
+	case <-time.After(wireTimeout):
+		t.Fatal("the session did not end once idle")
+	}
+}
+
+// TestHTTPShutdown: on stop, calls in flight finish (within the drain) or
+// are cancelled (after it), every session ends, and ServeHTTP returns.
+func TestHTTPShutdown(t *testing.T) {
+	t.Parallel()
+	setup := func(t *testing.T, drain time.Duration) (h *httpServer, log *logWatch, entered chan struct{}, release chan struct{}, cancelled chan error, ended chan string) {
+		s, log := newWatchedServer(t)
+		entered, release, cancelled, ended = make(chan struct{}), make(chan struct{}), make(chan error, 1), make(chan string, 10)
+		s.endedSession = func(id string) { ended <- id }
+		addTool(s, "work", func(ctx context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			close(entered)
+			select {
+			case <-release:
+				return mcp.NewToolResultText("finished"), nil
+			case <-ctx.Done():
+				cancelled <- ctx.Err()
+				return nil, ctx.Err()
+			}
+		})
+		return serveHTTP(t, s, HTTPConfig{Token: testToken, Drain: drain}), log, entered, release, cancelled, ended
+	}
+
+	t.Run("lets a call in flight finish", func(t *testing.T) {
+		t.Parallel()
+		h, log, entered, release, _, ended := setup(t, wireTimeout)
+		w := newHTTPWire(t, h.url, testToken)
+		result := make(chan []message, 1)
+		go func() {
+			resp := w.post(t, request(7, "tools/call", toolCall("work", nil)))
+			var m message
+			_ = json.NewDecoder(resp.Body).Decode(&m)
+			result <- []message{m}
+		}()
+		<-entered
+		stopped := make(chan error, 1)
+		go func() { stopped <- h.stop() }()
+		log.wait(t, "waiting for calls in flight")
+		close(release)
+		msgs := <-result
+		assert.Contains(t, string(msgs[0].Result), "finished", "the call in flight got its result")
+		require.NoError(t, <-stopped)
+		assert.Equal(t, w.session, <-ended, "the session ended")
+		_, err := net.Dial("tcp", strings.TrimSuffix(strings.TrimPrefix(h.url, "http://"), Path))
+		assert.Error(t, err, "still listening")
+	})
+
+	t.Run("cancels a call that outlasts the drain", func(t *testing.T) {
+		t.Parallel()
+		h, log, entered, _, cancelled, ended := setup(t, 100*time.Millisecond)
+		w := newHTTPWire(t, h.url, testToken)
+		w.start(t, 7, "tools/call", toolCall("work", nil))
+		<-entered
+		require.NoError(t, h.stop())
+		log.wait(t, "cancelling calls still running")
+		assert.ErrorIs(t, <-cancelled, context.Canceled)
+		assert.Equal(t, w.session, <-ended, "the session ended")
+	})
+}

@@ -1,0 +1,38 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// BenchmarkHandleRead is the server's share of a Read of a 1,000-line file
+// as stdio serves it: dispatch, the tool, and the response's JSON encoding.
+func BenchmarkHandleRead(b *testing.B) {
+	dir := b.TempDir()
+	var s strings.Builder
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintf(&s, "    result_%d = compute_value(input_%d, factor=%d)  # line %d\n", i, i, i%7, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "r.py"), []byte(s.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	srv, err := New(Config{Workspace: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	msg := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"Read","arguments":{"file_path":"r.py"}}}`)
+	ctx := context.Background()
+	for b.Loop() {
+		resp := srv.mcp.HandleMessage(ctx, msg)
+		out, err := json.Marshal(resp)
+		if err != nil || !strings.Contains(string(out[:100]), `"content"`) {
+			b.Fatalf("%v %.100s", err, out)
+		}
+	}
+}

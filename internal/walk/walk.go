@@ -1,0 +1,514 @@
+// Package walk lists the files of a workspace tree the way git and ripgrep
+// see it, for the Glob and Grep tools: one implementation of the ignore
+// rules, the glob syntax and the parallel directory walk.
+//
+// A walk goes through the workspace's os.Root and never leaves it:
+// directories are opened one component at a time relative to their parent,
+// so a directory swapped for a symlink cannot lead out; symlinked
+// directories are not entered; a symlinked file is visited only when it
+// resolves to a regular file inside the workspace. Version-control
+// directories (.git, .svn, .hg, .bzr, .jj, .sl) are always skipped; the
+// ignore files (.gitignore, .ignore, .git/info/exclude and the global git
+// excludes) are honoured unless Options.NoIgnore is set.
+package walk
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/sourcegraph/conc"
+)
+
+// Options configure a walk. The zero value walks the whole workspace with
+// the ignore rules on and no cap.
+type Options struct {
+	// Start is the workspace-relative slash path of the directory to walk;
+	// "" or "." is the root. The ignore files of its parent directories
+	// inside the workspace apply, as in git; Start itself is walked even if
+	// they ignore it.
+	Start string
+	// NoIgnore lists files the ignore files would leave out. Version-control
+	// directories are skipped all the same.
+	NoIgnore bool
+	// Global is the user's global git excludes (core.excludesFile), or nil.
+	Global *Rules
+	// Filter, when set, is asked about every entry before the ignore rules,
+	// with the entry's path relative to Start. Include takes the entry
+	// whatever the ignore files say; Exclude leaves it out (a directory is
+	// not entered). It is called from several goroutines.
+	Filter func(rel string, isDir bool) Decision
+	// MaxEntries stops the walk once this many files and directories have
+	// been taken (Stats.Truncated); 0 means no cap.
+	MaxEntries int64
+	// Workers is how many goroutines read directories and visit files;
+	// 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Decision is a Filter's answer.
+type Decision int8
+
+const (
+	Pass    Decision = iota // let the ignore rules decide
+	Include                 // take the entry
+	Exclude                 // leave the entry out
+)
+
+// Stats tell how a walk went.
+type Stats struct {
+	Files     int64 // files visited
+	Dirs      int64 // directories read
+	Ignored   int64 // entries the ignore rules left out (an ignored directory counts once)
+	Truncated bool  // the walk stopped at Options.MaxEntries
+	// Errors holds the first maxErrors directories that could not be read,
+	// as *fs.PathError with workspace-relative paths; ErrorCount counts all.
+	Errors     []error
+	ErrorCount int
+}
+
+const (
+	maxErrors   = 20
+	chunkSize   = 64      // files handed to one worker at a time
+	maxRuleFile = 1 << 20 // bytes read of one ignore file
+)
+
+// ErrStop, returned by a visit function, ends the walk early without error.
+var ErrStop = errors.New("walk stopped")
+
+// Entry is a file found by the walk. It is valid only during the visit call
+// that receives it.
+type Entry struct {
+	Path string // workspace-relative slash path
+	Rel  string // Path relative to Options.Start
+	Link bool   // a symlink resolving to a regular file inside the workspace
+	name string
+	dir  *handle
+	w    *walker
+}
+
+// Name returns the file's name.
+func (e *Entry) Name() string { return e.name }
+
+// Open opens the file for reading. Anything but a regular file (a FIFO or
+// device swapped in since the directory was read) is refused, so a reader
+// can never block or read forever.
+func (e *Entry) Open() (*os.File, error) {
+	var f *os.File
+	var err error
+	if e.Link {
+		f, err = e.w.root.OpenFile(e.Path, os.O_RDONLY|nonblock, 0)
+	} else {
+		f, err = e.dir.root.OpenFile(e.name, os.O_RDONLY|nonblock, 0)
+	}
+	if err != nil {
+		return nil, e.w.pathErr("open", e.Path, err)
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = errNotRegular
+		}
+		return nil, e.w.pathErr("open", e.Path, err)
+	}
+	return f, nil
+}
+
+var errNotRegular = errors.New("not a regular file")
+
+const nonblock = syscall.O_NONBLOCK
+
+var errNotDir = syscall.ENOTDIR
+
+// Info returns the file's info; for a link, its target's.
+func (e *Entry) Info() (fs.FileInfo, error) {
+	var fi fs.FileInfo
+	var err error
+	if e.Link {
+		fi, err = e.w.root.Stat(e.Path)
+	} else {
+		fi, err = e.dir.root.Lstat(e.name)
+	}
+	if err != nil {
+		return nil, e.w.pathErr("stat", e.Path, err)
+	}
+	return fi, nil
+}
+
+// Walk visits every file under opts.Start that the ignore rules and
+// opts.Filter let through, calling visit from several goroutines at once,
+// in no particular order (roughly depth first, by name). It returns when
+// the tree is done, visit returns an error (ErrStop ends the walk without
+// one), the cap is reached or ctx is done (its error is returned).
+func Walk(ctx context.Context, root *os.Root, opts Options, visit func(*Entry) error) (Stats, error) {
+	start := strings.Trim(path.Clean("/"+opts.Start), "/")
+	w := &walker{root: root, opts: opts, start: start, visit: visit}
+	w.q.cond.L = &w.q.mu
+	stop := context.AfterFunc(ctx, func() { w.halt(nil) })
+	defer stop()
+
+	fr, err := w.ancestorFrames(start)
+	if err != nil {
+		return w.stats(), err
+	}
+	top := &handle{root: root, borrowed: true}
+	top.refs.Store(1)
+	w.q.push(item{parent: top, name: orDot(start), path: start, frame: fr})
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg conc.WaitGroup
+	for range workers {
+		wg.Go(w.work)
+	}
+	wg.Wait()
+	for _, it := range w.q.items { // left behind by a stop
+		it.release()
+	}
+	if err := ctx.Err(); err != nil {
+		return w.stats(), err
+	}
+	return w.stats(), w.err
+}
+
+func orDot(p string) string {
+	if p == "" {
+		return "."
+	}
+	return p
+}
+
+// walker is the state of one walk.
+type walker struct {
+	root  *os.Root
+	opts  Options
+	start string
+	visit func(*Entry) error
+	q     queue
+
+	files, dirs, ignored, taken atomic.Int64
+	truncated                   atomic.Bool
+	stopped                     atomic.Bool
+
+	mu     sync.Mutex
+	errs   []error
+	nerrs  int
+	err    error // from visit
+	halted bool
+}
+
+// item is a unit of work: a directory to read, or a chunk of files of a
+// directory already read.
+type item struct {
+	parent *handle // for a directory: the directory holding it; for files: theirs
+	name   string  // for a directory: its name in parent
+	path   string  // for a directory: its workspace-relative path
+	frame  *frame
+	files  []fs.DirEntry
+	dir    string // for files: their directory's workspace-relative path
+}
+
+func (it item) release() { it.parent.release() }
+
+// handle is an open directory shared by the items that need it.
+type handle struct {
+	root     *os.Root
+	refs     atomic.Int32
+	borrowed bool // the workspace's own root: never closed here
+}
+
+func (h *handle) acquire() { h.refs.Add(1) }
+
+func (h *handle) release() {
+	if h.refs.Add(-1) == 0 && !h.borrowed {
+		h.root.Close()
+	}
+}
+
+func (w *walker) work() {
+	defer func() {
+		if r := recover(); r != nil {
+			w.halt(nil)
+			panic(r)
+		}
+	}()
+	for {
+		it, ok := w.q.pop()
+		if !ok {
+			return
+		}
+		if w.stopped.Load() {
+			it.release()
+		} else if it.files != nil {
+			w.visitFiles(it)
+		} else {
+			w.readDir(it)
+		}
+		w.q.done()
+	}
+}
+
+// halt stops the walk; err, if not nil, is what Walk returns.
+func (w *walker) halt(err error) {
+	w.mu.Lock()
+	if !w.halted {
+		w.halted = true
+		w.err = err
+	}
+	w.mu.Unlock()
+	w.stopped.Store(true)
+	w.q.stop()
+}
+
+func (w *walker) fail(op, path string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.nerrs++
+	if len(w.errs) < maxErrors {
+		w.errs = append(w.errs, w.pathErr(op, path, err))
+	}
+}
+
+// pathErr restates an os error with the workspace-relative path, so no
+// host path reaches a client.
+func (w *walker) pathErr(op, p string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &fs.PathError{Op: op, Path: orDot(p), Err: err}
+}
+
+func (w *walker) stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return Stats{
+		Files: w.files.Load(), Dirs: w.dirs.Load(), Ignored: w.ignored.Load(),
+		Truncated: w.truncated.Load(), Errors: slices.Clone(w.errs), ErrorCount: w.nerrs,
+	}
+}
+
+// take counts an entry against the cap and reports whether it may be kept.
+func (w *walker) take() bool {
+	if w.opts.MaxEntries > 0 && w.taken.Add(1) > w.opts.MaxEntries {
+		w.truncated.Store(true)
+		w.halt(nil)
+		return false
+	}
+	return true
+}
+
+func (w *walker) readDir(it item) {
+	sub, err := it.parent.root.OpenRoot(it.name)
+	it.release()
+	if err != nil {
+		w.fail("open", it.path, err)
+		return
+	}
+	d := &handle{root: sub}
+	d.refs.Store(1)
+	defer d.release()
+	entries, err := readEntries(sub)
+	if err != nil {
+		w.fail("read", it.path, err)
+		return
+	}
+	w.dirs.Add(1)
+	fr := it.frame
+	if !w.opts.NoIgnore {
+		fr = w.frameFor(it.frame, sub, it.path, entries)
+	}
+	var files []fs.DirEntry
+	var dirs []item
+	for _, e := range entries {
+		name := e.Name()
+		if vcsDirs[name] {
+			continue
+		}
+		typ := e.Type()
+		isDir := typ.IsDir()
+		if !isDir && !typ.IsRegular() && typ&fs.ModeSymlink == 0 {
+			continue // devices, FIFOs, sockets
+		}
+		p := join(it.path, name)
+		if !w.keep(fr, p, isDir) {
+			continue
+		}
+		if !w.take() {
+			return
+		}
+		if isDir {
+			d.acquire()
+			dirs = append(dirs, item{parent: d, name: name, path: p, frame: fr})
+		} else {
+			files = append(files, e)
+		}
+	}
+	// The stack is last in, first out: push what should run first last, so
+	// the walk goes roughly in name order, a directory's files before its
+	// subdirectories.
+	slices.Reverse(dirs)
+	w.q.push(dirs...)
+	var chunks []item
+	for len(files) > 0 {
+		n := min(len(files), chunkSize)
+		d.acquire()
+		chunks = append(chunks, item{parent: d, files: files[:n:n], dir: it.path, frame: fr})
+		files = files[n:]
+	}
+	slices.Reverse(chunks)
+	w.q.push(chunks...)
+}
+
+// readEntries lists a directory, sorted by name.
+func readEntries(dir *os.Root) ([]fs.DirEntry, error) {
+	f, err := dir.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
+}
+
+// keep decides whether an entry is walked.
+func (w *walker) keep(fr *frame, p string, isDir bool) bool {
+	if w.opts.Filter != nil {
+		switch w.opts.Filter(w.rel(p), isDir) {
+		case Include:
+			return true
+		case Exclude:
+			return false
+		}
+	}
+	if w.opts.NoIgnore || !fr.ignored(p, isDir, w.opts.Global) {
+		return true
+	}
+	w.ignored.Add(1)
+	return false
+}
+
+func (w *walker) rel(p string) string {
+	if w.start == "" {
+		return p
+	}
+	return p[len(w.start)+1:]
+}
+
+func (w *walker) visitFiles(it item) {
+	defer it.release()
+	e := Entry{dir: it.parent, w: w}
+	for _, de := range it.files {
+		if w.stopped.Load() {
+			return
+		}
+		e.name = de.Name()
+		e.Path = join(it.dir, e.name)
+		e.Rel = w.rel(e.Path)
+		e.Link = de.Type()&fs.ModeSymlink != 0
+		if e.Link {
+			// Follow the link only inside the workspace, and only to a
+			// regular file: directories are not entered (no cycles), and a
+			// dangling or escaping link is skipped as ripgrep skips links.
+			fi, err := w.root.Stat(e.Path)
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+		}
+		w.files.Add(1)
+		if err := w.visit(&e); err != nil {
+			if errors.Is(err, ErrStop) {
+				err = nil
+			}
+			w.halt(err)
+			return
+		}
+	}
+}
+
+func join(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// vcsDirs are never walked: their contents are a tool's database, not the
+// project's files.
+var vcsDirs = map[string]bool{".git": true, ".svn": true, ".hg": true, ".bzr": true, ".jj": true, ".sl": true}
+
+// queue is the walk's shared stack of work. The walk ends when the stack
+// is empty and no worker is busy (so none can push more), or on stop.
+type queue struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	items   []item
+	busy    int
+	stopped bool
+}
+
+func (q *queue) push(items ...item) {
+	if len(items) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.items = append(q.items, items...)
+	q.mu.Unlock()
+	if len(items) == 1 {
+		q.cond.Signal()
+	} else {
+		q.cond.Broadcast()
+	}
+}
+
+// pop takes the next item, waiting while other workers may still push;
+// false means the walk is over.
+func (q *queue) pop() (item, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.items) == 0 && !q.stopped {
+		if q.busy == 0 {
+			q.stopped = true
+			q.cond.Broadcast()
+			break
+		}
+		q.cond.Wait()
+	}
+	if q.stopped {
+		return item{}, false
+	}
+	it := q.items[len(q.items)-1]
+	q.items[len(q.items)-1] = item{}
+	q.items = q.items[:len(q.items)-1]
+	q.busy++
+	return it, true
+}
+
+// done marks the end of a worker's item.
+func (q *queue) done() {
+	q.mu.Lock()
+	q.busy--
+	idle := q.busy == 0 && len(q.items) == 0
+	q.mu.Unlock()
+	if idle {
+		q.cond.Broadcast()
+	}
+}
+
+func (q *queue) stop() {
+	q.mu.Lock()
+	q.stopped = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
