@@ -1,20 +1,15 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -32,7 +27,6 @@ type osState struct {
 	reads    []string // strict mode: the roots commands may read
 	home     string
 	ws       string // the workspace, symlinks resolved
-	git      string // the workspace's .git, when its protection is on
 }
 
 // New probes what this machine offers and returns a sandbox that uses it.
@@ -130,146 +124,6 @@ func (s *Sandbox) report() {
 	}
 }
 
-// probe learns which namespaces and steps work by launching the launcher
-// in probe mode, with fewer namespaces each time one is refused.
-func (s *Sandbox) probe() error {
-	netns := uintptr(0)
-	if !s.cfg.AllowNetwork {
-		netns = unix.CLONE_NEWNET
-	}
-	full := unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC | netns
-	tries := []uintptr{full}
-	if os.Geteuid() == 0 {
-		tries = append(tries, full&^unix.CLONE_NEWUSER)
-	}
-	tries = append(tries, 0)
-	if abi, err := landlockABI(); err == nil {
-		s.os.abi = abi
-	}
-	var report map[string]string
-	var refused []string
-	for _, flags := range tries {
-		s.os.clone = flags
-		s.os.userns = flags&unix.CLONE_NEWUSER != 0
-		s.os.mount = flags&unix.CLONE_NEWNS != 0
-		s.os.pidMax = flags&unix.CLONE_NEWPID != 0
-		s.os.loopback = flags&unix.CLONE_NEWNET != 0
-		s.os.caps = true
-		var err error
-		report, err = s.runProbe()
-		if err == nil {
-			break
-		}
-		refused = append(refused, err.Error())
-		report = nil
-	}
-	if report == nil {
-		return fmt.Errorf("sandbox: the launcher does not run (%s); is sandbox.Main called first in main (and TestMain)?", strings.Join(refused, "; "))
-	}
-	var layers, missing []string
-	if len(refused) > 0 {
-		missing = append(missing, "namespaces refused by the kernel ("+refused[0]+")")
-	}
-	stepErr := func(names ...string) string {
-		for _, n := range names {
-			if e := report[n]; e != "" {
-				return e
-			}
-		}
-		return ""
-	}
-	if s.os.mount {
-		if e := stepErr("private", "readonly", "writable", "git", "hide", "dev", "proc"); e != "" {
-			s.os.mount, s.os.pidMax = false, false
-			missing = append(missing, "mount namespace setup failed ("+e+"): secrets in the home directory are hidden only by Landlock, /dev is the host's, .git/hooks and .git/config are writable")
-		} else {
-			layers = append(layers, "mount namespace: the system read-only, home secrets and daemon sockets hidden, a minimal /dev, a private /proc")
-			if s.gitDir() != "" {
-				layers = append(layers, ".git/hooks and .git/config read-only")
-			}
-		}
-	} else {
-		missing = append(missing, "no mount namespace: secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
-	}
-	if s.os.clone&unix.CLONE_NEWPID != 0 {
-		layers = append(layers, "PID namespace: every process a command starts ends with it")
-	} else {
-		missing = append(missing, "no PID namespace: processes that leave the command's process group are ended only when the launcher survives to end them")
-	}
-	if s.os.pidMax {
-		if e := stepErr("pidmax"); e != "" {
-			s.os.pidMax = false
-			missing = append(missing, "no process limit: the kernel cannot set pid_max in a PID namespace ("+e+"); a fork bomb is bounded only by the timeout")
-		} else {
-			layers = append(layers, fmt.Sprintf("at most %d processes per command", s.cfg.MaxProcs))
-		}
-	} else {
-		missing = append(missing, "no process limit: a fork bomb is bounded only by the timeout")
-	}
-	switch {
-	case s.cfg.AllowNetwork:
-		layers = append(layers, "network allowed (--allow-network)")
-	case s.os.loopback && stepErr("loopback") == "":
-		layers = append(layers, "network namespace: no network but a private loopback")
-	case s.os.loopback:
-		layers = append(layers, "network namespace: no network")
-		s.os.loopback = false
-	case s.os.abi >= 4:
-		layers = append(layers, "no TCP (Landlock): UDP and Unix sockets still reach the host")
-	default:
-		missing = append(missing, "no network isolation: commands can reach the network")
-	}
-	if s.os.userns {
-		layers = append(layers, "user namespace: no capabilities over the host")
-	} else {
-		missing = append(missing, "no user namespace")
-	}
-	switch e := stepErr("landlock"); {
-	case s.os.abi == 0:
-		missing = append(missing, "no Landlock in this kernel: writes are confined only by the read-only mounts")
-	case e != "":
-		missing = append(missing, "Landlock failed ("+e+")")
-		s.os.abi = 0
-	default:
-		layers = append(layers, fmt.Sprintf("Landlock ABI %d: writes only to the workspace and TMPDIR, reads as configured", s.os.abi))
-		if s.os.abi < 6 {
-			missing = append(missing, "Landlock before ABI 6 cannot scope signals and abstract Unix sockets")
-		}
-	}
-	if e := stepErr("caps"); e != "" {
-		missing = append(missing, "capabilities not dropped ("+e+")")
-		s.os.caps = false
-	}
-	if s.os.abi < 9 && !s.os.mount {
-		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot stop connect)")
-	}
-	s.layers, s.missing = layers, missing
-	return nil
-}
-
-// runProbe launches the launcher once in probe mode with the current
-// settings and returns its report of each step.
-func (s *Sandbox) runProbe() (map[string]string, error) {
-	spec := s.launchSpec(Spec{Command: "true", Dir: s.os.ws}, s.cache)
-	spec.Probe = true
-	var out bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, err := s.start(ctx, spec, &out)
-	if err != nil {
-		return nil, err
-	}
-	status, _, err := c.finish()
-	if err != nil {
-		return nil, err
-	}
-	var report map[string]string
-	if err := json.Unmarshal(status, &report); err != nil {
-		return nil, fmt.Errorf("probe: %q %q", status, out.String())
-	}
-	return report, nil
-}
-
 // gitDir returns the workspace's .git, when commands may not change its
 // hooks and config.
 func (s *Sandbox) gitDir() string {
@@ -296,6 +150,10 @@ func protectGit(gitDir string) (pin, protect []string) {
 		return nil, []string{gitDir}
 	}
 	pin = []string{gitDir}
+	// A repository without a hooks directory gets an empty one, as git init
+	// makes, so that there is something to keep read-only: otherwise a
+	// command could create it and fill it.
+	_ = os.Mkdir(filepath.Join(gitDir, "hooks"), 0o755)
 	for _, name := range []string{"hooks", "config", "config.worktree", "commondir"} {
 		if _, err := os.Lstat(filepath.Join(gitDir, name)); err == nil {
 			protect = append(protect, filepath.Join(gitDir, name))
@@ -381,110 +239,6 @@ func (s *Sandbox) resolverDirs() []string {
 		return nil
 	}
 	return []string{filepath.Dir(real)}
-}
-
-// Start starts a command in the sandbox. Cancelling ctx stops it (SIGTERM,
-// then SIGKILL after Grace).
-func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
-	ls := s.launchSpec(spec, spec.Scratch.Tmp)
-	c, err := s.start(ctx, ls, spec.Output)
-	if err != nil {
-		return nil, err
-	}
-	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
-		status, exit, err := c.finish()
-		if err != nil {
-			return exit, err
-		}
-		exit.Dir = strings.TrimSpace(string(status))
-		return exit, nil
-	})}, nil
-}
-
-// started is a launcher process.
-type started struct {
-	cmd    *exec.Cmd
-	status *os.File
-	cancel context.CancelFunc
-}
-
-// maxSpec bounds the launch spec, which travels in one environment string
-// (the kernel takes at most 128 KiB there).
-const maxSpec = 120 << 10
-
-func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*started, error) {
-	data, err := json.Marshal(ls)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
-	}
-	if len(data) > maxSpec {
-		return nil, ErrTooLong
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	c := exec.CommandContext(ctx, s.launcher[0], s.launcher[1:]...)
-	c.Env = []string{specVar + "=" + string(data)}
-	c.Dir = "/"
-	c.Stdout, c.Stderr = out, out
-	c.ExtraFiles = []*os.File{w}
-	c.SysProcAttr = s.sysProcAttr()
-	c.Cancel = func() error { return c.Process.Signal(syscall.SIGTERM) }
-	c.WaitDelay = Grace
-	err = c.Start()
-	w.Close()
-	if err != nil {
-		cancel()
-		r.Close()
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
-	}
-	return &started{cmd: c, status: r, cancel: cancel}, nil
-}
-
-// finish waits for the launcher and reads its status pipe.
-func (st *started) finish() ([]byte, Exit, error) {
-	_ = st.cmd.Wait()
-	st.cancel()
-	exit := Exit{Code: st.cmd.ProcessState.ExitCode()}
-	if ws, ok := st.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		exit.Code = 128 + int(ws.Signal())
-	}
-	// Every writer is gone by now; the deadline guards against a stray
-	// process that kept the pipe without a PID namespace to end it.
-	_ = st.status.SetReadDeadline(time.Now().Add(time.Second))
-	status, _ := io.ReadAll(io.LimitReader(st.status, 64<<10))
-	st.status.Close()
-	if msg, ok := bytes.CutPrefix(status, []byte("!")); ok {
-		return nil, exit, fmt.Errorf("%w: %s", ErrSetup, msg)
-	}
-	return status, exit, nil
-}
-
-// sysProcAttr starts the launcher in its namespaces, in a session of its
-// own (no controlling terminal to inject keystrokes into), and kills it if
-// the server dies.
-func (s *Sandbox) sysProcAttr() *syscall.SysProcAttr {
-	attr := &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: s.os.clone}
-	if !s.os.userns {
-		return attr
-	}
-	uid, gid := os.Geteuid(), os.Getegid()
-	if uid == 0 {
-		// Root maps every id onto itself, so files keep their owners and
-		// root keeps (namespaced) rights over them.
-		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
-		attr.UidMappings, attr.GidMappings = all, all
-		attr.GidMappingsEnableSetgroups = true
-		return attr
-	}
-	attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
-	attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
-	// Another user keeps, through exec, what the launcher needs to set up
-	// the namespaces; the launcher drops it before starting the shell.
-	attr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_NET_ADMIN, unix.CAP_SETPCAP}
-	return attr
 }
 
 // strictReadRoots are the directories commands may read in strict mode:

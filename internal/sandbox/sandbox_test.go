@@ -276,6 +276,12 @@ func TestGitProtected(t *testing.T) {
 		wb.fails("echo 'gitdir: evil' > .git")
 		assert.Equal(t, "gitdir: /elsewhere\n", readFile(t, filepath.Join(wb.ws, ".git")))
 	})
+	t.Run("a repository without hooks gets an empty, read-only directory", func(t *testing.T) {
+		nb := newBox(t, Config{})
+		require.NoError(t, os.MkdirAll(filepath.Join(nb.ws, ".git/objects"), 0o755))
+		nb.fails("mkdir -p .git/hooks && echo evil > .git/hooks/pre-commit")
+		assert.NoFileExists(t, filepath.Join(nb.ws, ".git/hooks/pre-commit"))
+	})
 	t.Run("--allow-git-config lets commands change them", func(t *testing.T) {
 		ab := setup(t, true)
 		ab.ok("echo '#!/bin/sh' > .git/hooks/pre-commit && echo '[user]' >> .git/config")

@@ -71,6 +71,7 @@ func (t *Toolset) bash(ctx context.Context, args bashArgs) *mcp.CallToolResult {
 	if timeout <= 0 && !args.RunInBackground {
 		timeout = bashDefaultTimeout * time.Millisecond
 	}
+	t.opts.Logger.Debug("bash", "command", shorten(args.Command, 200), "description", args.Description, "background", args.RunInBackground)
 	sh := &t.sessions.of(ctx).shell
 	j, notes, err := sh.start(ctx, t, args.Command, timeout, args.RunInBackground)
 	if errors.Is(err, sandbox.ErrTooLong) {

@@ -389,3 +389,32 @@ func TestBashForkBombLeavesServerAnswering(t *testing.T) {
 		}
 	}
 }
+
+func TestBashDescribesItsSandbox(t *testing.T) {
+	t.Parallel()
+	describe := func(h *harness) string {
+		list, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
+		require.NoError(t, err)
+		for _, tool := range list.Tools {
+			if tool.Name == "Bash" {
+				return tool.Description
+			}
+		}
+		t.Fatal("no Bash tool")
+		return ""
+	}
+	on := newBashHarness(t, sandbox.Config{})
+	got := describe(on)
+	assert.Contains(t, got, "Sandbox: commands may write only the workspace and `$TMPDIR`")
+	assert.Contains(t, got, "There is no network")
+	if len(on.ts.opts.Sandbox.Missing()) == 0 {
+		assert.NotContains(t, got, "Not confined here")
+	}
+
+	got = describe(newBashHarness(t, sandbox.Config{Mode: sandbox.Off}))
+	assert.NotContains(t, got, "Sandbox: commands may write only")
+	assert.Contains(t, got, "Not confined here: the sandbox is off (--sandbox=off): commands run unconfined")
+
+	got = describe(newBashHarness(t, sandbox.Config{AllowNetwork: true}))
+	assert.Contains(t, got, "The network is allowed.")
+}

@@ -1,0 +1,153 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// probe learns which namespaces and steps work by launching the launcher
+// in probe mode, with fewer namespaces each time one is refused.
+func (s *Sandbox) probe() error {
+	netns := uintptr(0)
+	if !s.cfg.AllowNetwork {
+		netns = unix.CLONE_NEWNET
+	}
+	full := unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWIPC | netns
+	tries := []uintptr{full}
+	if os.Geteuid() == 0 {
+		tries = append(tries, full&^unix.CLONE_NEWUSER)
+	}
+	tries = append(tries, 0)
+	if abi, err := landlockABI(); err == nil {
+		s.os.abi = abi
+	}
+	var report map[string]string
+	var refused []string
+	for _, flags := range tries {
+		s.os.clone = flags
+		s.os.userns = flags&unix.CLONE_NEWUSER != 0
+		s.os.mount = flags&unix.CLONE_NEWNS != 0
+		s.os.pidMax = flags&unix.CLONE_NEWPID != 0
+		s.os.loopback = flags&unix.CLONE_NEWNET != 0
+		s.os.caps = true
+		var err error
+		report, err = s.runProbe()
+		if err == nil {
+			break
+		}
+		refused = append(refused, err.Error())
+		report = nil
+	}
+	if report == nil {
+		return fmt.Errorf("sandbox: the launcher does not run (%s); is sandbox.Main called first in main (and TestMain)?", strings.Join(refused, "; "))
+	}
+	var layers, missing []string
+	if len(refused) > 0 {
+		missing = append(missing, "namespaces refused by the kernel ("+refused[0]+")")
+	}
+	stepErr := func(names ...string) string {
+		for _, n := range names {
+			if e := report[n]; e != "" {
+				return e
+			}
+		}
+		return ""
+	}
+	if s.os.mount {
+		if e := stepErr("private", "readonly", "writable", "git", "hide", "dev", "proc"); e != "" {
+			s.os.mount, s.os.pidMax = false, false
+			missing = append(missing, "mount namespace setup failed ("+e+"): secrets in the home directory are hidden only by Landlock, /dev is the host's, .git/hooks and .git/config are writable")
+		} else {
+			layers = append(layers, "mount namespace: the system read-only, home secrets and daemon sockets hidden, a minimal /dev, a private /proc")
+			if s.gitDir() != "" {
+				layers = append(layers, ".git/hooks and .git/config read-only")
+			}
+		}
+	} else {
+		missing = append(missing, "no mount namespace: secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
+	}
+	if s.os.clone&unix.CLONE_NEWPID != 0 {
+		layers = append(layers, "PID namespace: every process a command starts ends with it")
+	} else {
+		missing = append(missing, "no PID namespace: processes that leave the command's process group are ended only when the launcher survives to end them")
+	}
+	if s.os.pidMax {
+		if e := stepErr("pidmax"); e != "" {
+			s.os.pidMax = false
+			missing = append(missing, "no process limit: the kernel cannot set pid_max in a PID namespace ("+e+"); a fork bomb is bounded only by the timeout")
+		} else {
+			layers = append(layers, fmt.Sprintf("at most %d processes per command", s.cfg.MaxProcs))
+		}
+	} else {
+		missing = append(missing, "no process limit: a fork bomb is bounded only by the timeout")
+	}
+	switch {
+	case s.cfg.AllowNetwork:
+		layers = append(layers, "network allowed (--allow-network)")
+	case s.os.loopback && stepErr("loopback") == "":
+		layers = append(layers, "network namespace: no network but a private loopback")
+	case s.os.loopback:
+		layers = append(layers, "network namespace: no network")
+		s.os.loopback = false
+	case s.os.abi >= 4:
+		layers = append(layers, "no TCP (Landlock): UDP and Unix sockets still reach the host")
+	default:
+		missing = append(missing, "no network isolation: commands can reach the network")
+	}
+	if s.os.userns {
+		layers = append(layers, "user namespace: no capabilities over the host")
+	} else {
+		missing = append(missing, "no user namespace")
+	}
+	switch e := stepErr("landlock"); {
+	case s.os.abi == 0:
+		missing = append(missing, "no Landlock in this kernel: writes are confined only by the read-only mounts")
+	case e != "":
+		missing = append(missing, "Landlock failed ("+e+")")
+		s.os.abi = 0
+	default:
+		layers = append(layers, fmt.Sprintf("Landlock ABI %d: writes only to the workspace and TMPDIR, reads as configured", s.os.abi))
+		if s.os.abi < 6 {
+			missing = append(missing, "Landlock before ABI 6 cannot scope signals and abstract Unix sockets")
+		}
+	}
+	if e := stepErr("caps"); e != "" {
+		missing = append(missing, "capabilities not dropped ("+e+")")
+		s.os.caps = false
+	}
+	if s.os.abi < 9 && !s.os.mount {
+		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot stop connect)")
+	}
+	s.layers, s.missing = layers, missing
+	return nil
+}
+
+// runProbe launches the launcher once in probe mode with the current
+// settings and returns its report of each step.
+func (s *Sandbox) runProbe() (map[string]string, error) {
+	spec := s.launchSpec(Spec{Command: "true", Dir: s.os.ws}, s.cache)
+	spec.Probe = true
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := s.start(ctx, spec, &out)
+	if err != nil {
+		return nil, err
+	}
+	status, _, err := c.finish()
+	if err != nil {
+		return nil, err
+	}
+	var report map[string]string
+	if err := json.Unmarshal(status, &report); err != nil {
+		return nil, fmt.Errorf("probe: %q %q", status, out.String())
+	}
+	return report, nil
+}
