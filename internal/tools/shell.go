@@ -105,7 +105,6 @@ func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout 
 		spool = nil // keep the tail in memory only
 	}
 	j.out = newOutput(spool)
-	sh.jobs[j.id] = j
 	scratch := sh.scratch
 	if background {
 		ctx = sh.bg
@@ -119,10 +118,21 @@ func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout 
 	cmd, err := t.opts.Sandbox.Start(ctx, sandbox.Spec{Command: command, Dir: dir, Scratch: scratch, Output: j.out})
 	if err != nil {
 		cancel()
-		sh.drop(j)
+		j.out.remove()
 		return nil, notes, err
 	}
 	j.cmd = cmd
+	sh.mu.Lock()
+	if sh.closed { // the session ended while the command started
+		sh.mu.Unlock()
+		cmd.Stop()
+		_, _ = cmd.Wait()
+		cancel()
+		j.out.remove()
+		return nil, notes, errShellEnded
+	}
+	sh.jobs[j.id] = j
+	sh.mu.Unlock()
 	go func() {
 		j.exit, j.err = cmd.Wait()
 		j.ended = time.Now()
