@@ -51,6 +51,7 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+		grepTool(t),
 	}
 	for i := range all {
 		all[i] = validated(all[i])
