@@ -214,7 +214,7 @@ type item struct {
 	name   string  // for a directory: its name in parent
 	path   string  // for a directory: its workspace-relative path
 	frame  *frame
-	files  []fs.DirEntry
+	files  []dirent
 	dir    string // for files: their directory's workspace-relative path
 }
 
@@ -328,14 +328,14 @@ func (w *walker) readDir(it item) {
 	if !w.opts.NoIgnore {
 		fr = w.frameFor(it.frame, sub, it.path, entries)
 	}
-	var files []fs.DirEntry
+	var files []dirent
 	var dirs []item
 	for _, e := range entries {
-		name := e.Name()
+		name := e.name
 		if vcsDirs[name] {
 			continue
 		}
-		typ := e.Type()
+		typ := e.typ
 		isDir := typ.IsDir()
 		if !isDir && !typ.IsRegular() && typ&fs.ModeSymlink == 0 {
 			continue // devices, FIFOs, sockets
@@ -370,15 +370,21 @@ func (w *walker) readDir(it item) {
 	w.q.push(chunks...)
 }
 
+// dirent is a directory entry: its name and type bits.
+type dirent struct {
+	name string
+	typ  fs.FileMode
+}
+
 // readEntries lists a directory, sorted by name.
-func readEntries(dir *os.Root) ([]fs.DirEntry, error) {
+func readEntries(dir *os.Root) ([]dirent, error) {
 	f, err := dir.Open(".")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	entries, err := f.ReadDir(-1)
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	entries, err := readNames(dir, f)
+	slices.SortFunc(entries, func(a, b dirent) int { return strings.Compare(a.name, b.name) })
 	return entries, err
 }
 
@@ -413,10 +419,10 @@ func (w *walker) visitFiles(it item) {
 		if w.stopped.Load() {
 			return
 		}
-		e.name = de.Name()
+		e.name = de.name
 		e.Path = join(it.dir, e.name)
 		e.Rel = w.rel(e.Path)
-		e.Link = de.Type()&fs.ModeSymlink != 0
+		e.Link = de.typ&fs.ModeSymlink != 0
 		if e.Link {
 			// Follow the link only inside the workspace, and only to a
 			// regular file: directories are not entered (no cycles), and a
