@@ -23,7 +23,7 @@ trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/agentbox" ./cmd/agentbox
 go build -o "$bin/agentbox-bench" ./cmd/agentbox-bench
 
-echo "$(rg --version | head -1) (the issue's bar is ripgrep 14; 13 is slower on Unicode-aware regexes such as \\b)"
+echo "$(rg --version 2>/dev/null | head -1) (the issue's bar is ripgrep 14; 13 is slower on Unicode-aware regexes such as \\b)"
 echo "$(grep --version | head -1); find $(find --version | head -1 | awk '{print $NF}'); fd $( (fd --version 2>/dev/null || fdfind --version) | awk '{print $2}')"
 echo "machine: $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -191,7 +191,9 @@ func run(args []string) error {
 		func() time.Duration { d, _ := call("Glob", map[string]any{"pattern": "**/*.py"}); return d },
 		func() time.Duration { return command(dir, 0, "find", ".", "-name", "*.py", "-type", "f") },
 		func() time.Duration { return command(dir, 0, fd, "--hidden", "--type", "f", "--glob", "*.py") },
-		func() time.Duration { return command(dir, 0, "rg", "--no-config", "--files", "--hidden", "--glob", "!.git", "--glob", "*.py") },
+		func() time.Duration {
+			return command(dir, 0, "rg", "--no-config", "--files", "--hidden", "--glob", "!.git", "--glob", "*.py")
+		},
 	}
 	med := measure(*runs, timers)
 	fmt.Printf("%-34s %9.1f %9.1f %6.2fx %9.1f %6.2fx %9.1f %6.2fx\n", "**/*.py", med[0], med[1], med[0]/med[1], med[2], med[0]/med[2], med[3], med[0]/med[3])

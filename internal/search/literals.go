@@ -30,8 +30,9 @@ const (
 type litInfo struct {
 	exact []string
 	req   []string
-	cond  bool // an assertion took part
-	fold  bool // some literal is matched case-insensitively
+	all   [][]string // every required set known, req among them
+	cond  bool       // an assertion took part
+	fold  bool       // some literal is matched case-insensitively
 }
 
 // requirement is what the analysis found for a whole regex.
@@ -39,6 +40,7 @@ type requirement struct {
 	lits  []string // every match contains one of these; nil: none
 	fold  bool     // ... compared case-insensitively (ASCII; see finder)
 	exact bool     // every match is exactly one of lits, unconditionally
+	also  []string // other literals every match contains (case-sensitive)
 }
 
 func analyze(re *syntax.Regexp) requirement {
@@ -47,6 +49,13 @@ func analyze(re *syntax.Regexp) requirement {
 	if best := bestOf(info); best != nil {
 		r.lits = best
 		r.exact = info.exact != nil && !info.cond && slices.Equal(best, info.exact)
+		if !info.fold && !r.exact {
+			for _, set := range info.all {
+				if len(set) == 1 && len(set[0]) > 1 && !(len(best) == 1 && best[0] == set[0]) && !slices.Contains(r.also, set[0]) {
+					r.also = append(r.also, set[0])
+				}
+			}
+		}
 	}
 	return r
 }
@@ -78,13 +87,13 @@ func litsOf(re *syntax.Regexp) litInfo {
 		return litInfo{fold: litsOf(re.Sub[0]).fold}
 	case syntax.OpPlus:
 		sub := litsOf(re.Sub[0])
-		return litInfo{req: bestOf(sub), fold: sub.fold}
+		return litInfo{req: bestOf(sub), all: withSet(sub.all, bestOf(sub)), fold: sub.fold}
 	case syntax.OpRepeat:
 		sub := litsOf(re.Sub[0])
 		if re.Min == 0 {
 			return litInfo{fold: sub.fold}
 		}
-		return litInfo{req: bestOf(sub), fold: sub.fold}
+		return litInfo{req: bestOf(sub), all: withSet(sub.all, bestOf(sub)), fold: sub.fold}
 	case syntax.OpConcat:
 		return concatLits(re.Sub)
 	case syntax.OpAlternate:
@@ -149,6 +158,7 @@ func concatLits(subs []*syntax.Regexp) litInfo {
 		si := litsOf(sub)
 		info.fold = info.fold || si.fold
 		info.cond = info.cond || si.cond
+		info.all = append(info.all, si.all...)
 		if si.exact != nil {
 			if next := cross(cur, si.exact); next != nil {
 				cur = next
@@ -172,7 +182,20 @@ func concatLits(subs []*syntax.Regexp) litInfo {
 		info.exact = cur
 	}
 	info.req = pick(cands)
+	for _, c := range cands {
+		if score(c) > 0 {
+			info.all = withSet(info.all, c)
+		}
+	}
 	return info
+}
+
+// withSet adds a required set to a list of them.
+func withSet(all [][]string, set []string) [][]string {
+	if score(set) == 0 {
+		return all
+	}
+	return append(all, set)
 }
 
 func alternateLits(subs []*syntax.Regexp) litInfo {

@@ -10,6 +10,7 @@
 package search
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
@@ -26,8 +27,9 @@ type Options struct {
 type Pattern struct {
 	src       string
 	re        *regexp.Regexp
-	find      *finder // nil: every line is a candidate
-	exact     bool    // a finder candidate is a match: the regex need not confirm it
+	find      *finder  // nil: every line is a candidate
+	exact     bool     // a finder candidate is a match: the regex need not confirm it
+	also      [][]byte // a candidate line must contain all of these too
 	multiline bool
 }
 
@@ -69,6 +71,9 @@ func Compile(src string, opts Options) (*Pattern, error) {
 	if req := analyze(tree.Simplify()); req.lits != nil {
 		p.find = newFinder(req.lits, req.fold)
 		p.exact = req.exact && !req.fold
+		for _, lit := range req.also {
+			p.also = append(p.also, []byte(lit))
+		}
 	}
 	return p, nil
 }
@@ -77,7 +82,18 @@ func Compile(src string, opts Options) (*Pattern, error) {
 func (p *Pattern) String() string { return p.src }
 
 // Match reports whether a line matches.
-func (p *Pattern) Match(line []byte) bool { return p.re.Match(line) }
+func (p *Pattern) Match(line []byte) bool { return p.lineMatch(line) }
+
+// lineMatch runs the regex on a candidate line, unless a literal every
+// match needs is missing from it.
+func (p *Pattern) lineMatch(line []byte) bool {
+	for _, lit := range p.also {
+		if !bytes.Contains(line, lit) {
+			return false
+		}
+	}
+	return p.re.Match(line)
+}
 
 // Spans returns the non-empty matches in a line, as [start, end) offsets.
 func (p *Pattern) Spans(line []byte, dst [][2]int) [][2]int {

@@ -207,7 +207,7 @@ func (st *state) searchRange(from, to int) bool {
 			s.spans = p.Spans(text, s.spans[:0])
 			n = len(s.spans)
 		case !p.exact:
-			if !p.re.Match(text) {
+			if !p.lineMatch(text) {
 				n = 0
 			}
 		}

@@ -73,11 +73,14 @@ func (r *grepRun) fail(err error) {
 const maxErrorsShown = 5
 
 // searchFile runs the search on an open file; emit as for Searcher.Search.
-func (r *grepRun) searchFile(ctx context.Context, path string, f *os.File, maxCount int, emit func(*search.Line) bool) (search.Result, bool) {
+func (r *grepRun) searchFile(ctx context.Context, path string, f *os.File, size int64, maxCount int, emit func(*search.Line) bool) (search.Result, bool) {
 	s := r.searcher()
 	defer r.searchers.Put(s)
 	s.MaxCount = maxCount
-	res, err := s.Search(ctxReader{ctx, f}, emit)
+	// Read no further than the size the file had when opened: that saves
+	// the read that would only say EOF, and a file growing meanwhile (a log
+	// being written) is searched as it was.
+	res, err := s.Search(ctxReader{ctx, io.LimitReader(f, size)}, emit)
 	if res.Binary && res.Count == 0 {
 		r.binary.Add(1)
 	} else if res.Binary {
@@ -120,13 +123,23 @@ func (c ctxReader) Read(p []byte) (int, error) {
 
 // walk searches every file the filters let through with visit; a single
 // file given as path is visited alone.
-func (r *grepRun) walk(ctx context.Context, prune func(rel string, isDir bool) bool, visit func(path, rel string, open func() (*os.File, error), info func() (fs.FileInfo, error)) error) (walk.Stats, error) {
+func (r *grepRun) walk(ctx context.Context, prune func(rel string, isDir bool) bool, visit func(path, rel string, open opener, info func() (fs.FileInfo, error)) error) (walk.Stats, error) {
 	if r.req.file != "" {
 		name := r.req.file
 		base := name[strings.LastIndexByte(name, '/')+1:]
-		return walk.Stats{Files: 1}, visit(name, base,
-			func() (*os.File, error) { return r.t.ws.Open(name) },
-			func() (fs.FileInfo, error) { return r.t.ws.Stat(name) })
+		open := func() (*os.File, fs.FileInfo, error) {
+			f, err := r.t.ws.Open(name)
+			if err != nil {
+				return nil, nil, err
+			}
+			fi, err := f.Stat()
+			if err != nil {
+				f.Close()
+				return nil, nil, r.t.ws.wrap(name, err)
+			}
+			return f, fi, nil
+		}
+		return walk.Stats{Files: 1}, visit(name, base, open, func() (fs.FileInfo, error) { return r.t.ws.Stat(name) })
 	}
 	opts := walk.Options{
 		Start:      r.req.base,
@@ -152,44 +165,52 @@ func (r *grepRun) walk(ctx context.Context, prune func(rel string, isDir bool) b
 	})
 }
 
+// opener opens a file to search and returns its info.
+type opener func() (*os.File, fs.FileInfo, error)
+
 // open opens a file to search, recording why it could not be.
-func (r *grepRun) open(open func() (*os.File, error)) *os.File {
-	f, err := open()
+func (r *grepRun) open(open opener) (*os.File, fs.FileInfo) {
+	f, fi, err := open()
 	if err != nil {
 		r.fail(err)
-		return nil
+		return nil, nil
 	}
-	return f
+	return f, fi
 }
 
 // files finds the files with a match, keeping the newest offset+limit+1:
-// once that many are found, a file older than all of them is not even
-// opened.
+// once that many are found, a file older than all of them is not read. Its
+// age is first asked of the directory (one stat) while that pays, that is
+// while most files it is asked about turn out too old, as in a fresh clone
+// where all have the same time; otherwise it comes with the open.
 func (r *grepRun) files(ctx context.Context) ([]grepFile, bool, walk.Stats, error) {
 	top := &topFiles{k: r.req.offset + r.keep() + 1}
-	st, err := r.walk(ctx, nil, func(path, rel string, open func() (*os.File, error), info func() (fs.FileInfo, error)) error {
-		if top.isFull() {
+	var asked, skipped atomic.Int64
+	st, err := r.walk(ctx, nil, func(path, rel string, open opener, info func() (fs.FileInfo, error)) error {
+		full := top.isFull()
+		if full && (asked.Load() < 64 || skipped.Load()*2 > asked.Load()) {
 			fi, err := info()
 			if err != nil {
 				return err
 			}
+			asked.Add(1)
 			if top.below(grepFile{rel: rel, mtime: fi.ModTime()}) {
+				skipped.Add(1)
 				return nil
 			}
 		}
-		f := r.open(open)
+		f, fi := r.open(open)
 		if f == nil {
 			return nil
 		}
 		defer f.Close()
-		if _, ok := r.searchFile(ctx, path, f, 1, nil); !ok {
+		candidate := grepFile{path: path, rel: rel, mtime: fi.ModTime()}
+		if full && top.below(candidate) {
 			return nil
 		}
-		fi, err := f.Stat()
-		if err != nil {
-			return err
+		if _, ok := r.searchFile(ctx, path, f, fi.Size(), 1, nil); ok {
+			top.add(candidate)
 		}
-		top.add(grepFile{path: path, rel: rel, mtime: fi.ModTime()})
 		return nil
 	})
 	got := top.sorted()
@@ -220,18 +241,18 @@ func (r *grepRun) content(ctx context.Context) ([]grepFile, walk.Stats, error) {
 	}
 	ctxLines := r.req.before > 0 || r.req.after > 0
 	only := r.req.args.Only
-	st, err := r.walk(ctx, prune, func(path, rel string, open func() (*os.File, error), _ func() (fs.FileInfo, error)) error {
+	st, err := r.walk(ctx, prune, func(path, rel string, open opener, _ func() (fs.FileInfo, error)) error {
 		if top.after(rel) {
 			return nil
 		}
-		f := r.open(open)
+		f, fi := r.open(open)
 		if f == nil {
 			return nil
 		}
 		defer f.Close()
 		gf := grepFile{path: path, rel: rel}
 		last := 0
-		res, ok := r.searchFile(ctx, path, f, 0, func(l *search.Line) bool {
+		res, ok := r.searchFile(ctx, path, f, fi.Size(), 0, func(l *search.Line) bool {
 			if ctxLines && last > 0 && l.Num > last+1 {
 				gf.lines = append(gf.lines, grepLine{})
 			}
@@ -262,13 +283,13 @@ func (r *grepRun) content(ctx context.Context) ([]grepFile, walk.Stats, error) {
 func (r *grepRun) count(ctx context.Context) ([]grepFile, walk.Stats, error) {
 	var mu sync.Mutex
 	var got []grepFile
-	st, err := r.walk(ctx, nil, func(path, rel string, open func() (*os.File, error), _ func() (fs.FileInfo, error)) error {
-		f := r.open(open)
+	st, err := r.walk(ctx, nil, func(path, rel string, open opener, _ func() (fs.FileInfo, error)) error {
+		f, fi := r.open(open)
 		if f == nil {
 			return nil
 		}
 		defer f.Close()
-		res, ok := r.searchFile(ctx, path, f, 0, nil)
+		res, ok := r.searchFile(ctx, path, f, fi.Size(), 0, nil)
 		if !ok {
 			return nil
 		}

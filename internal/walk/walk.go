@@ -98,10 +98,10 @@ type Entry struct {
 // Name returns the file's name.
 func (e *Entry) Name() string { return e.name }
 
-// Open opens the file for reading. Anything but a regular file (a FIFO or
-// device swapped in since the directory was read) is refused, so a reader
-// can never block or read forever.
-func (e *Entry) Open() (*os.File, error) {
+// Open opens the file for reading and returns it with its info. Anything
+// but a regular file (a FIFO or device swapped in since the directory was
+// read) is refused, so a reader can never block or read forever.
+func (e *Entry) Open() (*os.File, fs.FileInfo, error) {
 	var f *os.File
 	var err error
 	if e.Link {
@@ -110,16 +110,17 @@ func (e *Entry) Open() (*os.File, error) {
 		f, err = e.dir.root.OpenFile(e.name, os.O_RDONLY|nonblock, 0)
 	}
 	if err != nil {
-		return nil, e.w.pathErr("open", e.Path, err)
+		return nil, nil, e.w.pathErr("open", e.Path, err)
 	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
 		f.Close()
 		if err == nil {
 			err = errNotRegular
 		}
-		return nil, e.w.pathErr("open", e.Path, err)
+		return nil, nil, e.w.pathErr("open", e.Path, err)
 	}
-	return f, nil
+	return f, fi, nil
 }
 
 var errNotRegular = errors.New("not a regular file")
