@@ -227,18 +227,18 @@ func TestSearchBinary(t *testing.T) {
 	assert.True(t, res.Binary)
 
 	// A NUL after the first block stops the search there.
-	text := strings.Repeat("foo\n", blockSize/4+10) + "x\x00foo\nfoo\n"
+	text := strings.Repeat("foo\n", BlockSize/4+10) + "x\x00foo\nfoo\n"
 	res, err = s.Search(strings.NewReader(text), nil)
 	require.NoError(t, err)
 	assert.True(t, res.Binary)
-	assert.Equal(t, blockSize/4+10, res.Count)
+	assert.Equal(t, BlockSize/4+10, res.Count)
 }
 
 func TestSearchLongLines(t *testing.T) {
 	t.Parallel()
 	p, err := Compile("needle", Options{})
 	require.NoError(t, err)
-	long := strings.Repeat("x", 3*blockSize) + "needle" + strings.Repeat("y", blockSize)
+	long := strings.Repeat("x", 3*BlockSize) + "needle" + strings.Repeat("y", BlockSize)
 	text := "a\n" + long + "\nneedle\n"
 	var got []int
 	_, err = (&Searcher{Pattern: p, Before: 1}).Search(strings.NewReader(text), func(l *Line) bool {

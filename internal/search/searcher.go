@@ -8,14 +8,15 @@ import (
 )
 
 const (
-	// blockSize is how much a Searcher reads at a time; its buffer grows
-	// beyond it only to hold a longer line.
-	blockSize = 64 << 10
+	// BlockSize is how much a Searcher reads at a time, and the part of a
+	// file in which a NUL byte marks it binary; the buffer grows beyond it
+	// only to hold a longer line.
+	BlockSize = 64 << 10
 	// MaxLine is the longest line a line-by-line search holds; a file with
 	// a longer one is searched up to it and then reported.
 	MaxLine = 16 << 20
 	// MaxMultiline is the largest file a multiline search reads whole.
-	MaxMultiline = 64 << 20
+	MaxMultiline = 32 << 20
 	// maxMultilineMatches bounds the matches a multiline search of one
 	// file collects at once.
 	maxMultilineMatches = 100_000
@@ -71,9 +72,10 @@ func (s *Searcher) Search(r io.Reader, emit func(*Line) bool) (Result, error) {
 	if s.Pattern.multiline {
 		return s.searchWhole(r, emit)
 	}
-	if cap(s.buf) < blockSize {
-		s.buf = make([]byte, blockSize)
+	if cap(s.buf) < BlockSize {
+		s.buf = make([]byte, BlockSize)
 	}
+	defer s.shrink()
 	st := state{s: s, emit: emit, lineNo: 1, printedEnd: -1}
 	buf := s.buf[:cap(s.buf)]
 	// buf[:pos] is context kept from earlier blocks; buf[pos:end] is a
@@ -84,7 +86,7 @@ func (s *Searcher) Search(r io.Reader, emit func(*Line) bool) (Result, error) {
 			if end-pos >= MaxLine {
 				return st.res, ErrLineTooLong
 			}
-			nb := make([]byte, min(2*len(buf), MaxLine+blockSize))
+			nb := make([]byte, min(2*len(buf), MaxLine+BlockSize))
 			copy(nb, buf[:end])
 			buf, s.buf = nb, nb
 		}
@@ -121,6 +123,14 @@ func (s *Searcher) Search(r io.Reader, emit func(*Line) bool) (Result, error) {
 			st.shift(keep)
 			pos = lim - keep
 		}
+	}
+}
+
+// shrink lets go of a buffer grown for a long line or a multiline file, so
+// an idle Searcher holds one block.
+func (s *Searcher) shrink() {
+	if cap(s.buf) > 4*BlockSize {
+		s.buf = nil
 	}
 }
 
@@ -301,6 +311,7 @@ func (st *state) report(num, ls, le int, match bool) bool {
 // searchWhole is the multiline search: the file is read whole and the
 // regex runs over all of it.
 func (s *Searcher) searchWhole(r io.Reader, emit func(*Line) bool) (Result, error) {
+	defer s.shrink()
 	st := state{s: s, emit: emit, lineNo: 1, printedEnd: -1}
 	data, err := readAll(r, s.buf[:0], MaxMultiline)
 	if cap(data) <= MaxMultiline+1 {

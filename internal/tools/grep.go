@@ -45,7 +45,7 @@ const (
 	grepDefaultLimit = 250              // head_limit when none is given
 	grepMaxColumns   = 500              // longer lines are shown as a marker
 	grepMaxContext   = 1000             // -A, -B, -C at most
-	grepMaxOutput    = 50_000           // bytes of text one result carries at most
+	grepMaxOutput    = 50 << 10         // bytes of text one result carries at most
 	grepTimeout      = 60 * time.Second // how long one Grep may search
 )
 
@@ -56,9 +56,10 @@ func grepTool(t *Toolset) server.ServerTool {
 			"MaxColumns":   grepMaxColumns,
 			"MaxOutput":    formatSize(grepMaxOutput),
 			"MaxEntries":   english.Sprintf("%d", walkMaxEntries),
-			"Timeout":      grepTimeout,
+			"Timeout":      fmt.Sprintf("%d seconds", int(grepTimeout.Seconds())),
 			"MaxLine":      formatSize(search.MaxLine),
 			"MaxMultiline": formatSize(search.MaxMultiline),
+			"BinarySniff":  formatSize(search.BlockSize),
 		})),
 		inputSchema[grepArgs](
 			oneOf("output_mode", "content", "files_with_matches", "count"),

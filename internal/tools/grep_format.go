@@ -35,7 +35,7 @@ func (r *grepRun) do(ctx context.Context) string {
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		notes = append(notes, fmt.Sprintf("[The search stopped after %s, so the results are incomplete. Narrow the path, glob or type.]", grepTimeout))
+		notes = append(notes, fmt.Sprintf("[The search stopped after %d seconds, so the results are incomplete. Narrow the path, glob or type.]", int(grepTimeout.Seconds())))
 	case errors.Is(err, context.Canceled):
 		return "Grep was cancelled."
 	case err != nil:

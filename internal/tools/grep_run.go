@@ -74,6 +74,10 @@ const maxErrorsShown = 5
 
 // searchFile runs the search on an open file; emit as for Searcher.Search.
 func (r *grepRun) searchFile(ctx context.Context, path string, f *os.File, size int64, maxCount int, emit func(*search.Line) bool) (search.Result, bool) {
+	if r.req.args.Multiline && size > search.MaxMultiline {
+		r.fail(&fs.PathError{Op: "read", Path: path, Err: search.ErrTooLarge})
+		return search.Result{}, false
+	}
 	s := r.searcher()
 	defer r.searchers.Put(s)
 	s.MaxCount = maxCount

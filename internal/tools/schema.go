@@ -24,7 +24,12 @@ func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
 	if err != nil {
 		panic(fmt.Sprintf("input schema: %v", err))
 	}
-	return mcp.WithRawInputSchema(raw)
+	return func(t *mcp.Tool) {
+		// mcp.NewTool presets InputSchema, and mcp-go refuses to marshal a
+		// tool that has both: tools/list would fail for the whole server.
+		t.InputSchema = mcp.ToolInputSchema{}
+		t.RawInputSchema = raw
+	}
 }
 
 // atLeast bounds a numeric property from below.
