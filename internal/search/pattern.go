@@ -167,6 +167,12 @@ func syntaxError(src string, err error) error {
 	switch expr := se.Expr; {
 	case strings.HasPrefix(expr, "(?=") || strings.HasPrefix(expr, "(?!") ||
 		strings.HasPrefix(expr, "(?<=") || strings.HasPrefix(expr, "(?<!"):
+		kind, group := "lookahead", expr[:3]
+		if expr[2] == '<' {
+			kind, group = "lookbehind", expr[:4]
+		}
+		e.Problem = fmt.Sprintf("%s is not supported: `%s`", kind, group)
+		e.Offset = strings.Index(src, group)
 		e.Hint = "RE2 has no lookahead or lookbehind. Match the surrounding text instead (for example foo\\(bar rather than foo(?=\\(bar)), or search for the part you need and filter with context lines."
 	case strings.HasPrefix(expr, "(?>"):
 		e.Hint = "RE2 has no atomic groups; use a plain group (?:...), which never backtracks catastrophically in RE2 anyway."

@@ -264,7 +264,7 @@ func TestCompileErrors(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ pattern, want string }{
 		{"(foo", "invalid regex: missing closing ): `(foo`\n    (foo\n    ^\nTo match a parenthesis itself, escape it: \\( or \\). The syntax is Go's RE2."},
-		{"foo(?=bar)", "invalid regex: invalid or unsupported Perl syntax: `(?=`\n    foo(?=bar)\n       ^\nRE2 has no lookahead or lookbehind. Match the surrounding text instead (for example foo\\(bar rather than foo(?=\\(bar)), or search for the part you need and filter with context lines."},
+		{"foo(?=bar)", "invalid regex: lookahead is not supported: `(?=`\n    foo(?=bar)\n       ^\nRE2 has no lookahead or lookbehind. Match the surrounding text instead (for example foo\\(bar rather than foo(?=\\(bar)), or search for the part you need and filter with context lines."},
 		{`(a)\1`, "invalid regex: invalid escape sequence: `\\1`\n    (a)\\1\n       ^\nRE2 has no backreferences. Search for one occurrence and read the lines around it, or spell out the repeated text."},
 		{"*foo", "invalid regex: missing argument to repetition operator: `*`\n    *foo\n    ^\nNothing precedes the repetition; to match *, + or ? itself, escape it: \\*. The syntax is Go's RE2."},
 		{`a\nb`, "invalid regex: the pattern matches a line break (\\n), which a line-by-line search never sees\nset multiline to true to match across lines"},

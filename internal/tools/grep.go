@@ -159,7 +159,7 @@ func (t *Toolset) grepRequest(args grepArgs) (*grepRequest, *mcp.CallToolResult)
 	fi, err := t.ws.Stat(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, failedf("Path does not exist: %s", strings.TrimPrefix(t.explain(dir, err).Error(), dir+": does not exist"))
+		return nil, failedf("Path does not exist: %s%s", dir, strings.TrimPrefix(t.explain(dir, err).Error(), dir+": does not exist"))
 	case err != nil:
 		return nil, failed(err)
 	case fi.IsDir():
