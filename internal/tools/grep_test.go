@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentbox/agentbox/internal/search"
+	"github.com/agentbox/agentbox/internal/walk"
 )
 
 func TestGrepGoldens(t *testing.T) {
@@ -106,4 +107,32 @@ func TestGrepTreeUnderDeletion(t *testing.T) {
 	}
 	<-done
 	assert.Equal(t, "No files found", h.ok("Grep", map[string]any{"pattern": "needle"}))
+}
+
+func TestGrepFilter(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []string{"*.ts", "*.tsx", "*.{js,jsx}", "!vendor/**"}, splitGlobs(" *.ts,*.tsx  *.{js,jsx}\t!vendor/** "))
+	cases := []struct {
+		globs, types string
+		rel          string
+		isDir        bool
+		want         walk.Decision
+	}{
+		{"*.go", "", "a/b.go", false, walk.Include},
+		{"*.go", "", "a/b.py", false, walk.Exclude},
+		{"*.go", "", "a", true, walk.Pass}, // include globs never keep a directory out
+		{"!vendor", "", "vendor", true, walk.Exclude},
+		{"*.go !*_test.go", "", "x_test.go", false, walk.Exclude},
+		{"!*_test.go *.go", "", "x_test.go", false, walk.Include}, // the last match decides
+		{"", "go", "main.go", false, walk.Pass},
+		{"", "go", "main.py", false, walk.Exclude},
+		{"", "go,py", "main.py", false, walk.Pass},
+		{"*.md", "go", "README.md", false, walk.Include}, // as ripgrep: a glob match wins
+		{"", "sh", ".bashrc", false, walk.Pass},
+	}
+	for _, c := range cases {
+		f, err := newGrepFilter(c.globs, c.types)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, f.decide(c.rel, c.isDir), "glob %q type %q on %s", c.globs, c.types, c.rel)
+	}
 }
