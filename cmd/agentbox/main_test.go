@@ -48,7 +48,7 @@ func TestMain(m *testing.M) {
 }
 
 // wantTools is what tools/list shows on a plain start.
-var wantTools = []string{"Read", "Write", "Edit", "Glob", "Diagnostics"}
+var wantTools = []string{"Read", "Write", "Edit", "Glob", "Grep", "Diagnostics"}
 
 // spawn starts the binary over stdio with an MCP client, on dir.
 func spawn(t *testing.T, dir string, args ...string) *client.Client {

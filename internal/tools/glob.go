@@ -40,7 +40,7 @@ func globTool(t *Toolset) server.ServerTool {
 		mcp.WithDescription(describe(globDoc, map[string]any{
 			"MaxResults": globMaxResults,
 			"MaxEntries": english.Sprintf("%d", walkMaxEntries),
-			"Timeout":    globTimeout,
+			"Timeout":    fmt.Sprintf("%d seconds", int(globTimeout.Seconds())),
 		})),
 		inputSchema[globArgs](),
 		mcp.WithToolTitle("Find files"),
@@ -146,7 +146,7 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 	}
 	switch {
 	case timedOut:
-		notes = append(notes, fmt.Sprintf("(The search stopped after %s, so the list is incomplete. Narrow the path or pattern.)", globTimeout))
+		notes = append(notes, fmt.Sprintf("(The search stopped after %d seconds, so the list is incomplete. Narrow the path or pattern.)", int(globTimeout.Seconds())))
 	case st.Truncated:
 		notes = append(notes, fmt.Sprintf("(The search stopped after %s files and directories, so the list is incomplete. Narrow the path or pattern.)", english.Sprintf("%d", walkMaxEntries)))
 	}

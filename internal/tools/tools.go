@@ -64,6 +64,7 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+		grepTool(t),
 		diagnosticsTool(t),
 	}
 	for i := range all {
