@@ -51,7 +51,7 @@ func TestMain(m *testing.M) {
 }
 
 // wantTools is what tools/list shows on a plain start.
-var wantTools = []string{"Read", "Write", "Edit", "Glob", "Diagnostics", "Bash", "BashOutput", "KillShell"}
+var wantTools = []string{"Read", "Write", "Edit", "Glob", "Grep", "Diagnostics", "Bash", "BashOutput", "KillShell"}
 
 // spawn starts the binary over stdio with an MCP client, on dir.
 func spawn(t *testing.T, dir string, args ...string) *client.Client {

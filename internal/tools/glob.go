@@ -40,15 +40,24 @@ func globTool(t *Toolset) server.ServerTool {
 		mcp.WithDescription(describe(globDoc, map[string]any{
 			"MaxResults": globMaxResults,
 			"MaxEntries": english.Sprintf("%d", walkMaxEntries),
-			"Timeout":    globTimeout,
+			"Timeout":    fmt.Sprintf("%d seconds", int(globTimeout.Seconds())),
 		})),
 		inputSchema[globArgs](),
+		outputSchema[globResult](),
 		mcp.WithToolTitle("Find files"),
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args globArgs) (*mcp.CallToolResult, error) {
 			return t.glob(ctx, args), nil
 		})}
+}
+
+// globResult is Glob's structuredContent: the list the text shows, for
+// programs.
+type globResult struct {
+	Files    []string `json:"files" jsonschema:"matching files, workspace-relative, newest modified first (the first 100)"`
+	Total    int      `json:"total" jsonschema:"how many files matched in all"`
+	Complete bool     `json:"complete" jsonschema:"false when the search stopped early (time or entry limit) or some directories could not be read"`
 }
 
 // found is a file a search found, with the time it was last modified.
@@ -81,7 +90,7 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 	if prefix := g.LiteralPrefix(); prefix != "" {
 		start = path.Join(base, prefix)
 		if fi, err := t.ws.Stat(start); err != nil || !fi.IsDir() {
-			return mcp.NewToolResultText(noFilesFound(args, g, walk.Stats{}))
+			return structured(noFilesFound(args, g, walk.Stats{}), globResult{Complete: true})
 		}
 	}
 	opts := walk.Options{
@@ -127,14 +136,16 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 		return failedf("Glob %s: %v", args.Pattern, err)
 	}
 	if len(matches) == 0 && !timedOut && !st.Truncated && st.ErrorCount == 0 {
-		return mcp.NewToolResultText(noFilesFound(args, g, st))
+		return structured(noFilesFound(args, g, st), globResult{Complete: true})
 	}
 
 	slices.SortFunc(matches, newestFirst)
 	var b strings.Builder
+	out := globResult{Total: len(matches), Complete: !timedOut && !st.Truncated && st.ErrorCount == 0 && len(statErrs) == 0}
 	for _, m := range matches[:min(len(matches), globMaxResults)] {
 		b.WriteString(Display(m.path))
 		b.WriteByte('\n')
+		out.Files = append(out.Files, Display(m.path))
 	}
 	var notes []string
 	if len(matches) > globMaxResults {
@@ -146,7 +157,7 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 	}
 	switch {
 	case timedOut:
-		notes = append(notes, fmt.Sprintf("(The search stopped after %s, so the list is incomplete. Narrow the path or pattern.)", globTimeout))
+		notes = append(notes, fmt.Sprintf("(The search stopped after %d seconds, so the list is incomplete. Narrow the path or pattern.)", int(globTimeout.Seconds())))
 	case st.Truncated:
 		notes = append(notes, fmt.Sprintf("(The search stopped after %s files and directories, so the list is incomplete. Narrow the path or pattern.)", english.Sprintf("%d", walkMaxEntries)))
 	}
@@ -159,7 +170,7 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 		}
 		b.WriteString(strings.Join(notes, "\n"))
 	}
-	return mcp.NewToolResultText(strings.TrimSuffix(b.String(), "\n"))
+	return structured(strings.TrimSuffix(b.String(), "\n"), out)
 }
 
 // globBase finds the directory a Glob searches (workspace-relative) and the

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -21,7 +22,8 @@ import (
 //
 //   - "@symlinks": lines "name -> target" made into symlinks;
 //   - "@global": the global git excludes file;
-//   - a name ending in "/" makes an empty directory.
+//   - a name ending in "/" makes an empty directory;
+//   - in file contents, the four characters \x00 stand for a NUL byte.
 //
 // Files get increasing modification times in archive order, so "newest
 // first" lists them in reverse. In arguments and results $WORK stands for
@@ -77,7 +79,7 @@ func runGolden(t *testing.T, file, tool string) {
 		default:
 			p := filepath.Join(h.dir, f.Name)
 			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-			require.NoError(t, os.WriteFile(p, f.Data, 0o644))
+			require.NoError(t, os.WriteFile(p, bytes.ReplaceAll(f.Data, []byte(`\x00`), []byte{0}), 0o644))
 			mtime = mtime.Add(time.Minute)
 			require.NoError(t, os.Chtimes(p, mtime, mtime))
 		}

@@ -25,7 +25,9 @@ func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
 		panic(fmt.Sprintf("input schema: %v", err))
 	}
 	return func(t *mcp.Tool) {
-		t.InputSchema = mcp.ToolInputSchema{} // NewTool's default would clash with the raw one
+		// mcp.NewTool presets InputSchema, and mcp-go refuses to marshal a
+		// tool that has both: tools/list would fail for the whole server.
+		t.InputSchema = mcp.ToolInputSchema{}
 		t.RawInputSchema = raw
 	}
 }

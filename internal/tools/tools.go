@@ -68,6 +68,7 @@ func (t *Toolset) All() []server.ServerTool {
 		writeTool(t),
 		editTool(t),
 		globTool(t),
+		grepTool(t),
 		diagnosticsTool(t),
 	}
 	if t.opts.Sandbox != nil {

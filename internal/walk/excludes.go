@@ -65,11 +65,12 @@ func gitConfigValue(data []byte, section, key string) (string, bool) {
 			continue
 		}
 		v = strings.TrimSpace(v)
-		if i := strings.IndexAny(v, "#;"); i >= 0 && !strings.HasPrefix(v, "\"") {
+		if quoted, ok := strings.CutPrefix(v, "\""); ok {
+			if end := strings.IndexByte(quoted, '"'); end >= 0 {
+				v = quoted[:end]
+			}
+		} else if i := strings.IndexAny(v, "#;"); i >= 0 {
 			v = strings.TrimSpace(v[:i])
-		}
-		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-			v = v[1 : len(v)-1]
 		}
 		value, found = v, true
 	}

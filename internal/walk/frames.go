@@ -10,10 +10,10 @@ import (
 
 // frameFor returns the frame for the directory at dir (opened as h) with
 // the given entries: parent itself when the directory adds no rules.
-func (w *walker) frameFor(parent *frame, h *os.Root, dir string, entries []fs.DirEntry) *frame {
+func (w *walker) frameFor(parent *frame, h *os.Root, dir string, entries []dirent) *frame {
 	var hasIgnore, hasGitignore, hasGit bool
 	for _, e := range entries {
-		switch e.Name() {
+		switch e.name {
 		case ".ignore":
 			hasIgnore = true
 		case ".gitignore":
@@ -78,10 +78,10 @@ func (w *walker) ancestorFrames(start string) (*frame, error) {
 		if err != nil {
 			return nil, w.pathErr("open", dir, err)
 		}
-		var entries []fs.DirEntry
+		var entries []dirent
 		for _, name := range []string{".ignore", ".gitignore", ".git"} {
 			if fi, err := h.Lstat(name); err == nil {
-				entries = append(entries, fs.FileInfoToDirEntry(fi))
+				entries = append(entries, dirent{name: name, typ: fi.Mode().Type()})
 			}
 		}
 		fr = w.frameFor(fr, h, dir, entries)

@@ -23,7 +23,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 
 	"github.com/sourcegraph/conc"
 )
@@ -83,65 +82,6 @@ const (
 
 // ErrStop, returned by a visit function, ends the walk early without error.
 var ErrStop = errors.New("walk stopped")
-
-// Entry is a file found by the walk. It is valid only during the visit call
-// that receives it.
-type Entry struct {
-	Path string // workspace-relative slash path
-	Rel  string // Path relative to Options.Start
-	Link bool   // a symlink resolving to a regular file inside the workspace
-	name string
-	dir  *handle
-	w    *walker
-}
-
-// Name returns the file's name.
-func (e *Entry) Name() string { return e.name }
-
-// Open opens the file for reading. Anything but a regular file (a FIFO or
-// device swapped in since the directory was read) is refused, so a reader
-// can never block or read forever.
-func (e *Entry) Open() (*os.File, error) {
-	var f *os.File
-	var err error
-	if e.Link {
-		f, err = e.w.root.OpenFile(e.Path, os.O_RDONLY|nonblock, 0)
-	} else {
-		f, err = e.dir.root.OpenFile(e.name, os.O_RDONLY|nonblock, 0)
-	}
-	if err != nil {
-		return nil, e.w.pathErr("open", e.Path, err)
-	}
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		f.Close()
-		if err == nil {
-			err = errNotRegular
-		}
-		return nil, e.w.pathErr("open", e.Path, err)
-	}
-	return f, nil
-}
-
-var errNotRegular = errors.New("not a regular file")
-
-const nonblock = syscall.O_NONBLOCK
-
-var errNotDir = syscall.ENOTDIR
-
-// Info returns the file's info; for a link, its target's.
-func (e *Entry) Info() (fs.FileInfo, error) {
-	var fi fs.FileInfo
-	var err error
-	if e.Link {
-		fi, err = e.w.root.Stat(e.Path)
-	} else {
-		fi, err = e.dir.root.Lstat(e.name)
-	}
-	if err != nil {
-		return nil, e.w.pathErr("stat", e.Path, err)
-	}
-	return fi, nil
-}
 
 // Walk visits every file under opts.Start that the ignore rules and
 // opts.Filter let through, calling visit from several goroutines at once,
@@ -214,7 +154,7 @@ type item struct {
 	name   string  // for a directory: its name in parent
 	path   string  // for a directory: its workspace-relative path
 	frame  *frame
-	files  []fs.DirEntry
+	files  []dirent
 	dir    string // for files: their directory's workspace-relative path
 }
 
@@ -328,14 +268,14 @@ func (w *walker) readDir(it item) {
 	if !w.opts.NoIgnore {
 		fr = w.frameFor(it.frame, sub, it.path, entries)
 	}
-	var files []fs.DirEntry
+	var files []dirent
 	var dirs []item
 	for _, e := range entries {
-		name := e.Name()
+		name := e.name
 		if vcsDirs[name] {
 			continue
 		}
-		typ := e.Type()
+		typ := e.typ
 		isDir := typ.IsDir()
 		if !isDir && !typ.IsRegular() && typ&fs.ModeSymlink == 0 {
 			continue // devices, FIFOs, sockets
@@ -370,15 +310,21 @@ func (w *walker) readDir(it item) {
 	w.q.push(chunks...)
 }
 
+// dirent is a directory entry: its name and type bits.
+type dirent struct {
+	name string
+	typ  fs.FileMode
+}
+
 // readEntries lists a directory, sorted by name.
-func readEntries(dir *os.Root) ([]fs.DirEntry, error) {
+func readEntries(dir *os.Root) ([]dirent, error) {
 	f, err := dir.Open(".")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	entries, err := f.ReadDir(-1)
-	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	entries, err := readNames(dir, f)
+	slices.SortFunc(entries, func(a, b dirent) int { return strings.Compare(a.name, b.name) })
 	return entries, err
 }
 
@@ -413,10 +359,10 @@ func (w *walker) visitFiles(it item) {
 		if w.stopped.Load() {
 			return
 		}
-		e.name = de.Name()
+		e.name = de.name
 		e.Path = join(it.dir, e.name)
 		e.Rel = w.rel(e.Path)
-		e.Link = de.Type()&fs.ModeSymlink != 0
+		e.Link = de.typ&fs.ModeSymlink != 0
 		if e.Link {
 			// Follow the link only inside the workspace, and only to a
 			// regular file: directories are not entered (no cycles), and a
@@ -447,68 +393,3 @@ func join(dir, name string) string {
 // vcsDirs are never walked: their contents are a tool's database, not the
 // project's files.
 var vcsDirs = map[string]bool{".git": true, ".svn": true, ".hg": true, ".bzr": true, ".jj": true, ".sl": true}
-
-// queue is the walk's shared stack of work. The walk ends when the stack
-// is empty and no worker is busy (so none can push more), or on stop.
-type queue struct {
-	mu      sync.Mutex
-	cond    sync.Cond
-	items   []item
-	busy    int
-	stopped bool
-}
-
-func (q *queue) push(items ...item) {
-	if len(items) == 0 {
-		return
-	}
-	q.mu.Lock()
-	q.items = append(q.items, items...)
-	q.mu.Unlock()
-	if len(items) == 1 {
-		q.cond.Signal()
-	} else {
-		q.cond.Broadcast()
-	}
-}
-
-// pop takes the next item, waiting while other workers may still push;
-// false means the walk is over.
-func (q *queue) pop() (item, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for len(q.items) == 0 && !q.stopped {
-		if q.busy == 0 {
-			q.stopped = true
-			q.cond.Broadcast()
-			break
-		}
-		q.cond.Wait()
-	}
-	if q.stopped {
-		return item{}, false
-	}
-	it := q.items[len(q.items)-1]
-	q.items[len(q.items)-1] = item{}
-	q.items = q.items[:len(q.items)-1]
-	q.busy++
-	return it, true
-}
-
-// done marks the end of a worker's item.
-func (q *queue) done() {
-	q.mu.Lock()
-	q.busy--
-	idle := q.busy == 0 && len(q.items) == 0
-	q.mu.Unlock()
-	if idle {
-		q.cond.Broadcast()
-	}
-}
-
-func (q *queue) stop() {
-	q.mu.Lock()
-	q.stopped = true
-	q.mu.Unlock()
-	q.cond.Broadcast()
-}

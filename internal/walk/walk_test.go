@@ -165,9 +165,10 @@ func TestWalkSymlinks(t *testing.T) {
 
 	// A link's content is its target's, read through the workspace.
 	_, err := Walk(t.Context(), root, Options{}, func(e *Entry) error {
-		f, err := e.Open()
+		f, info, err := e.Open()
 		require.NoError(t, err)
 		defer f.Close()
+		assert.Equal(t, int64(2), info.Size())
 		b, err := io.ReadAll(f)
 		require.NoError(t, err)
 		assert.Equal(t, "x\n", string(b), e.Path)
