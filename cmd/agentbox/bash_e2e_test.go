@@ -59,7 +59,9 @@ func startRaw(t *testing.T, args ...string) *rawSession {
 	t.Helper()
 	ws := t.TempDir()
 	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
-	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token")
+	// Its own temporary directory, so that a server the test kills leaves
+	// nothing behind.
+	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+t.TempDir())
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()
@@ -81,8 +83,14 @@ func startRaw(t *testing.T, args ...string) *rawSession {
 		s.exited <- cmd.Wait()
 	}()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-s.exited
+		// A clean end first: closing its input stops the server.
+		_ = in.Close()
+		select {
+		case <-s.exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-s.exited
+		}
 	})
 	s.send(map[string]any{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": map[string]any{
 		"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "e2e", "version": "0"},

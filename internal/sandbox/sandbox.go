@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 )
 
 // Sandbox starts commands inside the boundary its Config draws. It is safe
@@ -128,9 +131,10 @@ func newState(parent string) (state, cache string, err error) {
 	if parent == "" {
 		parent = os.TempDir()
 	}
+	removeStale(parent)
 	var b [6]byte
 	_, _ = rand.Read(b[:])
-	state = filepath.Join(parent, "agentbox-"+hex.EncodeToString(b[:]))
+	state = filepath.Join(parent, fmt.Sprintf("%s%d-%s", statePrefix, os.Getpid(), hex.EncodeToString(b[:])))
 	if err := os.Mkdir(state, 0o700); err != nil {
 		return "", "", fmt.Errorf("private directory: %w", err)
 	}
@@ -143,6 +147,35 @@ func newState(parent string) (state, cache string, err error) {
 		return "", "", fmt.Errorf("private directory: %w", err)
 	}
 	return state, cache, nil
+}
+
+// statePrefix starts the name of a server's private directory, followed by
+// the server's process id.
+const statePrefix = "agentbox-sandbox-"
+
+// removeStale removes the private directories of servers that were killed
+// before they could remove their own: those of this user whose process is
+// gone.
+func removeStale(parent string) {
+	matches, _ := filepath.Glob(filepath.Join(parent, statePrefix+"*"))
+	for _, m := range matches {
+		pidText, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(m), statePrefix), "-")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			continue // alive (or not ours to ask about)
+		}
+		fi, err := os.Lstat(m)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+			continue
+		}
+		os.RemoveAll(m)
+	}
 }
 
 // Cmd is a started command.

@@ -405,6 +405,27 @@ func TestModes(t *testing.T) {
 	})
 }
 
+func TestStaleStateIsRemoved(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	gone := exec.Command("true")
+	require.NoError(t, gone.Run())
+	stale := filepath.Join(parent, fmt.Sprintf("%s%d-abc", statePrefix, gone.Process.Pid))
+	live := filepath.Join(parent, fmt.Sprintf("%s%d-abc", statePrefix, os.Getppid()))
+	other := filepath.Join(parent, "agentbox-e2e-123")
+	for _, d := range []string{stale, live, other} {
+		require.NoError(t, os.MkdirAll(filepath.Join(d, "cache"), 0o700))
+	}
+	s, err := New(Config{Workspace: t.TempDir(), StateDir: parent})
+	require.NoError(t, err)
+	assert.NoDirExists(t, stale, "a killed server's directory is cleaned up")
+	assert.DirExists(t, live)
+	assert.DirExists(t, other)
+	assert.DirExists(t, s.state)
+	require.NoError(t, s.Close())
+	assert.NoDirExists(t, s.state)
+}
+
 func TestCover(t *testing.T) {
 	t.Parallel()
 	root := t.TempDir()
