@@ -75,9 +75,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
 	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
-	// Checks.Run is where checker commands (python3, go vet, ruff, mypy)
-	// can be routed through the Bash sandbox; nil runs them as plain child
-	// processes with CheckEnv as their whole environment.
+	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
+	// mypy) inside it, with CheckEnv as their whole environment.
 	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	var closers []func()
 	if cfg.Sandbox != nil {

@@ -31,6 +31,8 @@ type Toolset struct {
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Edit of a file at a time
 	checks   *checker             // checks after writes, and Diagnostics
+
+	checkRunner *sandboxRunner // runs checkers in the sandbox, when there is one
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -56,8 +58,15 @@ func New(ws *Workspace, opts Options) *Toolset {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	var runner *sandboxRunner
+	if opts.Checks.Run == nil && opts.Sandbox != nil {
+		// Checkers run where Bash's commands do: one from the workspace
+		// (a venv's python) must not escape the sandbox through a check.
+		runner = &sandboxRunner{sb: opts.Sandbox}
+		opts.Checks.Run = runner.run
+	}
 	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
-		checks: newChecker(ws, opts.Checks)}
+		checks: newChecker(ws, opts.Checks), checkRunner: runner}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -84,7 +93,12 @@ func (t *Toolset) All() []server.ServerTool {
 func (t *Toolset) EndSession(id string) { t.sessions.End(id) }
 
 // Close ends every session; the server calls it on the way out.
-func (t *Toolset) Close() { t.sessions.EndAll() }
+func (t *Toolset) Close() {
+	t.sessions.EndAll()
+	if t.checkRunner != nil {
+		t.checkRunner.close()
+	}
+}
 
 // describe fills a tool's markdown description from the constants the code
 // enforces, so the limit the model reads is the limit it meets. A template
