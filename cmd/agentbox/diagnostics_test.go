@@ -48,7 +48,8 @@ func TestDiagnosticsFlag(t *testing.T) {
 func TestCheckerEnvironment(t *testing.T) {
 	t.Parallel()
 	dir, bin := t.TempDir(), t.TempDir()
-	envFile := filepath.Join(bin, "env")
+	// The checker runs in the sandbox, which may write only the workspace.
+	envFile := filepath.Join(dir, "env.txt")
 	fake := "#!/bin/sh\nenv > " + envFile + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "python3"), []byte(fake), 0o755))
 
