@@ -47,8 +47,12 @@ func TestDiagnosticsFlag(t *testing.T) {
 // allow-listed variables.
 func TestCheckerEnvironment(t *testing.T) {
 	t.Parallel()
-	dir, bin := t.TempDir(), t.TempDir()
-	// The checker runs in the sandbox, which may write only the workspace.
+	// The checker runs in the sandbox, which hides the host's /tmp and
+	// may write only the workspace: the fake python3 and what it writes
+	// live in the workspace.
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
 	envFile := filepath.Join(dir, "env.txt")
 	fake := "#!/bin/sh\nenv > " + envFile + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(bin, "python3"), []byte(fake), 0o755))
