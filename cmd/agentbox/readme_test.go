@@ -28,11 +28,11 @@ func TestREADME(t *testing.T) {
 	var b strings.Builder
 	for _, st := range tools.New(ws, tools.Options{Sandbox: sb}).All() {
 		tool := st.Tool
-		kind := "changes files"
+		kind := "not read-only"
 		if a := tool.Annotations; a.ReadOnlyHint != nil && *a.ReadOnlyHint {
 			kind = "read-only"
 		}
-		fmt.Fprintf(&b, "### %s (%s)\n\n%s\n\n", tool.Name, kind, tool.Description)
+		fmt.Fprintf(&b, "### %s\n\n*%s* (%s)\n\n%s\n\n", tool.Name, tool.Title, kind, tool.Description)
 	}
 	const begin, end = "<!-- tools -->\n", "<!-- /tools -->"
 	readme, err := os.ReadFile("../../README.md")

@@ -52,7 +52,7 @@ func diagnosticsTool(t *Toolset) server.ServerTool {
 			"Timeout":    seconds(diagTimeout),
 		})),
 		inputSchema[diagnosticsArgs](),
-		mcp.WithToolTitle("Diagnostics"),
+		mcp.WithToolTitle("Check code for errors"),
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args diagnosticsArgs) (*mcp.CallToolResult, error) {
