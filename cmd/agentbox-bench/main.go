@@ -93,10 +93,11 @@ func or(a, b string) string {
 
 // server is a spawned agentbox with a line-oriented JSON-RPC client.
 type server struct {
-	cmd    *exec.Cmd
-	in     io.WriteCloser
-	out    *bufio.Reader
-	nextID int
+	cmd     *exec.Cmd
+	in      io.WriteCloser
+	out     *bufio.Reader
+	nextID  int
+	arrived time.Time // when the last response line arrived
 }
 
 // extraArgs are the -server-arg flags, passed to every server started.
@@ -119,46 +120,59 @@ func start(bin, workspace string) (*server, error) {
 	return &server{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}, nil
 }
 
+// toolResult is the part of a tool result the bench looks at.
+type toolResult struct {
+	IsError bool `json:"isError"`
+	Content []struct {
+		Text string `json:"text"`
+	} `json:"content"`
+}
+
 // request sends one request and waits for its response, skipping
-// notifications.
-func (s *server) request(method string, params any) (json.RawMessage, error) {
+// notifications, then decodes its result into result (nil: skipped). It
+// records in s.arrived the moment the whole response line had arrived:
+// timings stop there, so they measure the server and the pipe, not this
+// client's JSON decoding (encoding/json takes about a millisecond for a
+// 1,000-line Read; a JavaScript client's JSON.parse a fraction of that).
+func (s *server) request(method string, params any, result any) error {
 	s.nextID++
 	msg, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": s.nextID, "method": method, "params": params})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := s.in.Write(append(msg, '\n')); err != nil {
-		return nil, err
+		return err
 	}
 	for {
 		line, err := s.out.ReadBytes('\n')
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var resp struct {
+		s.arrived = time.Now()
+		resp := struct {
 			ID     *int            `json:"id"`
-			Result json.RawMessage `json:"result"`
+			Result any             `json:"result"`
 			Error  json.RawMessage `json:"error"`
-		}
+		}{Result: result}
 		if err := json.Unmarshal(line, &resp); err != nil {
-			return nil, fmt.Errorf("bad line from server: %s", line)
+			return fmt.Errorf("bad line from server: %.200s", line)
 		}
 		if resp.ID == nil || *resp.ID != s.nextID {
 			continue
 		}
 		if resp.Error != nil {
-			return nil, fmt.Errorf("%s: %s", method, resp.Error)
+			return fmt.Errorf("%s: %s", method, resp.Error)
 		}
-		return resp.Result, nil
+		return nil
 	}
 }
 
 func (s *server) initialize() error {
-	_, err := s.request("initialize", map[string]any{
+	err := s.request("initialize", map[string]any{
 		"protocolVersion": "2025-06-18",
 		"capabilities":    map[string]any{},
 		"clientInfo":      map[string]any{"name": "agentbox-bench", "version": "1"},
-	})
+	}, nil)
 	if err != nil {
 		return err
 	}
@@ -169,17 +183,8 @@ func (s *server) initialize() error {
 
 // call runs a tool and reports an isError result as an error.
 func (s *server) call(tool string, args json.RawMessage) error {
-	res, err := s.request("tools/call", map[string]any{"name": tool, "arguments": args})
-	if err != nil {
-		return err
-	}
-	var r struct {
-		IsError bool `json:"isError"`
-		Content []struct {
-			Text string `json:"text"`
-		} `json:"content"`
-	}
-	if err := json.Unmarshal(res, &r); err != nil {
+	var r toolResult
+	if err := s.request("tools/call", map[string]any{"name": tool, "arguments": args}, &r); err != nil {
 		return err
 	}
 	if r.IsError {
@@ -250,7 +255,7 @@ func calls(bin, workspace string, n, warm int, tool, args, label string) error {
 		if err := s.call(tool, raw); err != nil {
 			return err
 		}
-		times = append(times, time.Since(t0))
+		times = append(times, s.arrived.Sub(t0))
 	}
 	report(label, times)
 	return nil
@@ -268,7 +273,7 @@ func pings(bin, workspace string, n int, label string) error {
 	var times []time.Duration
 	for range n {
 		t0 := time.Now()
-		if _, err := s.request("ping", map[string]any{}); err != nil {
+		if err := s.request("ping", map[string]any{}, nil); err != nil {
 			return err
 		}
 		times = append(times, time.Since(t0))
@@ -301,7 +306,7 @@ func edits(bin, workspace string, n int, file, old, new, label string) error {
 		if err := s.call("Edit", args); err != nil {
 			return err
 		}
-		times = append(times, time.Since(t0))
+		times = append(times, s.arrived.Sub(t0))
 	}
 	report(label, times)
 	return nil
