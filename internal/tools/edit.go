@@ -198,7 +198,8 @@ func (t *Toolset) editCommit(sess *Session, name, rel string, was fs.FileInfo, r
 	return mcp.NewToolResultText(head + ".\n" + showEdits(r.data, r.spans))
 }
 
-// pathLocks serialises edits of one file. The zero value is ready to use.
+// pathLocks serialises the Writes and Edits of one file. The zero value is
+// ready to use.
 type pathLocks struct {
 	mu sync.Mutex
 	m  map[string]*pathLock

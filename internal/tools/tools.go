@@ -29,7 +29,7 @@ type Toolset struct {
 	sessions *Sessions
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
-	edits    pathLocks            // one Edit of a file at a time
+	edits    pathLocks            // one Write or Edit of a file at a time
 	checks   *checker             // checks after writes, and Diagnostics
 
 	checkRunner *sandboxRunner // runs checkers in the sandbox, when there is one

@@ -46,6 +46,9 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 	if err != nil {
 		return failed(err)
 	}
+	// Writes and edits of one file take turns, so neither passes its
+	// freshness check on content the other is about to replace.
+	defer t.edits.lock(rel)()
 	sess := t.sessions.of(ctx)
 	data := []byte(args.Content)
 	var kept []string
