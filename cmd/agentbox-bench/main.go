@@ -12,10 +12,10 @@
 //	ping                     N pings in one session: the transport's own cost
 //	call TOOL JSON           N calls of one tool in one session
 //	edit FILE OLD NEW        Read FILE, then N Edits flipping OLD and NEW
-//	rss                      the server's idle RSS, then peak RSS after N calls of the
-//	                         scenario given by -then (a "TOOL JSON" pair)
+//	rss TOOL JSON            the server's idle RSS, then its peak RSS after N calls
 //
-// Each scenario prints one line per measurement: a label, p50, p95, n.
+// Each timing scenario prints one line: a label, p50, p95, n. Calls are
+// timed until their whole response has arrived (see request).
 package main
 
 import (
@@ -103,6 +103,8 @@ type server struct {
 // extraArgs are the -server-arg flags, passed to every server started.
 var extraArgs []string
 
+// start spawns the server on workspace and completes the initialize
+// handshake with it.
 func start(bin, workspace string) (*server, error) {
 	cmd := exec.Command(bin, append([]string{"--workspace", workspace, "--log-level", "error"}, extraArgs...)...)
 	in, err := cmd.StdinPipe()
@@ -117,7 +119,12 @@ func start(bin, workspace string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	return &server{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}, nil
+	s := &server{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}
+	if err := s.initialize(); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
 }
 
 // toolResult is the part of a tool result the bench looks at.
@@ -224,9 +231,6 @@ func startup(bin, workspace string, n int, label string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.initialize(); err != nil {
-			return err
-		}
 		times = append(times, time.Since(t0))
 		s.stop()
 	}
@@ -240,9 +244,6 @@ func calls(bin, workspace string, n, warm int, tool, args, label string) error {
 		return err
 	}
 	defer s.stop()
-	if err := s.initialize(); err != nil {
-		return err
-	}
 	raw := json.RawMessage(args)
 	for range warm {
 		if err := s.call(tool, raw); err != nil {
@@ -267,9 +268,6 @@ func pings(bin, workspace string, n int, label string) error {
 		return err
 	}
 	defer s.stop()
-	if err := s.initialize(); err != nil {
-		return err
-	}
 	var times []time.Duration
 	for range n {
 		t0 := time.Now()
@@ -288,9 +286,6 @@ func edits(bin, workspace string, n int, file, old, new, label string) error {
 		return err
 	}
 	defer s.stop()
-	if err := s.initialize(); err != nil {
-		return err
-	}
 	read, _ := json.Marshal(map[string]any{"file_path": file, "limit": 1})
 	if err := s.call("Read", read); err != nil {
 		return err
@@ -318,9 +313,6 @@ func rss(bin, workspace string, n int, tool, args string) error {
 		return err
 	}
 	defer s.stop()
-	if err := s.initialize(); err != nil {
-		return err
-	}
 	idle, err := s.status("VmRSS")
 	if err != nil {
 		return err

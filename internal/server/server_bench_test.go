@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,7 +10,8 @@ import (
 )
 
 // BenchmarkHandleRead is the server's share of a Read of a 1,000-line file
-// as stdio serves it: dispatch, the tool, and the response's JSON encoding.
+// as stdio serves it: dispatch, the tool, and the response's encoding by
+// encodeMessage, as the stdio writer does it.
 func BenchmarkHandleRead(b *testing.B) {
 	dir := b.TempDir()
 	var s strings.Builder
@@ -30,7 +30,7 @@ func BenchmarkHandleRead(b *testing.B) {
 	ctx := context.Background()
 	for b.Loop() {
 		resp := srv.mcp.HandleMessage(ctx, msg)
-		out, err := json.Marshal(resp)
+		out, err := encodeMessage(resp)
 		if err != nil || !strings.Contains(string(out[:100]), `"content"`) {
 			b.Fatalf("%v %.100s", err, out)
 		}

@@ -14,9 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
-	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
@@ -311,35 +309,6 @@ func TestEditAnnotations(t *testing.T) {
 	assert.Contains(t, tool.Description, "over 32 MB")
 }
 
-// newEditClient is newHarness for fuzz targets and benchmarks: a workspace
-// and a real in-process client on its tools.
-func newEditClient(tb testing.TB) (string, *client.Client) {
-	tb.Helper()
-	dir := tb.TempDir()
-	ws, err := OpenWorkspace(dir)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { ws.Close() })
-	s := server.NewMCPServer("test", "0")
-	s.AddTools(New(ws, Options{}).All()...)
-	c, err := client.NewInProcessClient(s)
-	require.NoError(tb, err)
-	tb.Cleanup(func() { c.Close() })
-	require.NoError(tb, c.Start(tb.Context()))
-	_, err = c.Initialize(tb.Context(), mcp.InitializeRequest{})
-	require.NoError(tb, err)
-	return dir, c
-}
-
-// callTB is callOn for fuzz targets and benchmarks.
-func callTB(tb testing.TB, c *client.Client, tool string, args map[string]any) *mcp.CallToolResult {
-	tb.Helper()
-	var req mcp.CallToolRequest
-	req.Params.Name, req.Params.Arguments = tool, args
-	res, err := c.CallTool(tb.Context(), req)
-	require.NoError(tb, err, "a protocol error means the server broke, not the call")
-	return res
-}
-
 // FuzzEdit checks Edit against strings.Replace: it never breaks the
 // server, a failed edit leaves the file byte for byte as it was, and a
 // successful one puts new_string where old_string was. For plain text (no
@@ -359,15 +328,16 @@ func FuzzEdit(f *testing.F) {
 	f.Add("a\r\r\nb\r", "\r\n", "x", true)
 	f.Add("\tif x {\n\t\treturn\n\t}\n", "    if x {\n        return", "y", false)
 	f.Add("1\ta\n2\tb\n", "1\ta", "c", false)
-	dir, c := newEditClient(f)
+	h := newHarness(f)
+	dir, c := h.dir, h.c
 	name := filepath.Join(dir, "f.txt")
 	f.Fuzz(func(t *testing.T, content, old, repl string, all bool) {
 		if !utf8.ValidString(old) || !utf8.ValidString(repl) {
 			t.Skip("arguments travel as JSON, which has no invalid UTF-8")
 		}
 		require.NoError(t, os.WriteFile(name, []byte(content), 0o644))
-		callTB(t, c, "Read", map[string]any{"file_path": "f.txt"})
-		res := callTB(t, c, "Edit", map[string]any{"file_path": "f.txt", "old_string": old, "new_string": repl, "replace_all": all})
+		callOn(t, c, "Read", map[string]any{"file_path": "f.txt"})
+		res := callOn(t, c, "Edit", map[string]any{"file_path": "f.txt", "old_string": old, "new_string": repl, "replace_all": all})
 		after, err := os.ReadFile(name)
 		require.NoError(t, err)
 		if res.IsError {
@@ -432,12 +402,13 @@ func goFile(n int) string {
 // BenchmarkEdit measures one Edit of a 5,000-line file through the
 // in-process client: read, match, write atomically, show the region.
 func BenchmarkEdit(b *testing.B) {
-	dir, c := newEditClient(b)
+	h := newHarness(b)
+	dir, c := h.dir, h.c
 	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(goFile(5000)), 0o644))
-	callTB(b, c, "Read", map[string]any{"file_path": "big.go"})
+	callOn(b, c, "Read", map[string]any{"file_path": "big.go"})
 	from, to := "return x - 400\n", "return x - 400 // edited\n"
 	for b.Loop() {
-		res := callTB(b, c, "Edit", map[string]any{"file_path": "big.go", "old_string": from, "new_string": to})
+		res := callOn(b, c, "Edit", map[string]any{"file_path": "big.go", "old_string": from, "new_string": to})
 		if res.IsError {
 			b.Fatal(text(res))
 		}
@@ -448,14 +419,15 @@ func BenchmarkEdit(b *testing.B) {
 // BenchmarkEditNotFound measures the diagnosis of an old_string indented
 // with spaces where a 5,000-line file has tabs.
 func BenchmarkEditNotFound(b *testing.B) {
-	dir, c := newEditClient(b)
+	h := newHarness(b)
+	dir, c := h.dir, h.c
 	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(goFile(5000)), 0o644))
-	callTB(b, c, "Read", map[string]any{"file_path": "big.go"})
+	callOn(b, c, "Read", map[string]any{"file_path": "big.go"})
 	args := map[string]any{"file_path": "big.go", "old_string": "    if x > 600 {\n        return x - 600\n    }", "new_string": "x"}
-	res := callTB(b, c, "Edit", args)
+	res := callOn(b, c, "Edit", args)
 	require.True(b, res.IsError)
 	require.Contains(b, text(res), "the file indents with tabs, old_string with 4 spaces")
 	for b.Loop() {
-		callTB(b, c, "Edit", args)
+		callOn(b, c, "Edit", args)
 	}
 }
