@@ -2,25 +2,18 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"regexp"
 	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 )
-
-// auditMaxValue is the longest argument string an audit line keeps; a
-// longer one (file content, a patch) is replaced by its size and hash.
-const auditMaxValue = 256
 
 // auditor writes one JSON line per tool call. Lines are whole: each is one
 // write, under a lock, to a file opened for appending, and a write the disk
@@ -230,53 +223,4 @@ func outputSize(res *mcp.CallToolResult) int {
 		}
 	}
 	return n
-}
-
-var (
-	// secretKey matches argument names whose values are secrets.
-	secretKey = regexp.MustCompile(`(?i)(secret|token|passw(or)?d|api[_-]?key|auth|credential|private[_-]?key|cookie)`)
-	// secretAssign matches NAME=value assignments of secret-looking names
-	// inside commands, and bearer tokens.
-	secretAssign = regexp.MustCompile(`(?i)\b([A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|CREDENTIALS?)[A-Z0-9_]*)=("[^"]*"|'[^']*'|\S+)|(\bBearer\s+)\S+`)
-)
-
-// redact copies tool arguments for the audit log: values of secret-looking
-// keys are replaced, secret-looking assignments inside strings are masked,
-// and long strings become their size and hash.
-func redact(args map[string]any) map[string]any {
-	out := make(map[string]any, len(args))
-	for k, v := range args {
-		if secretKey.MatchString(k) {
-			out[k] = "[redacted]"
-			continue
-		}
-		out[k] = redactValue(v)
-	}
-	return out
-}
-
-func redactValue(v any) any {
-	switch v := v.(type) {
-	case string:
-		if len(v) > auditMaxValue {
-			sum := sha256.Sum256([]byte(v))
-			return fmt.Sprintf("[%d bytes, sha256 %s]", len(v), hex.EncodeToString(sum[:8]))
-		}
-		return secretAssign.ReplaceAllStringFunc(v, func(m string) string {
-			sub := secretAssign.FindStringSubmatch(m)
-			if sub[3] != "" {
-				return sub[3] + "[redacted]"
-			}
-			return sub[1] + "=[redacted]"
-		})
-	case map[string]any:
-		return redact(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = redactValue(e)
-		}
-		return out
-	}
-	return v
 }
