@@ -82,6 +82,193 @@ func TestHTTPAuth(t *testing.T) {
 	})
 }
 
+// rpcError reads a JSON-RPC error response.
+func rpcError(t *testing.T, resp *http.Response) (id json.RawMessage, message string) {
+	t.Helper()
+	defer resp.Body.Close()
+	var got struct {
+		ID    json.RawMessage `json:"id"`
+		Error struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	assert.NotZero(t, got.Error.Code)
+	return got.ID, got.Error.Message
+}
+
+// send makes a request to the endpoint with the token, and session when
+// not "". Its body is closed at the end of the test.
+func send(t *testing.T, ctx context.Context, method, url, session string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if session != "" {
+		req.Header.Set("Mcp-Session-Id", session)
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestHTTPNeedsASession: GET and DELETE without a session are 400 (the
+// spec: "Servers that require a session ID SHOULD respond to requests
+// without an Mcp-Session-Id header (other than initialization) with HTTP
+// 400 Bad Request"); naming an unknown one, 404; other methods 405.
+func TestHTTPNeedsASession(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken})
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+
+	resp := send(t, ctx, http.MethodGet, h.url, "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "GET without a session")
+	_, msg := rpcError(t, resp)
+	assert.Contains(t, msg, "needs the Mcp-Session-Id header of a session")
+
+	resp = send(t, ctx, http.MethodGet, h.url, "no-such-session")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "GET naming an unknown session")
+	_, msg = rpcError(t, resp)
+	assert.Contains(t, msg, "send initialize without Mcp-Session-Id")
+
+	resp = send(t, ctx, http.MethodDelete, h.url, "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "DELETE without a session")
+	resp = send(t, ctx, http.MethodDelete, h.url, "no-such-session")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "DELETE naming an unknown session")
+
+	resp = send(t, ctx, http.MethodPut, h.url, "")
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "GET, POST, DELETE", resp.Header.Get("Allow"))
+
+	select {
+	case id := <-ended:
+		t.Fatalf("a session %s was made and ended", id)
+	default:
+	}
+	// And a real session still gets its stream.
+	w := newHTTPWire(t, h.url, testToken)
+	resp = send(t, ctx, http.MethodGet, h.url, w.session)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+}
+
+// TestHTTPUnknownSession: a server that does not know a session (it
+// restarted) answers requests naming it with 404, which tells the client
+// to initialize again (the spec's Session Management, point 4).
+func TestHTTPUnknownSession(t *testing.T) {
+	t.Parallel()
+	before := startHTTP(t, HTTPConfig{Token: testToken})
+	w := newHTTPWire(t, before.url, testToken)
+	require.NoError(t, before.stop())
+	after := startHTTP(t, HTTPConfig{Token: testToken})
+	w.url = after.url
+
+	resp := w.post(t, request(5, "tools/list", nil))
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	id, msg := rpcError(t, resp)
+	assert.JSONEq(t, "5", string(id))
+	assert.Equal(t, unknownSession, msg)
+
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+	resp = send(t, ctx, http.MethodGet, after.url, w.session)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "a GET stream naming the old session")
+
+	// An initialize that still carries the old ID starts a new session.
+	w.call(t, 6, "initialize", initParams)
+	assert.Equal(t, http.StatusOK, w.post(t, request(7, "ping", nil)).StatusCode)
+}
+
+// TestHTTPMaxSessions: past MaxSessions, initialize is refused with 503
+// and a JSON-RPC error saying so; a session that ends makes room.
+func TestHTTPMaxSessions(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken, MaxSessions: 2})
+	a := newHTTPWire(t, h.url, testToken)
+	newHTTPWire(t, h.url, testToken)
+
+	third := &httpWire{url: h.url, token: testToken}
+	resp := third.post(t, request(1, "initialize", initParams))
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Mcp-Session-Id"))
+	id, msg := rpcError(t, resp)
+	assert.JSONEq(t, "1", string(id))
+	assert.Contains(t, msg, "too many sessions: this agentbox serves at most 2 at once (--max-sessions)")
+
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+	require.Equal(t, http.StatusOK, send(t, ctx, http.MethodDelete, h.url, a.session).StatusCode)
+	third.call(t, 2, "initialize", initParams)
+	assert.NotEmpty(t, third.session, "a session that ended made room")
+}
+
+// TestHTTPMaxSessionsConcurrent: initializes at once never open more
+// sessions than the cap, and fill it.
+func TestHTTPMaxSessionsConcurrent(t *testing.T) {
+	t.Parallel()
+	const max, tries = 5, 20
+	h := startHTTP(t, HTTPConfig{Token: testToken, MaxSessions: max})
+	statuses := make(chan int, tries)
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Go(func() {
+			w := &httpWire{url: h.url, token: testToken}
+			resp := w.post(t, request(1, "initialize", initParams))
+			io.Copy(io.Discard, resp.Body)
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusOK: max, http.StatusServiceUnavailable: tries - max}, count)
+}
+
+// TestHTTPSessionGrace: a session whose GET stream has closed, with no
+// request in flight, ends after SessionGrace, long before SessionIdle;
+// sessions with a stream open, or that never opened one, do not.
+func TestHTTPSessionGrace(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: time.Hour, SessionGrace: 50 * time.Millisecond})
+
+	postOnly := newHTTPWire(t, h.url, testToken)
+	streaming := newHTTPWire(t, h.url, testToken)
+	open := send(t, t.Context(), http.MethodGet, h.url, streaming.session)
+	require.Equal(t, http.StatusOK, open.StatusCode)
+
+	gone := newHTTPWire(t, h.url, testToken)
+	ctx, closeStream := context.WithCancel(t.Context())
+	resp := send(t, ctx, http.MethodGet, h.url, gone.session)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	closeStream() // the client exits
+
+	select {
+	case id := <-ended:
+		require.Equal(t, gone.session, id, "the wrong session ended")
+	case <-time.After(wireTimeout):
+		t.Fatal("the session whose stream closed did not end")
+	}
+	assert.Equal(t, http.StatusNotFound, gone.post(t, request(2, "ping", nil)).StatusCode)
+	// The sweep that ended it would have ended these.
+	assert.Equal(t, http.StatusOK, streaming.post(t, request(2, "ping", nil)).StatusCode, "a session with its stream open ended")
+	assert.Equal(t, http.StatusOK, postOnly.post(t, request(2, "ping", nil)).StatusCode, "a session that never had a stream ended")
+}
+
 func TestHTTPOrigin(t *testing.T) {
 	t.Parallel()
 	for _, noAuth := range []bool{false, true} {
