@@ -121,3 +121,35 @@ func TestHTTPRestartAnswers404(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the event stream of the old session")
 	assert.NotEmpty(t, initialize(t, second.url, token), "a new session starts")
 }
+
+// TestHTTPWrongTokenSaysSo: a missing or wrong token is answered 401 with
+// invalid_token and a body that says where the token comes from; OAuth's
+// discovery paths are 404, so clients do not start an OAuth flow.
+func TestHTTPWrongTokenSaysSo(t *testing.T) {
+	t.Parallel()
+	s := startHTTP(t, []string{"AGENTBOX_TOKEN=the-right-token-0123456789"}, "--workspace", t.TempDir(), "--http", "127.0.0.1:0")
+	for _, token := range []string{"", "a-wrong-token-0123456789"} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.url, strings.NewReader(initializeBody))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		assert.Contains(t, resp.Header.Get("WWW-Authenticate"), `Bearer error="invalid_token", error_description="`)
+		assert.Contains(t, string(body), "--token-file")
+		assert.Contains(t, string(body), "AGENTBOX_TOKEN")
+		assert.NotContains(t, string(body), "the-right-token")
+	}
+	base := strings.TrimSuffix(s.url, "/mcp")
+	for _, path := range []string{"/.well-known/oauth-protected-resource", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/register"} {
+		resp, err := http.Post(base+path, "application/json", strings.NewReader("{}"))
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusNotFound, resp.StatusCode, path)
+	}
+}

@@ -122,13 +122,17 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 	)
 
 	var calls inflight
-	mux := http.NewServeMux()
-	mux.Handle(Path, s.endpoint(streamable, ids, &calls, cfg.MaxSessions))
-	var h http.Handler = mux
+	var mcpHandler http.Handler = s.endpoint(streamable, ids, &calls, cfg.MaxSessions)
 	if !cfg.NoAuth {
-		h = requireToken(cfg.Token, s.stderr, h)
+		mcpHandler = requireToken(cfg.Token, s.stderr, mcpHandler)
 	}
-	h = checkOrigin(s.stderr, h)
+	// Only the MCP endpoint asks for the token. Every other path is 404,
+	// OAuth's discovery paths included: a 401 there would tell clients to
+	// look for an OAuth server that does not exist.
+	mux := http.NewServeMux()
+	mux.Handle(Path, mcpHandler)
+	mux.HandleFunc("/", notFound)
+	h := checkOrigin(s.stderr, mux)
 
 	// Requests get their contexts from base, not from ctx: a signal starts
 	// the drain, and only its end cancels the calls still running.

@@ -51,35 +51,85 @@ func TestHTTPAuth(t *testing.T) {
 		name   string
 		header string
 		want   int
+		why    string
 	}{
-		{"refuses no token", "", http.StatusUnauthorized},
-		{"refuses a wrong token", "Bearer " + testToken + "x", http.StatusUnauthorized},
-		{"refuses a prefix of the token", "Bearer " + testToken[:10], http.StatusUnauthorized},
-		{"refuses another scheme", "Basic " + testToken, http.StatusUnauthorized},
-		{"refuses the bare token", testToken, http.StatusUnauthorized},
-		{"takes the token", "Bearer " + testToken, http.StatusOK},
-		{"takes the scheme in any case", "bearer " + testToken, http.StatusOK},
+		{"refuses no token", "", http.StatusUnauthorized, "no token"},
+		{"refuses a wrong token", "Bearer " + testToken + "x", http.StatusUnauthorized, "wrong token"},
+		{"refuses a prefix of the token", "Bearer " + testToken[:10], http.StatusUnauthorized, "wrong token"},
+		{"refuses another scheme", "Basic " + testToken, http.StatusUnauthorized, "not a bearer token"},
+		{"refuses the bare token", testToken, http.StatusUnauthorized, "not a bearer token"},
+		{"takes the token", "Bearer " + testToken, http.StatusOK, ""},
+		{"takes the scheme in any case", "bearer " + testToken, http.StatusOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			status, header, body := rawPost(t, h.url, map[string]string{"Authorization": tc.header})
 			assert.Equal(t, tc.want, status)
-			if tc.want == http.StatusUnauthorized {
-				assert.Equal(t, "Unauthorized\n", body, "a refusal says nothing more")
-				assert.Equal(t, "Bearer", header.Get("WWW-Authenticate"))
-				assert.Empty(t, header.Get("Mcp-Session-Id"))
-			} else {
+			if tc.want != http.StatusUnauthorized {
 				assert.Contains(t, body, `"agentbox"`)
+				return
 			}
+			// invalid_token: the token is at fault; a bare "Bearer" sends
+			// clients looking for an OAuth server.
+			assert.Regexp(t, `^Bearer error="invalid_token", error_description="[^"]*`+tc.why+`[^"]*"$`, header.Get("WWW-Authenticate"))
+			assert.Contains(t, body, tc.why)
+			assert.True(t, strings.HasPrefix(body, "Unauthorized: "), body)
+			for _, source := range []string{"--token-file", "AGENTBOX_TOKEN", "printed on its standard error at start"} {
+				assert.Contains(t, body, source, "the answer says where the token comes from")
+			}
+			assert.NotContains(t, body, testToken)
+			assert.Empty(t, header.Get("Mcp-Session-Id"))
 		})
 	}
-	t.Run("guards every path", func(t *testing.T) {
-		t.Parallel()
-		resp, err := http.Get(strings.TrimSuffix(h.url, Path) + "/.well-known/oauth-protected-resource")
-		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-	})
+}
+
+// TestHTTPNoOAuth: OAuth's discovery and registration paths answer 404
+// with or without a token, so clients do not go looking for an OAuth
+// server; so does any other path but the endpoint.
+func TestHTTPNoOAuth(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken})
+	base := strings.TrimSuffix(h.url, Path)
+	for _, path := range []string{
+		"/.well-known/oauth-protected-resource",
+		"/.well-known/oauth-protected-resource/mcp",
+		"/.well-known/oauth-authorization-server",
+		"/.well-known/oauth-authorization-server/mcp",
+		"/.well-known/openid-configuration",
+		"/mcp/.well-known/openid-configuration",
+		"/register",
+		"/authorize",
+		"/token",
+	} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			for _, auth := range []string{"", "Bearer " + testToken} {
+				req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(`{"client_name":"x","redirect_uris":["http://127.0.0.1/cb"]}`))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", "application/json")
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				var got struct {
+					Error       string `json:"error"`
+					Description string `json:"error_description"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&got)
+				resp.Body.Close()
+				assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s %s (token %v)", method, path, auth != "")
+				assert.Empty(t, resp.Header.Get("WWW-Authenticate"), "%s %s", method, path)
+				if assert.NoError(t, err, "%s %s: an OAuth error body", method, path) {
+					assert.Equal(t, "invalid_request", got.Error)
+					assert.Contains(t, got.Description, "does not use OAuth")
+				}
+			}
+		}
+	}
+	resp, err := http.Get(base + "/anything")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
 
 // rpcError reads a JSON-RPC error response.
