@@ -463,7 +463,8 @@ func TestHTTPSessionExpires(t *testing.T) {
 	s := newServer(t)
 	ended := make(chan string, 10)
 	s.endedSession = func(id string) { ended <- id }
-	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 50 * time.Millisecond})
+	// Long enough for two requests on a busy machine.
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 500 * time.Millisecond})
 	require.NoError(t, os.WriteFile(filepath.Join(h.Workspace().Dir(), "a.txt"), []byte("a\n"), 0o644))
 	w := newHTTPWire(t, h.url, testToken)
 	w.call(t, 1, "tools/call", map[string]any{"name": "Read", "arguments": map[string]any{"file_path": "a.txt"}})
@@ -503,7 +504,9 @@ func TestHTTPBusySessionLives(t *testing.T) {
 	<-entered
 	// A session that began after the busy one and is idle: once it has
 	// ended, the busy one would have too, were it not busy.
-	idle := newHTTPWire(t, h.url, testToken)
+	// Only initialize: the 50 ms may run out before a second request.
+	idle := &httpWire{url: h.url, token: testToken}
+	idle.call(t, 1, "initialize", initParams)
 	select {
 	case id := <-ended:
 		require.Equal(t, idle.session, id, "the busy session ended")
