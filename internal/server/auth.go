@@ -37,25 +37,25 @@ func requireToken(token string, log *slog.Logger, next http.Handler) http.Handle
 		var what string
 		switch {
 		case h == "":
-			what = "no token: send the header Authorization: Bearer TOKEN"
+			what = "no token: send the header Authorization: Bearer <token>"
 		case bearer(h) == "":
-			what = "the Authorization header is not a bearer token: send Authorization: Bearer TOKEN"
+			what = "not a bearer token: send the header Authorization: Bearer <token>"
 		default:
-			what = "wrong token: the bearer token sent is not the one this agentbox was started with"
+			what = "wrong token: not the one this agentbox was started with"
 		}
 		log.Warn("refused a request without the right token", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "why", what)
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer error="invalid_token", error_description=%q`, what))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprintf(w, "Unauthorized: %s.\n%s\n", what, tokenSources)
+		fmt.Fprintf(w, "Unauthorized: %s. %s\n", what, tokenSources)
 	})
 }
 
 // tokenSources says where the token a client must send comes from.
-const tokenSources = "The token is the one agentbox was started with: the content of the file given with --token-file, " +
-	"else the environment variable AGENTBOX_TOKEN, else a new one that agentbox printed on its standard error at start " +
-	"(a new one at each start: set AGENTBOX_TOKEN or use --token-file to keep one)."
+// Clients show the start of it (Claude Code, about 300 characters).
+const tokenSources = "The token is the content of agentbox's --token-file, else $AGENTBOX_TOKEN, " +
+	"else the one agentbox printed on stderr at start (a new one at each start)."
 
 // bearer returns the credentials of a Bearer authorization header, or "".
 // The scheme is case-insensitive (RFC 9110).
@@ -79,9 +79,12 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(p, "/.well-known/"), p == "/register", p == "/authorize", p == "/token":
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		json.NewEncoder(w).Encode(map[string]string{
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		// Not "Bearer <token>": Claude Code masks what follows "Bearer".
+		enc.Encode(map[string]string{
 			"error":             "invalid_request",
-			"error_description": "agentbox does not use OAuth: configure the client to send Authorization: Bearer TOKEN to " + Path + ". " + tokenSources,
+			"error_description": "agentbox does not use OAuth: configure the client to send its token in an Authorization header, scheme Bearer. " + tokenSources,
 		})
 	default:
 		http.NotFound(w, r)

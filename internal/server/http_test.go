@@ -74,7 +74,7 @@ func TestHTTPAuth(t *testing.T) {
 			assert.Regexp(t, `^Bearer error="invalid_token", error_description="[^"]*`+tc.why+`[^"]*"$`, header.Get("WWW-Authenticate"))
 			assert.Contains(t, body, tc.why)
 			assert.True(t, strings.HasPrefix(body, "Unauthorized: "), body)
-			for _, source := range []string{"--token-file", "AGENTBOX_TOKEN", "printed on its standard error at start"} {
+			for _, source := range []string{"--token-file", "$AGENTBOX_TOKEN", "printed on stderr at start"} {
 				assert.Contains(t, body, source, "the answer says where the token comes from")
 			}
 			assert.NotContains(t, body, testToken)
