@@ -26,6 +26,8 @@ type config struct {
 	excludes  string // the user's global git excludes file, from the environment
 	prompts   string // a directory of agent definitions; "" for the built-in ones only
 	agent     string // the definition to run as; "" for none
+	// auditRequired refuses tool calls while the audit log cannot be written.
+	auditRequired bool
 	// diagnostics turns on the checks after Write and Edit.
 	diagnostics  onOff
 	checkTimeout time.Duration // how long one after-write check may take
@@ -50,6 +52,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	}
 	fs.TextVar(&cfg.logLevel, "log-level", level, "`level` of the logs on stderr: debug, info, warn or error")
 	fs.StringVar(&cfg.audit, "audit", "", "append one JSON line per tool call to `file` (secrets redacted)")
+	fs.BoolVar(&cfg.auditRequired, "audit-required", false, "refuse tool calls (nothing runs) while the --audit file cannot be written, e.g. on a full disk")
 	fs.StringVar(&cfg.prompts, "prompts", "", "a `dir`ectory of agent definitions (*.md) served as prompts beside the built-in ones, overriding them by name")
 	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
 	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", tools.CheckTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
@@ -114,6 +117,10 @@ func (c *config) start(log *slog.Logger) (*server.Server, error) {
 	c.sandbox.Home = c.getenv("HOME")
 	c.sandbox.Env = sandbox.Environ(c.getenv, c.sandbox.PassEnv) // commands get only an allow-listed part
 	sc.Sandbox = &c.sandbox
+	if c.auditRequired && c.audit == "" {
+		return nil, errors.New("--audit-required goes with --audit FILE")
+	}
+	sc.AuditRequired = c.auditRequired
 	var audit *os.File
 	if c.audit != "" {
 		f, err := os.OpenFile(c.audit, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

@@ -197,6 +197,8 @@ func TestHTTPFlagErrors(t *testing.T) {
 		{"a short token", []string{"AGENTBOX_TOKEN=short"}, []string{"--http", "127.0.0.1:0"}, 1, "at least 16"},
 		{"a missing token file", nil, []string{"--http", "127.0.0.1:0", "--token-file", missing}, 1, "--token-file"},
 		{"no idle time", nil, []string{"--http", "127.0.0.1:0", "--session-idle", "0s"}, 2, "positive duration"},
+		{"no grace", nil, []string{"--http", "127.0.0.1:0", "--session-grace", "0s"}, 2, "--session-grace 0s: give a positive duration"},
+		{"no sessions", nil, []string{"--http", "127.0.0.1:0", "--max-sessions", "0"}, 2, "--max-sessions 0: give a positive number"},
 		{"a bad address", nil, []string{"--http", "127.0.0.1:99999"}, 1, "invalid port"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

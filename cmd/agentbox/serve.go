@@ -20,6 +20,9 @@ type httpFlags struct {
 	noAuth      bool
 	allowRemote bool
 	sessionIdle time.Duration
+	// sessionGrace is how long a session outlives its last event stream.
+	sessionGrace time.Duration
+	maxSessions  int
 }
 
 func (h *httpFlags) register(fs *flag.FlagSet) {
@@ -28,6 +31,8 @@ func (h *httpFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&h.noAuth, "no-auth", false, "serve HTTP without a token, for local tools that cannot send one (loopback only)")
 	fs.BoolVar(&h.allowRemote, "allow-remote", false, "allow --http on an address other machines can reach")
 	fs.DurationVar(&h.sessionIdle, "session-idle", server.DefaultSessionIdle, "end an HTTP session (what it has read, anything it runs) after this long with no request in flight")
+	fs.DurationVar(&h.sessionGrace, "session-grace", server.DefaultSessionGrace, "end an HTTP session this long after its client's event stream (GET) closed, with no request in flight: the client has gone")
+	fs.IntVar(&h.maxSessions, "max-sessions", server.DefaultMaxSessions, "refuse a new HTTP session while `N` are open")
 }
 
 // minTokenLen is the shortest token accepted from a file or the environment.
@@ -65,6 +70,14 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 	}
 	if h.sessionIdle <= 0 {
 		fmt.Fprintf(e.stderr, "agentbox: --session-idle %v: give a positive duration, such as 30m\n", h.sessionIdle)
+		return 2
+	}
+	if h.sessionGrace <= 0 {
+		fmt.Fprintf(e.stderr, "agentbox: --session-grace %v: give a positive duration, such as 1m\n", h.sessionGrace)
+		return 2
+	}
+	if h.maxSessions <= 0 {
+		fmt.Fprintf(e.stderr, "agentbox: --max-sessions %d: give a positive number, such as 200\n", h.maxSessions)
 		return 2
 	}
 	if h.noAuth && h.tokenFile != "" {
@@ -121,7 +134,7 @@ func serveHTTP(ctx context.Context, e *env, log *slog.Logger, srv *server.Server
 		log.Warn("serving on an address other machines can reach, over plain HTTP: the token and everything the tools read cross the network unencrypted; put a TLS proxy in front")
 	}
 	log.Info("serving MCP over HTTP", "url", url, "workspace", srv.Workspace().Dir(), "version", version())
-	err = srv.ServeHTTP(ctx, ln, server.HTTPConfig{Token: token, NoAuth: h.noAuth, SessionIdle: h.sessionIdle})
+	err = srv.ServeHTTP(ctx, ln, server.HTTPConfig{Token: token, NoAuth: h.noAuth, SessionIdle: h.sessionIdle, SessionGrace: h.sessionGrace, MaxSessions: h.maxSessions})
 	if err != nil {
 		log.Error("http", "err", err)
 		return 1

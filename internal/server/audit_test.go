@@ -24,7 +24,7 @@ func TestRedact(t *testing.T) {
 	})
 	assert.Equal(t, "a.txt", got["file_path"])
 	assert.Equal(t, "[redacted]", got["api_key"])
-	assert.Equal(t, `curl -H "Authorization: Bearer [redacted] https://x && GITHUB_TOKEN=[redacted] make && echo ok`, got["command"])
+	assert.Equal(t, `curl -H "Authorization: Bearer [redacted]" https://x && GITHUB_TOKEN=[redacted] make && echo ok`, got["command"])
 	assert.Regexp(t, `^\[300 bytes, sha256 [0-9a-f]{16}\]$`, got["content"])
 	nested := got["nested"].(map[string]any)
 	assert.Equal(t, "[redacted]", nested["password"])

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,13 @@ type HTTPConfig struct {
 	// (an open GET stream counts) before it ends and its state goes; 0 means
 	// DefaultSessionIdle.
 	SessionIdle time.Duration
+	// SessionGrace is how long a session lives on after its last GET
+	// stream has closed, with no request in flight: a client that keeps a
+	// stream open closes it when it exits. 0 means DefaultSessionGrace.
+	SessionGrace time.Duration
+	// MaxSessions is how many sessions may be open at once; an initialize
+	// past it is refused. 0 means DefaultMaxSessions.
+	MaxSessions int
 	// Drain is how long shutdown waits for calls in flight before cancelling
 	// them; 0 means DefaultDrain.
 	Drain time.Duration
@@ -38,6 +46,10 @@ type HTTPConfig struct {
 const (
 	// DefaultSessionIdle is how long an idle HTTP session lives.
 	DefaultSessionIdle = 30 * time.Minute
+	// DefaultSessionGrace is how long a session outlives its last stream.
+	DefaultSessionGrace = time.Minute
+	// DefaultMaxSessions is how many HTTP sessions may be open at once.
+	DefaultMaxSessions = 200
 	// DefaultDrain is how long shutdown waits for calls in flight.
 	DefaultDrain = 5 * time.Second
 
@@ -88,13 +100,19 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 	if cfg.SessionIdle <= 0 {
 		cfg.SessionIdle = DefaultSessionIdle
 	}
+	if cfg.SessionGrace <= 0 {
+		cfg.SessionGrace = DefaultSessionGrace
+	}
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
 	if cfg.Drain <= 0 {
 		cfg.Drain = DefaultDrain
 	}
 
-	ids := newSessionIDs()
+	ids := newSessionIDs(cfg.MaxSessions)
 	streamable := mcpserver.NewStreamableHTTPServer(s.mcp,
-		mcpserver.WithSessionIdManager(ids),
+		mcpserver.WithSessionIdManagerResolver(ids),
 		mcpserver.WithHeartbeatInterval(heartbeat),
 		mcpserver.WithStreamableHTTPLogger(s.stderr),
 		// Sessions carry state (what each has read, the jobs it runs), and
@@ -104,13 +122,17 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 	)
 
 	var calls inflight
-	mux := http.NewServeMux()
-	mux.Handle(Path, s.endpoint(streamable, ids, &calls))
-	var h http.Handler = mux
+	var mcpHandler http.Handler = s.endpoint(streamable, ids, &calls, cfg.MaxSessions)
 	if !cfg.NoAuth {
-		h = requireToken(cfg.Token, s.stderr, h)
+		mcpHandler = requireToken(cfg.Token, s.stderr, mcpHandler)
 	}
-	h = checkOrigin(s.stderr, h)
+	// Only the MCP endpoint asks for the token. Every other path is 404,
+	// OAuth's discovery paths included: a 401 there would tell clients to
+	// look for an OAuth server that does not exist.
+	mux := http.NewServeMux()
+	mux.Handle(Path, mcpHandler)
+	mux.HandleFunc("/", notFound)
+	h := checkOrigin(s.stderr, mux)
 
 	// Requests get their contexts from base, not from ctx: a signal starts
 	// the drain, and only its end cancels the calls still running.
@@ -129,7 +151,7 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 
 	expiring, stopExpiring := context.WithCancel(context.Background())
 	defer stopExpiring()
-	go s.expire(expiring, ids, streamable, cfg.SessionIdle)
+	go s.expire(expiring, ids, streamable, cfg.SessionIdle, cfg.SessionGrace)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -165,15 +187,39 @@ func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig)
 	return nil
 }
 
-// endpoint serves Path. It keeps each session's activity for the expiry.
-// A POST's body is read under its own deadline and size limit, and its
+// endpoint serves Path. It answers what mcp-go would get wrong itself: a
+// GET or DELETE without a session (400) or naming an unknown one (404:
+// mcp-go would make a session of any ID a GET names), a request naming an
+// unknown session (404, saying what to do), and an initialize past
+// maxSessions (503). It keeps each session's activity for the expiry. A
+// POST's body is read under its own deadline and size limit, and its
 // response is a postStream, so the notifications of a tool call go out on
 // that call's own response, before its result.
-func (s *Server) endpoint(h http.Handler, ids *sessionIDs, calls *inflight) http.Handler {
+func (s *Server) endpoint(h http.Handler, ids *sessionIDs, calls *inflight, maxSessions int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if id := r.Header.Get(mcpserver.HeaderKeySessionID); id != "" {
-			ids.begin(id)
-			defer ids.end(id)
+		id := r.Header.Get(mcpserver.HeaderKeySessionID)
+		// Protocol 2026-07-28 has no sessions; mcp-go answers its requests.
+		sessions := !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
+		switch r.Method {
+		case http.MethodGet, http.MethodDelete:
+			if sessions && id == "" {
+				refuse(w, http.StatusBadRequest, nil, r.Method+" "+Path+" needs the Mcp-Session-Id header of a session: send initialize (a POST) first, then use the Mcp-Session-Id its response carries")
+				return
+			}
+			if sessions && !ids.known(id) {
+				refuse(w, http.StatusNotFound, nil, unknownSession)
+				return
+			}
+		case http.MethodPost, http.MethodHead:
+		default:
+			w.Header().Set("Allow", "GET, POST, DELETE")
+			http.Error(w, "Method Not Allowed: "+Path+" takes POST, GET and DELETE", http.StatusMethodNotAllowed)
+			return
+		}
+		stream := r.Method == http.MethodGet
+		if id != "" {
+			ids.begin(id, stream)
+			defer ids.end(id, stream)
 		}
 		if r.Method != http.MethodPost {
 			h.ServeHTTP(w, r)
@@ -194,11 +240,53 @@ func (s *Server) endpoint(h http.Handler, ids *sessionIDs, calls *inflight) http
 			http.Error(w, "cannot read request body", http.StatusBadRequest)
 			return
 		}
+		var msg struct {
+			ID     json.RawMessage `json:"id"`
+			Method string          `json:"method"`
+		}
+		_ = json.Unmarshal(body, &msg) // mcp-go answers a body that is not JSON
+		switch {
+		case msg.Method == string(mcp.MethodInitialize):
+			p, ok := ids.reserve()
+			if !ok {
+				s.log.Warn("refused a new session: the most sessions allowed are open", "max", maxSessions, "remote", r.RemoteAddr)
+				refuse(w, http.StatusServiceUnavailable, msg.ID, fmt.Sprintf("too many sessions: this agentbox serves at most %d at once (--max-sessions), and that many are open; end one (clients end theirs with DELETE, or by closing their event stream), or wait for idle ones to end", maxSessions))
+				return
+			}
+			defer ids.release(p)
+			r = r.WithContext(context.WithValue(r.Context(), placeKey{}, p))
+		case sessions && id != "" && !ids.known(id):
+			refuse(w, http.StatusNotFound, msg.ID, unknownSession)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		p := newPostStream(w)
 		h.ServeHTTP(p, r.WithContext(notify.WithSender(r.Context(), p.sender())))
 		p.finish()
 	})
+}
+
+// unknownSession is what a request naming an ended session is told.
+const unknownSession = "Not Found: no such session: it has ended (its client closed it or went away, it was idle, or the server restarted); send initialize without Mcp-Session-Id to start a new one"
+
+// refuse answers a request mcp-go does not see with status and a JSON-RPC
+// error saying why, for the request id when there is one.
+func refuse(w http.ResponseWriter, status int, id json.RawMessage, message string) {
+	if len(id) == 0 {
+		id = json.RawMessage("null")
+	}
+	code := mcp.INVALID_REQUEST
+	if status == http.StatusServiceUnavailable {
+		code = -32000 // JSON-RPC's first implementation-defined server error
+	}
+	body, _ := json.Marshal(map[string]any{
+		"jsonrpc": "2.0",
+		"id":      id,
+		"error":   map[string]any{"code": code, "message": message},
+	})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
 }
 
 // inflight counts the POSTs being served, for the drain.

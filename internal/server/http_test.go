@@ -51,35 +51,272 @@ func TestHTTPAuth(t *testing.T) {
 		name   string
 		header string
 		want   int
+		why    string
 	}{
-		{"refuses no token", "", http.StatusUnauthorized},
-		{"refuses a wrong token", "Bearer " + testToken + "x", http.StatusUnauthorized},
-		{"refuses a prefix of the token", "Bearer " + testToken[:10], http.StatusUnauthorized},
-		{"refuses another scheme", "Basic " + testToken, http.StatusUnauthorized},
-		{"refuses the bare token", testToken, http.StatusUnauthorized},
-		{"takes the token", "Bearer " + testToken, http.StatusOK},
-		{"takes the scheme in any case", "bearer " + testToken, http.StatusOK},
+		{"refuses no token", "", http.StatusUnauthorized, "no token"},
+		{"refuses a wrong token", "Bearer " + testToken + "x", http.StatusUnauthorized, "wrong token"},
+		{"refuses a prefix of the token", "Bearer " + testToken[:10], http.StatusUnauthorized, "wrong token"},
+		{"refuses another scheme", "Basic " + testToken, http.StatusUnauthorized, "not a bearer token"},
+		{"refuses the bare token", testToken, http.StatusUnauthorized, "not a bearer token"},
+		{"takes the token", "Bearer " + testToken, http.StatusOK, ""},
+		{"takes the scheme in any case", "bearer " + testToken, http.StatusOK, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			status, header, body := rawPost(t, h.url, map[string]string{"Authorization": tc.header})
 			assert.Equal(t, tc.want, status)
-			if tc.want == http.StatusUnauthorized {
-				assert.Equal(t, "Unauthorized\n", body, "a refusal says nothing more")
-				assert.Equal(t, "Bearer", header.Get("WWW-Authenticate"))
-				assert.Empty(t, header.Get("Mcp-Session-Id"))
-			} else {
+			if tc.want != http.StatusUnauthorized {
 				assert.Contains(t, body, `"agentbox"`)
+				return
 			}
+			// invalid_token: the token is at fault; a bare "Bearer" sends
+			// clients looking for an OAuth server.
+			assert.Regexp(t, `^Bearer error="invalid_token", error_description="[^"]*`+tc.why+`[^"]*"$`, header.Get("WWW-Authenticate"))
+			assert.Contains(t, body, tc.why)
+			assert.True(t, strings.HasPrefix(body, "Unauthorized: "), body)
+			for _, source := range []string{"--token-file", "$AGENTBOX_TOKEN", "printed on stderr at start"} {
+				assert.Contains(t, body, source, "the answer says where the token comes from")
+			}
+			assert.NotContains(t, body, testToken)
+			assert.Empty(t, header.Get("Mcp-Session-Id"))
 		})
 	}
-	t.Run("guards every path", func(t *testing.T) {
-		t.Parallel()
-		resp, err := http.Get(strings.TrimSuffix(h.url, Path) + "/.well-known/oauth-protected-resource")
-		require.NoError(t, err)
-		resp.Body.Close()
-		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-	})
+}
+
+// TestHTTPNoOAuth: OAuth's discovery and registration paths answer 404
+// with or without a token, so clients do not go looking for an OAuth
+// server; so does any other path but the endpoint.
+func TestHTTPNoOAuth(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken})
+	base := strings.TrimSuffix(h.url, Path)
+	for _, path := range []string{
+		"/.well-known/oauth-protected-resource",
+		"/.well-known/oauth-protected-resource/mcp",
+		"/.well-known/oauth-authorization-server",
+		"/.well-known/oauth-authorization-server/mcp",
+		"/.well-known/openid-configuration",
+		"/mcp/.well-known/openid-configuration",
+		"/register",
+		"/authorize",
+		"/token",
+	} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			for _, auth := range []string{"", "Bearer " + testToken} {
+				req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(`{"client_name":"x","redirect_uris":["http://127.0.0.1/cb"]}`))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", "application/json")
+				if auth != "" {
+					req.Header.Set("Authorization", auth)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				require.NoError(t, err)
+				var got struct {
+					Error       string `json:"error"`
+					Description string `json:"error_description"`
+				}
+				err = json.NewDecoder(resp.Body).Decode(&got)
+				resp.Body.Close()
+				assert.Equal(t, http.StatusNotFound, resp.StatusCode, "%s %s (token %v)", method, path, auth != "")
+				assert.Empty(t, resp.Header.Get("WWW-Authenticate"), "%s %s", method, path)
+				if assert.NoError(t, err, "%s %s: an OAuth error body", method, path) {
+					assert.Equal(t, "invalid_request", got.Error)
+					assert.Contains(t, got.Description, "does not use OAuth")
+				}
+			}
+		}
+	}
+	resp, err := http.Get(base + "/anything")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+// rpcError reads a JSON-RPC error response.
+func rpcError(t *testing.T, resp *http.Response) (id json.RawMessage, message string) {
+	t.Helper()
+	defer resp.Body.Close()
+	var got struct {
+		ID    json.RawMessage `json:"id"`
+		Error struct {
+			Code    int    `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&got))
+	assert.NotZero(t, got.Error.Code)
+	return got.ID, got.Error.Message
+}
+
+// send makes a request to the endpoint with the token, and session when
+// not "". Its body is closed at the end of the test.
+func send(t *testing.T, ctx context.Context, method, url, session string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if session != "" {
+		req.Header.Set("Mcp-Session-Id", session)
+		req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+// TestHTTPNeedsASession: GET and DELETE without a session are 400 (the
+// spec: "Servers that require a session ID SHOULD respond to requests
+// without an Mcp-Session-Id header (other than initialization) with HTTP
+// 400 Bad Request"); naming an unknown one, 404; other methods 405.
+func TestHTTPNeedsASession(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken})
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+
+	resp := send(t, ctx, http.MethodGet, h.url, "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "GET without a session")
+	_, msg := rpcError(t, resp)
+	assert.Contains(t, msg, "needs the Mcp-Session-Id header of a session")
+
+	resp = send(t, ctx, http.MethodGet, h.url, "no-such-session")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "GET naming an unknown session")
+	_, msg = rpcError(t, resp)
+	assert.Contains(t, msg, "send initialize without Mcp-Session-Id")
+
+	resp = send(t, ctx, http.MethodDelete, h.url, "")
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "DELETE without a session")
+	resp = send(t, ctx, http.MethodDelete, h.url, "no-such-session")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "DELETE naming an unknown session")
+
+	resp = send(t, ctx, http.MethodPut, h.url, "")
+	assert.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+	assert.Equal(t, "GET, POST, DELETE", resp.Header.Get("Allow"))
+
+	select {
+	case id := <-ended:
+		t.Fatalf("a session %s was made and ended", id)
+	default:
+	}
+	// And a real session still gets its stream.
+	w := newHTTPWire(t, h.url, testToken)
+	resp = send(t, ctx, http.MethodGet, h.url, w.session)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+}
+
+// TestHTTPUnknownSession: a server that does not know a session (it
+// restarted) answers requests naming it with 404, which tells the client
+// to initialize again (the spec's Session Management, point 4).
+func TestHTTPUnknownSession(t *testing.T) {
+	t.Parallel()
+	before := startHTTP(t, HTTPConfig{Token: testToken})
+	w := newHTTPWire(t, before.url, testToken)
+	require.NoError(t, before.stop())
+	after := startHTTP(t, HTTPConfig{Token: testToken})
+	w.url = after.url
+
+	resp := w.post(t, request(5, "tools/list", nil))
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+	id, msg := rpcError(t, resp)
+	assert.JSONEq(t, "5", string(id))
+	assert.Equal(t, unknownSession, msg)
+
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+	resp = send(t, ctx, http.MethodGet, after.url, w.session)
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "a GET stream naming the old session")
+
+	// An initialize that still carries the old ID starts a new session.
+	w.call(t, 6, "initialize", initParams)
+	assert.Equal(t, http.StatusOK, w.post(t, request(7, "ping", nil)).StatusCode)
+}
+
+// TestHTTPMaxSessions: past MaxSessions, initialize is refused with 503
+// and a JSON-RPC error saying so; a session that ends makes room.
+func TestHTTPMaxSessions(t *testing.T) {
+	t.Parallel()
+	h := startHTTP(t, HTTPConfig{Token: testToken, MaxSessions: 2})
+	a := newHTTPWire(t, h.url, testToken)
+	newHTTPWire(t, h.url, testToken)
+
+	third := &httpWire{url: h.url, token: testToken}
+	resp := third.post(t, request(1, "initialize", initParams))
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get("Mcp-Session-Id"))
+	id, msg := rpcError(t, resp)
+	assert.JSONEq(t, "1", string(id))
+	assert.Contains(t, msg, "too many sessions: this agentbox serves at most 2 at once (--max-sessions)")
+
+	ctx, cancel := context.WithTimeout(t.Context(), wireTimeout)
+	defer cancel()
+	require.Equal(t, http.StatusOK, send(t, ctx, http.MethodDelete, h.url, a.session).StatusCode)
+	third.call(t, 2, "initialize", initParams)
+	assert.NotEmpty(t, third.session, "a session that ended made room")
+}
+
+// TestHTTPMaxSessionsConcurrent: initializes at once never open more
+// sessions than the cap, and fill it.
+func TestHTTPMaxSessionsConcurrent(t *testing.T) {
+	t.Parallel()
+	const max, tries = 5, 20
+	h := startHTTP(t, HTTPConfig{Token: testToken, MaxSessions: max})
+	statuses := make(chan int, tries)
+	var wg sync.WaitGroup
+	for range tries {
+		wg.Go(func() {
+			w := &httpWire{url: h.url, token: testToken}
+			resp := w.post(t, request(1, "initialize", initParams))
+			io.Copy(io.Discard, resp.Body)
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusOK: max, http.StatusServiceUnavailable: tries - max}, count)
+}
+
+// TestHTTPSessionGrace: a session whose GET stream has closed, with no
+// request in flight, ends after SessionGrace, long before SessionIdle;
+// sessions with a stream open, or that never opened one, do not.
+func TestHTTPSessionGrace(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	ended := make(chan string, 10)
+	s.endedSession = func(id string) { ended <- id }
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: time.Hour, SessionGrace: 50 * time.Millisecond})
+
+	postOnly := newHTTPWire(t, h.url, testToken)
+	streaming := newHTTPWire(t, h.url, testToken)
+	open := send(t, t.Context(), http.MethodGet, h.url, streaming.session)
+	require.Equal(t, http.StatusOK, open.StatusCode)
+
+	gone := newHTTPWire(t, h.url, testToken)
+	ctx, closeStream := context.WithCancel(t.Context())
+	resp := send(t, ctx, http.MethodGet, h.url, gone.session)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	closeStream() // the client exits
+
+	select {
+	case id := <-ended:
+		require.Equal(t, gone.session, id, "the wrong session ended")
+	case <-time.After(wireTimeout):
+		t.Fatal("the session whose stream closed did not end")
+	}
+	assert.Equal(t, http.StatusNotFound, gone.post(t, request(2, "ping", nil)).StatusCode)
+	// The sweep that ended it would have ended these.
+	assert.Equal(t, http.StatusOK, streaming.post(t, request(2, "ping", nil)).StatusCode, "a session with its stream open ended")
+	assert.Equal(t, http.StatusOK, postOnly.post(t, request(2, "ping", nil)).StatusCode, "a session that never had a stream ended")
 }
 
 func TestHTTPOrigin(t *testing.T) {
@@ -226,7 +463,8 @@ func TestHTTPSessionExpires(t *testing.T) {
 	s := newServer(t)
 	ended := make(chan string, 10)
 	s.endedSession = func(id string) { ended <- id }
-	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 50 * time.Millisecond})
+	// Long enough for two requests on a busy machine.
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 500 * time.Millisecond})
 	require.NoError(t, os.WriteFile(filepath.Join(h.Workspace().Dir(), "a.txt"), []byte("a\n"), 0o644))
 	w := newHTTPWire(t, h.url, testToken)
 	w.call(t, 1, "tools/call", map[string]any{"name": "Read", "arguments": map[string]any{"file_path": "a.txt"}})
@@ -266,7 +504,9 @@ func TestHTTPBusySessionLives(t *testing.T) {
 	<-entered
 	// A session that began after the busy one and is idle: once it has
 	// ended, the busy one would have too, were it not busy.
-	idle := newHTTPWire(t, h.url, testToken)
+	// Only initialize: the 50 ms may run out before a second request.
+	idle := &httpWire{url: h.url, token: testToken}
+	idle.call(t, 1, "initialize", initParams)
 	select {
 	case id := <-ended:
 		require.Equal(t, idle.session, id, "the busy session ended")

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +25,9 @@ type Config struct {
 	Version   string       // reported in serverInfo
 	Logger    *slog.Logger // where the server logs; never stdout
 	Audit     io.Writer    // if set, one JSON line per tool call goes here
+	// AuditRequired refuses tool calls (an error result; nothing runs)
+	// while the audit log cannot be written.
+	AuditRequired bool
 	// GitExcludesFile is the user's global git excludes file, which Glob
 	// and Grep honour; "" for none.
 	GitExcludesFile string
@@ -68,6 +72,9 @@ type Server struct {
 func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.AuditRequired && cfg.Audit == nil {
+		return nil, errors.New("an audit log is required, but none is given")
 	}
 	ws, err := tools.OpenWorkspace(cfg.Workspace)
 	if err != nil {
@@ -129,7 +136,7 @@ func New(cfg Config) (*Server, error) {
 	// Middleware runs in the order added, outermost first: the audit sees
 	// each call as the client does, panics included.
 	if cfg.Audit != nil {
-		a := &auditor{w: cfg.Audit, log: cfg.Logger, now: time.Now}
+		a := &auditor{w: cfg.Audit, required: cfg.AuditRequired, log: cfg.Logger, now: time.Now}
 		opts = append(opts, mcpserver.WithToolHandlerMiddleware(a.middleware))
 	}
 	opts = append(opts,
