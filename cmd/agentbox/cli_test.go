@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -30,6 +31,38 @@ func agentbox(t *testing.T, stdin string, args ...string) (string, string, int) 
 		require.NoError(t, err)
 	}
 	return stdout.String(), stderr.String(), code
+}
+
+// runIn runs the built binary in dir with the environment env (nil: the
+// test's own, without CLAUDE_PROJECT_DIR) and returns stdout, stderr and
+// the exit status.
+func runIn(t *testing.T, dir string, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), binary, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	if env == nil {
+		cmd.Env = environWithout("CLAUDE_PROJECT_DIR")
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// environWithout is the test's environment without the named variables.
+func environWithout(names ...string) []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(names, k)
+	})
 }
 
 func TestCall(t *testing.T) {

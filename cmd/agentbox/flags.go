@@ -43,7 +43,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	cfg.diagnostics = true
 	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
+	fs.StringVar(&cfg.workspace, "workspace", "", workspaceHelp)
 	level := slog.LevelInfo
 	if name != "serve" {
 		level = slog.LevelWarn // the command's output is on stdout; stderr is for trouble
@@ -102,13 +102,31 @@ func parse(e *env, fs *flag.FlagSet, args []string, argsUsage string) ([]string,
 	}
 }
 
+// commandHelp is a command's help: the summary of every command, then its
+// own arguments and flags.
+func commandHelp(w io.Writer, fs *flag.FlagSet, argsUsage string) {
+	usage(w)
+	fmt.Fprintf(w, "\nFlags of %s %s:\n", fs.Name(), argsUsage)
+	printFlags(w, fs)
+}
+
+// badUsage follows the problem, already on stderr, with where help is.
+func badUsage(e *env, fs *flag.FlagSet) {
+	name := strings.TrimPrefix(fs.Name(), "agentbox ")
+	fmt.Fprintf(e.stderr, "Run 'agentbox help %s' for its flags.\n", name)
+}
+
 // logger is the server's log on stderr.
 func (c *config) logger(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.logLevel}))
 }
 
-// start builds the server the flags describe. The caller closes it.
+// start builds the server the flags describe. The caller closes it. A
+// workspace it will not pick by itself is a *refusal.
 func (c *config) start(log *slog.Logger) (*server.Server, error) {
+	if err := c.chooseWorkspace(); err != nil {
+		return nil, err
+	}
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
 		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv}
 	c.sandbox.Home = c.getenv("HOME")

@@ -74,8 +74,7 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 	log := cfg.logger(e)
 	srv, err := cfg.start(log)
 	if err != nil {
-		log.Error("cannot start", "err", err)
-		return 1
+		return startFailed(e, log, err)
 	}
 	defer srv.Close()
 	if h.addr != "" {
