@@ -282,8 +282,8 @@ func TestCommandLine(t *testing.T) {
 
 	out, errOut, code := runBin("--help")
 	assert.Equal(t, 0, code)
-	assert.Empty(t, out, "help goes to stderr: stdout is the protocol")
-	assert.Contains(t, errOut, "--workspace")
+	assert.Empty(t, errOut, "help asked for goes to stdout, for agentbox --help | less")
+	assert.Contains(t, out, "--workspace")
 
 	_, errOut, code = runBin("--no-such-flag")
 	assert.Equal(t, 2, code)

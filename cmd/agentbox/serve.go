@@ -52,11 +52,11 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 	}
 	if len(args) > 0 {
 		fmt.Fprintf(e.stderr, "agentbox: unexpected argument %q\n", args[0])
-		fs.Usage()
+		badUsage(e, fs)
 		return 2
 	}
 	if *showVersion {
-		fmt.Fprintln(e.stdout, "agentbox", version())
+		fmt.Fprintln(e.stdout, versionLine())
 		return 0
 	}
 	if h.addr == "" && (h.tokenFile != "" || h.noAuth || h.allowRemote) {
