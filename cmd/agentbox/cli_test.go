@@ -199,48 +199,6 @@ func TestAudit(t *testing.T) {
 	assert.Greater(t, second["output_bytes"], 0.0)
 }
 
-func TestConfig(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	for _, client := range []string{"claude-desktop", "claude-code", "cursor", "vscode", "zed"} {
-		t.Run(client, func(t *testing.T) {
-			out, errOut, code := agentbox(t, "", "config", client, "--workspace", dir)
-			require.Equal(t, 0, code, errOut)
-			var v map[string]map[string]stdioEntry
-			require.NoError(t, json.Unmarshal([]byte(out), &v), "not valid JSON:\n%s", out)
-			require.Len(t, v, 1)
-			for _, servers := range v {
-				entry := servers["agentbox"]
-				assert.True(t, filepath.IsAbs(entry.Command), entry.Command)
-				assert.FileExists(t, entry.Command)
-				assert.Equal(t, []string{"--workspace", dir}, entry.Args)
-			}
-		})
-	}
-	t.Run("codex", func(t *testing.T) {
-		out, errOut, code := agentbox(t, "", "config", "codex", "--workspace", dir)
-		require.Equal(t, 0, code, errOut)
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			t.Skip("no python3 to parse TOML with")
-		}
-		check := exec.Command(py, "-c", `import sys, tomllib, json; print(json.dumps(tomllib.loads(sys.stdin.read())))`)
-		check.Stdin = strings.NewReader(out)
-		parsed, err := check.Output()
-		if err != nil {
-			t.Skipf("python3 without tomllib: %v", err)
-		}
-		var v struct {
-			MCPServers map[string]stdioEntry `json:"mcp_servers"`
-		}
-		require.NoError(t, json.Unmarshal(parsed, &v))
-		assert.Equal(t, []string{"--workspace", dir}, v.MCPServers["agentbox"].Args)
-	})
-	_, errOut, code := agentbox(t, "", "config", "emacs")
-	assert.Equal(t, 2, code)
-	assert.Contains(t, errOut, "the clients are claude-code, claude-desktop, codex, cursor, vscode, zed")
-}
-
 func TestPromptCommands(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
