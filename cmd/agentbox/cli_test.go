@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -15,22 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// agentbox runs the built binary with stdin and returns stdout, stderr and
-// the exit status.
+// agentbox runs the built binary with stdin, in the test's directory, and
+// returns stdout, stderr and the exit status.
 func agentbox(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), binary, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return runIn(t, "", nil, stdin, args...)
 }
 
 // runIn runs the built binary in dir with the environment env (nil: the

@@ -9,8 +9,9 @@ import (
 // the version reported.
 var buildVersion string
 
-// version reports buildVersion, else the module version when built with go
-// install, else the VCS revision the binary was built from.
+// version is the version the server reports to clients: buildVersion,
+// else the module version when built with go install, else the VCS
+// revision the binary was built from.
 func version() string {
 	if buildVersion != "" {
 		return buildVersion
@@ -22,32 +23,21 @@ func version() string {
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
+	rev, modified := vcs(bi)
+	switch {
+	case rev == "":
 		return "dev"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "-dirty"
+	case modified:
+		return "dev-" + rev + "-dirty"
 	}
 	return "dev-" + rev
 }
 
 // versionLine is what --version prints: the version, then the revision the
 // binary was built from and whether the tree had changes, when the build
-// recorded them (a build in a checkout does; go install module@version
-// does not), and the Go release: "agentbox v1.2.3 (rev abc123def456,
-// modified, go1.26.8)".
+// recorded them (a build in a checkout does; go install module@version and
+// -buildvcs=false do not), and the Go release: "agentbox v1.2.3 (rev
+// abc123def456, modified, go1.26.8)".
 func versionLine() string {
 	bi, _ := debug.ReadBuildInfo()
 	return describeBuild(buildVersion, bi)
@@ -60,17 +50,8 @@ func describeBuild(override string, bi *debug.BuildInfo) string {
 		if v == "" {
 			v = bi.Main.Version
 		}
-		rev, modified := "", false
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				modified = s.Value == "true"
-			}
-		}
-		if rev != "" {
-			details = append(details, "rev "+rev[:min(len(rev), 12)])
+		if rev, modified := vcs(bi); rev != "" {
+			details = append(details, "rev "+rev)
 			if modified {
 				details = append(details, "modified")
 			}
@@ -87,4 +68,18 @@ func describeBuild(override string, bi *debug.BuildInfo) string {
 		line += " (" + strings.Join(details, ", ") + ")"
 	}
 	return line
+}
+
+// vcs is the revision the build recorded, shortened to 12 characters, and
+// whether the tree had changes; "" when it recorded none.
+func vcs(bi *debug.BuildInfo) (rev string, modified bool) {
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(len(s.Value), 12)]
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	return rev, modified
 }

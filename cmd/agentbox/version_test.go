@@ -3,7 +3,6 @@ package main
 import (
 	"debug/buildinfo"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"testing"
 
@@ -23,35 +22,22 @@ func TestVersion(t *testing.T) {
 	// may say -buildvcs=false).
 	bi, err := buildinfo.ReadFile(binary)
 	require.NoError(t, err)
-	rev := ""
+	assert.True(t, strings.HasSuffix(out, bi.GoVersion+")\n"), out)
+	rev, modified := "", false
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
+		switch s.Key {
+		case "vcs.revision":
 			rev = s.Value
-		}
-	}
-	if rev != "" {
-		assert.Contains(t, out, "(rev "+rev[:12])
-	} else {
-		assert.NotContains(t, out, "rev ")
-	}
-	assert.Equal(t, "agentbox e2e ("+strings.Join(slices.DeleteFunc([]string{revPart(bi), bi.GoVersion}, func(s string) bool { return s == "" }), ", ")+")\n", out)
-}
-
-// revPart is the revision as --version says it, from the build's own record.
-func revPart(bi *debug.BuildInfo) string {
-	rev, modified := "", ""
-	for _, s := range bi.Settings {
-		switch {
-		case s.Key == "vcs.revision":
-			rev = "rev " + s.Value[:12]
-		case s.Key == "vcs.modified" && s.Value == "true":
-			modified = ", modified"
+		case "vcs.modified":
+			modified = s.Value == "true"
 		}
 	}
 	if rev == "" {
-		return ""
+		assert.Equal(t, "agentbox e2e ("+bi.GoVersion+")\n", out)
+		return
 	}
-	return rev + modified
+	assert.Contains(t, out, "(rev "+rev[:12])
+	assert.Equal(t, modified, strings.Contains(out, ", modified,"), out)
 }
 
 func TestDescribeBuild(t *testing.T) {

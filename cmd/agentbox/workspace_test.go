@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mark3labs/mcp-go/client"
-	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,27 +78,6 @@ func TestWorkspaceChoice(t *testing.T) {
 		assert.Empty(t, out)
 		assert.Contains(t, errOut, "workspace=/")
 	})
-}
-
-// spawnIn starts the binary over stdio in dir with env, with an MCP client.
-func spawnIn(t *testing.T, dir string, env []string, args ...string) *client.Client {
-	t.Helper()
-	tr := transport.NewStdioWithOptions(binary, env, args, transport.WithCommandFunc(
-		func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
-			cmd := exec.CommandContext(ctx, command, args...)
-			cmd.Dir, cmd.Env = dir, env
-			return cmd, nil
-		}))
-	c := client.NewClient(tr)
-	require.NoError(t, c.Start(t.Context()))
-	t.Cleanup(func() { c.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	var init mcp.InitializeRequest
-	init.Params.ClientInfo = mcp.Implementation{Name: "e2e", Version: "1"}
-	_, err := c.Initialize(ctx, init)
-	require.NoError(t, err)
-	return c
 }
 
 func TestNotAWorkspace(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -179,12 +180,12 @@ func detect(t *testing.T, dir string) *Report {
 	return Detect(t.Context(), openFS(t, dir))
 }
 
-// writeFiles puts files (slash paths) into dir.
+// writeFiles puts files (slash paths) into dir, which has none of them.
 func writeFiles(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
+	fsys := fstest.MapFS{}
 	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		fsys[name] = &fstest.MapFile{Data: []byte(content), Mode: 0o644}
 	}
+	require.NoError(t, os.CopyFS(dir, fsys))
 }
