@@ -21,7 +21,7 @@ fi
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 go build -o "$bin/agentbox" ./cmd/agentbox
-go build -o "$bin/agentbox-grepbench" ./cmd/agentbox-grepbench
+go build -o "$bin/agentbox-grepbench" ./internal/cmd/agentbox-grepbench
 
 echo "$(rg --version 2>/dev/null | head -1) (the issue's bar is ripgrep 14; 13 is slower on Unicode-aware regexes such as \\b)"
 echo "$(grep --version | head -1); find $(find --version | head -1 | awk '{print $NF}'); fd $( (fd --version 2>/dev/null || fdfind --version) | awk '{print $2}')"

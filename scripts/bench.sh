@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Speed and footprint of agentbox as a client meets it: the real binary,
-# spawned over stdio, timed by cmd/agentbox-bench.
+# spawned over stdio, timed by internal/cmd/agentbox-bench.
 #
 #   scripts/bench.sh            # prints the table below
 #
@@ -13,7 +13,7 @@ export PATH="/usr/local/go/bin:$PATH"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/agentbox" ./cmd/agentbox
-go build -o "$tmp/agentbox-bench" ./cmd/agentbox-bench
+go build -o "$tmp/agentbox-bench" ./internal/cmd/agentbox-bench
 bench() { "$tmp/agentbox-bench" -bin "$tmp/agentbox" "$@"; }
 
 ws="$tmp/ws"

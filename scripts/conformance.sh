@@ -43,7 +43,7 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$tmp/agentbox" ./cmd/agentbox
-go build -o "$tmp/conformance-server" ./internal/conformance/cmd/conformance-server
+go build -o "$tmp/conformance-server" ./internal/cmd/conformance-server
 mkdir "$tmp/ws"
 
 # start NAME CMD...: starts a server on a free loopback port, its log in

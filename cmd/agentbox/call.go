@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -71,8 +72,7 @@ func openSession(ctx context.Context, e *env, cfg *config, name string) (*server
 	log := cfg.logger(e)
 	srv, err := cfg.start(log)
 	if err != nil {
-		log.Error("cannot start", "err", err)
-		return nil, nil, 1
+		return nil, nil, startFailed(e, log, err)
 	}
 	c, err := srv.Connect(ctx, name)
 	if err != nil {
@@ -81,6 +81,19 @@ func openSession(ctx context.Context, e *env, cfg *config, name string) (*server
 		return nil, nil, 1
 	}
 	return srv, c, 0
+}
+
+// startFailed reports why the server did not start and returns the exit
+// status: 2 for a workspace agentbox will not pick by itself (one line,
+// for whoever reads the client's log), 1 for anything else.
+func startFailed(e *env, log *slog.Logger, err error) int {
+	var r *refusal
+	if errors.As(err, &r) {
+		fmt.Fprintln(e.stderr, "agentbox:", r)
+		return 2
+	}
+	log.Error("cannot start", "err", err)
+	return 1
 }
 
 // errUnknownTool is a call to a tool the server does not serve.

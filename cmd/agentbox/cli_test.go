@@ -2,11 +2,11 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,13 +14,26 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// agentbox runs the built binary with stdin and returns stdout, stderr and
-// the exit status.
+// agentbox runs the built binary with stdin, in the test's directory, and
+// returns stdout, stderr and the exit status.
 func agentbox(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return runIn(t, "", nil, stdin, args...)
+}
+
+// runIn runs the built binary in dir with the environment env (nil: the
+// test's own, without CLAUDE_PROJECT_DIR) and returns stdout, stderr and
+// the exit status.
+func runIn(t *testing.T, dir string, env []string, stdin string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.CommandContext(t.Context(), binary, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	if env == nil {
+		cmd.Env = environWithout("CLAUDE_PROJECT_DIR")
+	}
 	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
+	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
@@ -30,6 +43,14 @@ func agentbox(t *testing.T, stdin string, args ...string) (string, string, int) 
 		require.NoError(t, err)
 	}
 	return stdout.String(), stderr.String(), code
+}
+
+// environWithout is the test's environment without the named variables.
+func environWithout(names ...string) []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(names, k)
+	})
 }
 
 func TestCall(t *testing.T) {
@@ -164,48 +185,6 @@ func TestAudit(t *testing.T) {
 	assert.NotEmpty(t, first["session"])
 	assert.Equal(t, true, second["is_error"])
 	assert.Greater(t, second["output_bytes"], 0.0)
-}
-
-func TestConfig(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	for _, client := range []string{"claude-desktop", "claude-code", "cursor", "vscode", "zed"} {
-		t.Run(client, func(t *testing.T) {
-			out, errOut, code := agentbox(t, "", "config", client, "--workspace", dir)
-			require.Equal(t, 0, code, errOut)
-			var v map[string]map[string]stdioEntry
-			require.NoError(t, json.Unmarshal([]byte(out), &v), "not valid JSON:\n%s", out)
-			require.Len(t, v, 1)
-			for _, servers := range v {
-				entry := servers["agentbox"]
-				assert.True(t, filepath.IsAbs(entry.Command), entry.Command)
-				assert.FileExists(t, entry.Command)
-				assert.Equal(t, []string{"--workspace", dir}, entry.Args)
-			}
-		})
-	}
-	t.Run("codex", func(t *testing.T) {
-		out, errOut, code := agentbox(t, "", "config", "codex", "--workspace", dir)
-		require.Equal(t, 0, code, errOut)
-		py, err := exec.LookPath("python3")
-		if err != nil {
-			t.Skip("no python3 to parse TOML with")
-		}
-		check := exec.Command(py, "-c", `import sys, tomllib, json; print(json.dumps(tomllib.loads(sys.stdin.read())))`)
-		check.Stdin = strings.NewReader(out)
-		parsed, err := check.Output()
-		if err != nil {
-			t.Skipf("python3 without tomllib: %v", err)
-		}
-		var v struct {
-			MCPServers map[string]stdioEntry `json:"mcp_servers"`
-		}
-		require.NoError(t, json.Unmarshal(parsed, &v))
-		assert.Equal(t, []string{"--workspace", dir}, v.MCPServers["agentbox"].Args)
-	})
-	_, errOut, code := agentbox(t, "", "config", "emacs")
-	assert.Equal(t, 2, code)
-	assert.Contains(t, errOut, "the clients are claude-code, claude-desktop, codex, cursor, vscode, zed")
 }
 
 func TestPromptCommands(t *testing.T) {

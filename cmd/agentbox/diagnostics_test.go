@@ -36,10 +36,10 @@ func TestDiagnosticsFlag(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `invalid value "maybe" for flag -diagnostics: want "on" or "off"`)
 
-	_, errOut, code = agentbox(t, "", "call", "--help")
+	out, _, code = agentbox(t, "", "call", "--help")
 	assert.Equal(t, 0, code)
-	assert.Contains(t, errOut, "  --diagnostics on\n      on or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result (default on)\n")
-	assert.Contains(t, errOut, "  --diagnostics-timeout duration\n      how long a check after Write or Edit may take before it is skipped (the edit stands): a duration (default 2s)\n")
+	assert.Contains(t, out, "  --diagnostics on\n      on or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result (default on)\n")
+	assert.Contains(t, out, "  --diagnostics-timeout duration\n      how long a check after Write or Edit may take before it is skipped (the edit stands): a duration (default 2s)\n")
 }
 
 // TestCheckerEnvironment runs the server with a secret in its environment

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -45,7 +44,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	cfg.diagnostics = true
 	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.StringVar(&cfg.workspace, "workspace", ".", "the `dir`ectory the tools may touch")
+	fs.StringVar(&cfg.workspace, "workspace", "", workspaceHelp)
 	level := slog.LevelInfo
 	if name != "serve" {
 		level = slog.LevelWarn // the command's output is on stdout; stderr is for trouble
@@ -63,7 +62,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.BoolVar(&sb.AllowNetwork, "allow-network", false, "let Bash commands use the network")
 	fs.Var((*listFlag)(&sb.PassEnv), "env", "pass the server's environment variable `NAME` on to Bash commands (repeatable)")
 	fs.TextVar(&sb.Reads, "read-confinement", sandbox.ReadSystem, "what Bash commands may read: default (the system but the home directory's secrets) or strict (system directories, toolchains, the workspace and --allow-read)")
-	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `dir` under --read-confinement=strict (repeatable)")
+	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `dir`: under --read-confinement=strict one more readable directory; under default, a place it would hide (~/.config/gh, say) made readable again (repeatable)")
 	fs.Var((*listFlag)(&sb.AllowWrite), "allow-write", "let Bash commands write `dir` besides the workspace (repeatable)")
 	fs.BoolVar(&sb.AllowGitConfig, "allow-git-config", false, "let Bash commands change the workspace's .git/config and .git/hooks")
 	return fs
@@ -77,21 +76,19 @@ func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
 
 // parse parses args, flags and positional arguments in any order ("--"
 // ends the flags). It returns the positional arguments and the exit status
-// to stop with, or -1 to go on: --help is a success, anything else wrong is
-// bad usage.
+// to stop with, or -1 to go on: --help prints the command's help on stdout
+// and is a success; anything else wrong is bad usage, said on stderr.
 func parse(e *env, fs *flag.FlagSet, args []string, argsUsage string) ([]string, int) {
-	fs.Usage = func() {
-		usage(e.stderr)
-		fmt.Fprintf(e.stderr, "\nFlags of %s %s:\n", fs.Name(), argsUsage)
-		printFlags(e.stderr, fs)
-	}
+	fs.Usage = func() {} // flag calls it on errors too; help is printed below
 	var positional []string
 	for {
 		before := args
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				commandHelp(e.stdout, fs, argsUsage)
 				return nil, 0
 			}
+			badUsage(e, fs)
 			return nil, 2
 		}
 		args = fs.Args()
@@ -105,13 +102,31 @@ func parse(e *env, fs *flag.FlagSet, args []string, argsUsage string) ([]string,
 	}
 }
 
+// commandHelp is a command's help: the summary of every command, then its
+// own arguments and flags.
+func commandHelp(w io.Writer, fs *flag.FlagSet, argsUsage string) {
+	usage(w)
+	fmt.Fprintf(w, "\nFlags of %s %s:\n", fs.Name(), argsUsage)
+	printFlags(w, fs)
+}
+
+// badUsage follows the problem, already on stderr, with where help is.
+func badUsage(e *env, fs *flag.FlagSet) {
+	name := strings.TrimPrefix(fs.Name(), "agentbox ")
+	fmt.Fprintf(e.stderr, "Run 'agentbox help %s' for its flags.\n", name)
+}
+
 // logger is the server's log on stderr.
 func (c *config) logger(e *env) *slog.Logger {
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: c.logLevel}))
 }
 
-// start builds the server the flags describe. The caller closes it.
+// start builds the server the flags describe. The caller closes it. A
+// workspace it will not pick by itself is a *refusal.
 func (c *config) start(log *slog.Logger) (*server.Server, error) {
+	if err := c.chooseWorkspace(); err != nil {
+		return nil, err
+	}
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
 		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv}
 	c.sandbox.Home = c.getenv("HOME")
@@ -178,42 +193,4 @@ func printFlags(w io.Writer, fs *flag.FlagSet) {
 		}
 		fmt.Fprintln(w)
 	})
-}
-
-// buildVersion, when set with -ldflags "-X main.buildVersion=v1.2.3", is
-// the version reported.
-var buildVersion string
-
-// version reports buildVersion, else the module version when built with go
-// install, else the VCS revision the binary was built from.
-func version() string {
-	if buildVersion != "" {
-		return buildVersion
-	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "dev"
-	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v
-	}
-	rev, dirty := "", false
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			dirty = s.Value == "true"
-		}
-	}
-	if rev == "" {
-		return "dev"
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	if dirty {
-		rev += "-dirty"
-	}
-	return "dev-" + rev
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -59,8 +60,21 @@ func spawn(t *testing.T, dir string, args ...string) *client.Client {
 	// Checks after writes are tested on their own (diagnostics_test.go):
 	// here they would make results depend on the machine's load.
 	args = append([]string{"--workspace", dir, "--log-level", "debug", "--diagnostics=off"}, args...)
-	c, err := client.NewStdioMCPClient(binary, nil, args...)
-	require.NoError(t, err)
+	return spawnIn(t, "", os.Environ(), args...)
+}
+
+// spawnIn starts the binary over stdio in dir ("" for the test's own) with
+// the environment env, and initializes an MCP client on it.
+func spawnIn(t *testing.T, dir string, env []string, args ...string) *client.Client {
+	t.Helper()
+	tr := transport.NewStdioWithOptions(binary, env, args, transport.WithCommandFunc(
+		func(ctx context.Context, command string, env []string, args []string) (*exec.Cmd, error) {
+			cmd := exec.CommandContext(ctx, command, args...)
+			cmd.Dir, cmd.Env = dir, env
+			return cmd, nil
+		}))
+	c := client.NewClient(tr)
+	require.NoError(t, c.Start(t.Context()))
 	t.Cleanup(func() { c.Close() })
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -263,27 +277,15 @@ func TestSignals(t *testing.T) {
 
 func TestCommandLine(t *testing.T) {
 	t.Parallel()
-	runBin := func(args ...string) (string, string, int) {
-		cmd := exec.Command(binary, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else {
-			require.NoError(t, err)
-		}
-		return stdout.String(), stderr.String(), code
-	}
+	runBin := func(args ...string) (string, string, int) { return agentbox(t, "", args...) }
 	out, _, code := runBin("--version")
 	assert.Equal(t, 0, code)
 	assert.True(t, strings.HasPrefix(out, "agentbox "), out)
 
 	out, errOut, code := runBin("--help")
 	assert.Equal(t, 0, code)
-	assert.Empty(t, out, "help goes to stderr: stdout is the protocol")
-	assert.Contains(t, errOut, "--workspace")
+	assert.Empty(t, errOut, "help asked for goes to stdout, for agentbox --help | less")
+	assert.Contains(t, out, "--workspace")
 
 	_, errOut, code = runBin("--no-such-flag")
 	assert.Equal(t, 2, code)

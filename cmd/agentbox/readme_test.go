@@ -77,7 +77,9 @@ func TestREADMEScriptedRun(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	}
-	out, errOut, code := agentbox(t, scriptedRun.script, "run", "--workspace", dir, "-")
+	// The example shows the check after Edit completing, as it does on an
+	// idle machine; on a loaded one it can outlast the 2s default.
+	out, errOut, code := agentbox(t, scriptedRun.script, "run", "--workspace", dir, "--diagnostics-timeout=1m", "-")
 	require.Equal(t, 1, code, "the example ends with a failing step; stderr: %s", errOut)
 	block := "A script, `steps.jsonl`:\n\n```jsonl\n" + scriptedRun.script + "```\n\n" +
 		"`agentbox run steps.jsonl` (`-` reads the script from stdin) writes one JSON line per step and exits 1, since a step failed:\n\n```json\n" + out + "```\n\n" +

@@ -57,11 +57,11 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 	}
 	if len(args) > 0 {
 		fmt.Fprintf(e.stderr, "agentbox: unexpected argument %q\n", args[0])
-		fs.Usage()
+		badUsage(e, fs)
 		return 2
 	}
 	if *showVersion {
-		fmt.Fprintln(e.stdout, "agentbox", version())
+		fmt.Fprintln(e.stdout, versionLine())
 		return 0
 	}
 	if h.addr == "" && (h.tokenFile != "" || h.noAuth || h.allowRemote) {
@@ -87,8 +87,7 @@ func serveCmd(ctx context.Context, e *env, args []string) int {
 	log := cfg.logger(e)
 	srv, err := cfg.start(log)
 	if err != nil {
-		log.Error("cannot start", "err", err)
-		return 1
+		return startFailed(e, log, err)
 	}
 	defer srv.Close()
 	if h.addr != "" {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/agent/pyproject"
 )
 
 // Prompts serves definitions as MCP prompts on one workspace: prompts/list
@@ -112,7 +114,7 @@ func (p *Prompts) workspace(ctx context.Context, d *Definition, framework, when 
 	defer cancel()
 	return workspaceView{
 		when:      when,
-		report:    Detect(ctx, p.ws),
+		report:    pyproject.Detect(ctx, p.ws),
 		framework: framework,
 		exposed:   p.tools,
 		wanted:    d.Tools,
@@ -145,10 +147,10 @@ func (p *Prompts) CompletePromptArgument(_ context.Context, name string, arg mcp
 func knownFrameworks(d *Definition) []string {
 	var known, all []string
 	text := strings.ToLower(d.Description + "\n" + d.Body)
-	for _, f := range frameworks {
-		all = append(all, f.name)
-		if containsWord(text, strings.ToLower(f.name)) {
-			known = append(known, f.name)
+	for _, f := range pyproject.Frameworks() {
+		all = append(all, f)
+		if containsWord(text, strings.ToLower(f)) {
+			known = append(known, f)
 		}
 	}
 	if len(known) == 0 {

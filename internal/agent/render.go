@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/agent/pyproject"
 )
 
 // workspaceView is what the Workspace section is written from.
 type workspaceView struct {
 	when      string // "when the prompt was requested"
-	report    *Report
+	report    *pyproject.Report
 	framework string   // the framework the user asked for; "" if none
 	exposed   []string // the tools this server serves
 	wanted    []string // the tools the definition names; nil for all
@@ -60,15 +62,24 @@ func (v workspaceView) requested() string {
 // leaves any other name as given.
 func canonicalFramework(s string) string {
 	s = strings.TrimSpace(s)
-	for _, f := range frameworks {
-		if strings.EqualFold(s, f.name) {
-			return f.name
+	for _, f := range pyproject.Frameworks() {
+		if strings.EqualFold(s, f) {
+			return f
 		}
 	}
-	return cut(s, 40)
+	return clip(s, 40)
 }
 
-func writeProject(b *strings.Builder, p *Project) {
+// clip shortens what a user typed to at most n bytes, marking the cut; a
+// character the cut would split is dropped whole.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n-3], "") + "..."
+}
+
+func writeProject(b *strings.Builder, p *pyproject.Project) {
 	switch {
 	case len(p.Files) == 0:
 		b.WriteString("### No Python project found\n\n")
@@ -100,7 +111,7 @@ func writeProject(b *strings.Builder, p *Project) {
 	if len(p.Libraries) > 0 {
 		libs := make([]string, len(p.Libraries))
 		for i, r := range p.Libraries {
-			libs[i] = fmt.Sprintf("%s (%s)", r.spec, r.where())
+			libs[i] = fmt.Sprintf("%s (%s)", r.Spec, r.Where())
 		}
 		fmt.Fprintf(b, "- Libraries: %s\n", strings.Join(libs, ", "))
 	}
@@ -110,14 +121,14 @@ func writeProject(b *strings.Builder, p *Project) {
 	writeLayout(b, p)
 }
 
-func writePython(b *strings.Builder, p *Project) {
+func writePython(b *strings.Builder, p *pyproject.Project) {
 	if len(p.Python) == 0 {
 		b.WriteString("- Python: no version stated (no requires-python, .python-version, runtime.txt or Dockerfile python image found)\n")
 		return
 	}
 	hints := make([]string, len(p.Python))
 	for i, h := range p.Python {
-		hints[i] = fmt.Sprintf("%s (%s)", h.text, h.where)
+		hints[i] = fmt.Sprintf("%s (%s)", h.Text, h.Where)
 	}
 	fmt.Fprintf(b, "- Python: %s\n", strings.Join(hints, "; "))
 }
@@ -137,10 +148,10 @@ var managerUse = map[string]struct{ add, run string }{
 
 // writeManager writes the package manager line and returns the prefix
 // commands run with (like "uv run "), "" for plain python.
-func writeManager(b *strings.Builder, p *Project) string {
+func writeManager(b *strings.Builder, p *pyproject.Project) string {
 	ms := slices.Clone(p.Managers)
-	slices.SortStableFunc(ms, func(x, y hint) int {
-		return slices.Index(managerOrder, x.text) - slices.Index(managerOrder, y.text)
+	slices.SortStableFunc(ms, func(x, y pyproject.Hint) int {
+		return slices.Index(managerOrder, x.Text) - slices.Index(managerOrder, y.Text)
 	})
 	if len(ms) == 0 {
 		b.WriteString("- Package manager: none found (no lock file, pyproject.toml, Pipfile, setup.cfg or requirements file)\n")
@@ -153,20 +164,20 @@ func writeManager(b *strings.Builder, p *Project) string {
 	}
 	var line string
 	run := ""
-	if use, ok := managerUse[main.text]; ok {
+	if use, ok := managerUse[main.Text]; ok {
 		run = use.run
-		line = fmt.Sprintf("%s (%s). Add a dependency with %s; run commands with `%sCMD`%s.", main.text, main.where, use.add, use.run, in)
+		line = fmt.Sprintf("%s (%s). Add a dependency with %s; run commands with `%sCMD`%s.", main.Text, main.Where, use.add, use.run, in)
 	} else {
-		line = fmt.Sprintf("pip (%s). %s", main.where, pipAdvice(main.where, p.Dir, in))
+		line = fmt.Sprintf("pip (%s). %s", main.Where, pipAdvice(main.Where, p.Dir, in))
 	}
 	var also []string
 	for _, m := range ms[1:] {
 		// A uv or Poetry project has a [project] table too; only a
 		// requirements file is worth a mention beside them.
-		if m.text == "pip" && !strings.Contains(m.where, "requirements") {
+		if m.Text == "pip" && !strings.Contains(m.Where, "requirements") {
 			continue
 		}
-		also = append(also, fmt.Sprintf("%s (%s)", m.text, m.where))
+		also = append(also, fmt.Sprintf("%s (%s)", m.Text, m.Where))
 	}
 	if len(also) > 0 {
 		line += " Also found: " + strings.Join(also, "; ") + "; keep them in step."
@@ -194,73 +205,70 @@ func pipAdvice(where, dir, in string) string {
 	}
 }
 
-func writeTests(b *strings.Builder, p *Project, run string) {
+func writeTests(b *strings.Builder, p *pyproject.Project, run string) {
 	t := p.Tests
 	in := ""
 	if p.Dir != "." {
 		in = " from " + p.Dir + "/"
 	}
-	hasPytest := len(t.configs) > 0 || len(t.conftests) > 0 || slices.ContainsFunc(t.deps, func(r requirement) bool { return r.name == "pytest" })
+	hasPytest := len(t.Configs) > 0 || len(t.Conftests) > 0 || slices.ContainsFunc(t.Deps, func(r pyproject.Requirement) bool { return r.Name == "pytest" })
 	var parts []string
 	switch {
 	case hasPytest:
 		s := "pytest"
-		if len(t.configs) == 0 {
+		if len(t.Configs) == 0 {
 			s += ", with no pytest configuration file"
 		}
-		for i, c := range t.configs {
+		for i, c := range t.Configs {
 			if i == 0 {
 				s += ", configured in "
 			} else {
 				s += "; also "
 			}
-			s += c.where + " " + c.section
-			if len(c.settings) > 0 {
-				settings := slices.Clone(c.settings)
+			s += c.Where + " " + c.Section
+			if len(c.Settings) > 0 {
+				settings := slices.Clone(c.Settings)
 				if len(settings) > 6 {
 					settings = append(settings[:6:6], "...")
-				}
-				for j, st := range settings {
-					settings[j] = cut(st, 80)
 				}
 				s += ": " + strings.Join(settings, "; ")
 			}
 		}
 		parts = append(parts, s)
-		if len(t.deps) > 0 {
-			deps := make([]string, len(t.deps))
-			for i, r := range t.deps {
-				deps[i] = fmt.Sprintf("%s (%s)", r.spec, r.where())
+		if len(t.Deps) > 0 {
+			deps := make([]string, len(t.Deps))
+			for i, r := range t.Deps {
+				deps[i] = fmt.Sprintf("%s (%s)", r.Spec, r.Where())
 			}
 			parts = append(parts, "dependencies "+strings.Join(deps, ", "))
 		}
-		if len(t.conftests) > 0 {
-			parts = append(parts, "fixtures in "+strings.Join(firstN(t.conftests, 4), ", "))
+		if len(t.Conftests) > 0 {
+			parts = append(parts, "fixtures in "+strings.Join(firstN(t.Conftests, 4), ", "))
 		}
 		parts = append(parts, fmt.Sprintf("run with `%spytest`%s", run, in))
-	case slices.ContainsFunc(p.Frameworks, func(d Detected) bool { return d.Name == "Django" }):
+	case slices.ContainsFunc(p.Frameworks, func(d pyproject.Detected) bool { return d.Name == "Django" }):
 		parts = append(parts, fmt.Sprintf("Django's test runner, `%spython manage.py test`%s; no pytest configuration or dependency found", run, in))
-	case slices.ContainsFunc(p.Layout, func(l layoutPaths) bool { return l.kind == "tests" }):
+	case slices.ContainsFunc(p.Layout, func(l pyproject.Layout) bool { return l.Kind == "tests" }):
 		parts = append(parts, fmt.Sprintf("no pytest configuration or dependency found; the tests may use unittest (`%spython -m unittest`%s)", run, in))
 	default:
 		parts = append(parts, "none configured (no pytest configuration, pytest dependency, conftest.py or tests directory found)")
 	}
-	for _, o := range t.others {
-		parts = append(parts, fmt.Sprintf("%s (%s)", o.text, o.where))
+	for _, o := range t.Others {
+		parts = append(parts, fmt.Sprintf("%s (%s)", o.Text, o.Where))
 	}
 	fmt.Fprintf(b, "- Tests: %s\n", strings.Join(parts, "; "))
 }
 
-func writeLayout(b *strings.Builder, p *Project) {
+func writeLayout(b *strings.Builder, p *pyproject.Project) {
 	if len(p.Layout) == 0 {
 		b.WriteString("- Layout: no models, schemas, routers, views, services, settings, migrations or tests found near the project root\n")
 		return
 	}
 	parts := make([]string, len(p.Layout))
 	for i, l := range p.Layout {
-		parts[i] = l.kind + " in " + strings.Join(l.paths, ", ")
-		if l.more > 0 {
-			parts[i] += fmt.Sprintf(" and %d more", l.more)
+		parts[i] = l.Kind + " in " + strings.Join(l.Paths, ", ")
+		if l.More > 0 {
+			parts[i] += fmt.Sprintf(" and %d more", l.More)
 		}
 	}
 	fmt.Fprintf(b, "- Layout: %s\n", strings.Join(parts, "; "))

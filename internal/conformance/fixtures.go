@@ -2,9 +2,9 @@
 // (npm @modelcontextprotocol/conformance) calls by name: tools such as
 // test_simple_text and test_tool_with_progress, prompts, and test://
 // resources. They are added to an agentbox server.Server only by the
-// test-only binary in cmd/conformance-server, never to the product, so the
-// suite judges the product's own wiring (transport, progress, logging,
-// cancellation) with the fixtures on top.
+// test-only binary in internal/cmd/conformance-server, never to the
+// product, so the suite judges the product's own wiring (transport,
+// progress, logging, cancellation) with the fixtures on top.
 package conformance
 
 import (

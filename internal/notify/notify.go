@@ -14,6 +14,22 @@
 //
 // Without a Sender (the in-process client of tests), notifications go through
 // mcp-go's session channel: delivered, but with no ordering promise.
+//
+// Upstream, as of mcp-go v1.2.1:
+//   - The HTTP drop is https://github.com/mark3labs/mcp-go/pull/969 (open): the
+//     forwarder goroutine can take a notification off the channel and then
+//     discard it once the response has been written. The earlier fix,
+//     https://github.com/mark3labs/mcp-go/pull/670, drains what is still
+//     queued but cannot reach what the forwarder holds.
+//   - The stdio order has no upstream issue that we could find: it follows
+//     from StdioServer writing notifications from their own goroutine
+//     (https://github.com/mark3labs/mcp-go/pull/73), which nothing ties to the
+//     response of the request that sent them. It should be filed.
+//   - One channel shared by a session's concurrent HTTP calls: no upstream
+//     issue either; mcp-go routes a notification by session, not by request.
+//
+// When these are fixed upstream, the transports may drop their Senders; the
+// tests in internal/server that assert the order must keep passing.
 package notify
 
 import (

@@ -28,7 +28,8 @@ const stdioMaxLine = 64 << 20
 // reasons. Order: mcp-go writes notifications from one goroutine and
 // responses from others, so a tool's last progress or log notification can
 // reach the client after the tool's result; here one writer drains every
-// notification a handler sent before it writes that handler's response.
+// notification a handler sent before it writes that handler's response
+// (the upstream state of this is in internal/notify's package doc).
 // Speed: a tool result is encoded without the second validating pass
 // encoding/json gives a value with its own MarshalJSON (a third of a Read's
 // time on a 1,000-line file).

@@ -1,5 +1,5 @@
-// node:fs plus the globSync Node 20 lacks (see node20.mjs). Calling it
-// throws: the suite's server command never does.
+// node:fs plus the globSync Node 20 lacks (node20.mjs says why, and what
+// upstream says). Calling it throws: the suite's server command never does.
 import fs from 'node:fs';
 
 export * from 'node:fs';

@@ -1,5 +1,6 @@
-// Module resolve hook registered by node20.mjs: imports of "fs" made by the
-// conformance suite resolve to fs-globsync.mjs; everything else as usual.
+// Module resolve hook registered by node20.mjs (which says why, and what
+// upstream says): imports of "fs" made by the conformance suite resolve to
+// fs-globsync.mjs; everything else as usual.
 const shim = new URL('./fs-globsync.mjs', import.meta.url).href;
 
 export async function resolve(specifier, context, next) {

@@ -1,4 +1,4 @@
-package agent
+package pyproject
 
 // This file finds where a project keeps its code, and reads the imports of
 // a few Python files for the framework and the app object.
@@ -60,7 +60,7 @@ func (a *analysis) layout(dirs []*dirInfo) {
 			a.p.DjangoApps = append(a.p.DjangoApps, d.path+"/")
 		}
 		if d.has("conftest.py") {
-			a.p.Tests.conftests = append(a.p.Tests.conftests, d.join("conftest.py"))
+			a.p.Tests.Conftests = append(a.p.Tests.Conftests, d.join("conftest.py"))
 		}
 		if depth == 0 && !d.hasDir("tests") && !d.hasDir("test") {
 			for _, name := range d.files {
@@ -73,18 +73,18 @@ func (a *analysis) layout(dirs []*dirInfo) {
 	// Inside a tests tree, only conftest.py files matter.
 	for _, d := range dirs {
 		if depthBelow(a.p.Dir, d.path) <= layoutMaxDepth && insideAny(rel(a.p.Dir, d.path), noLayoutInside) && d.has("conftest.py") {
-			a.p.Tests.conftests = append(a.p.Tests.conftests, d.join("conftest.py"))
+			a.p.Tests.Conftests = append(a.p.Tests.Conftests, d.join("conftest.py"))
 		}
 	}
-	slices.Sort(a.p.Tests.conftests)
+	slices.Sort(a.p.Tests.Conftests)
 	for _, k := range layoutKinds {
 		paths := found[k.kind]
 		if len(paths) == 0 {
 			continue
 		}
-		lp := layoutPaths{kind: k.kind, paths: paths}
+		lp := Layout{Kind: k.kind, Paths: paths}
 		if len(paths) > layoutMaxPaths {
-			lp.paths, lp.more = paths[:layoutMaxPaths], len(paths)-layoutMaxPaths
+			lp.Paths, lp.More = paths[:layoutMaxPaths], len(paths)-layoutMaxPaths
 		}
 		a.p.Layout = append(a.p.Layout, lp)
 	}

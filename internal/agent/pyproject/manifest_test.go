@@ -1,4 +1,4 @@
-package agent
+package pyproject
 
 import (
 	"strconv"
@@ -58,8 +58,8 @@ func TestScanINI(t *testing.T) {
 func TestRequirementsLines(t *testing.T) {
 	t.Parallel()
 	reqs := requirementsLines("requirements.txt", "# deps\n-r base.txt\n-e .\nDjango_REST.framework >= 3.15 ; python_version >= '3.10'  # api\nhttps://x/y.whl\n\nuvicorn[standard]\n")
-	assert.Equal(t, []requirement{
-		{name: "django-rest-framework", spec: "Django_REST.framework>=3.15", file: "requirements.txt", line: 4},
-		{name: "uvicorn", spec: "uvicorn[standard]", file: "requirements.txt", line: 7},
+	assert.Equal(t, []Requirement{
+		{Name: "django-rest-framework", Spec: "Django_REST.framework>=3.15", File: "requirements.txt", Line: 4},
+		{Name: "uvicorn", Spec: "uvicorn[standard]", File: "requirements.txt", Line: 7},
 	}, reqs)
 }

@@ -36,7 +36,7 @@ import (
 func main() {
 	log.SetFlags(0)
 	if len(os.Args) < 2 {
-		log.Fatal("usage: agentbox-bench gen|run [flags] DIR")
+		log.Fatal("usage: agentbox-grepbench gen|run [flags] DIR")
 	}
 	var err error
 	switch os.Args[1] {
@@ -48,7 +48,7 @@ func main() {
 		err = fmt.Errorf("unknown command %q: use gen or run", os.Args[1])
 	}
 	if err != nil {
-		log.Fatal("agentbox-bench: ", err)
+		log.Fatal("agentbox-grepbench: ", err)
 	}
 }
 

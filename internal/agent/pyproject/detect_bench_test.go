@@ -1,4 +1,4 @@
-package agent
+package pyproject
 
 import (
 	"strconv"
@@ -12,7 +12,7 @@ import (
 // FastAPI fixture, and on a large tree where the limits do the work.
 func BenchmarkDetect(b *testing.B) {
 	b.Run("fastapi", func(b *testing.B) {
-		ar, err := txtar.ParseFile("testdata/workspace/fastapi.txtar")
+		ar, err := txtar.ParseFile("../testdata/workspace/fastapi.txtar") // internal/agent's rendering fixture
 		require.NoError(b, err)
 		files := map[string]string{}
 		for _, f := range ar.Files {
@@ -34,9 +34,9 @@ func BenchmarkDetect(b *testing.B) {
 func benchDetect(b *testing.B, files map[string]string) {
 	dir := b.TempDir()
 	writeFiles(b, dir, files)
-	ws := openWS(b, dir)
+	fsys := openFS(b, dir)
 	b.ReportAllocs()
 	for b.Loop() {
-		Detect(b.Context(), ws.FS())
+		Detect(b.Context(), fsys)
 	}
 }

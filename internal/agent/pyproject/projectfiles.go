@@ -1,4 +1,4 @@
-package agent
+package pyproject
 
 // This file reads the project files of one project: dependencies, Python
 // version hints, test configuration and package managers.
@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 )
+
+// maxSetting bounds one test setting as reported ("addopts = ...").
+const maxSetting = 80
 
 // pyproject reads pyproject.toml: PEP 621, PEP 735, Poetry, uv and PDM
 // dependencies, Python version hints, pytest settings and the tool tables
@@ -22,7 +25,7 @@ func (a *analysis) pyproject() {
 	at := func(line int) string { return posString(file, line) }
 	hasProject := false
 	toolSeen := map[string]bool{}
-	var pytest *testConfig
+	var pytest *TestConfig
 	for _, e := range scanTOML(text) {
 		table, key := e.table, e.key
 		switch {
@@ -33,26 +36,26 @@ func (a *analysis) pyproject() {
 			table == "tool.pdm.dev-dependencies":
 			for _, s := range e.strs {
 				if name, ok := parseRequirement(s.s); ok {
-					a.p.deps = append(a.p.deps, requirement{name, cleanSpec(s.s), file, s.line})
+					a.p.deps = append(a.p.deps, Requirement{name, cleanSpec(s.s), file, s.line})
 				}
 			}
 		case isPoetryDeps(table):
 			name := normalizeName(key)
 			if name == "python" {
-				a.p.Python = append(a.p.Python, hint{"python " + e.value(), at(e.line)})
+				a.p.Python = append(a.p.Python, Hint{"python " + e.value(), at(e.line)})
 				continue
 			}
 			spec := key
 			if len(e.strs) == 1 && e.strs[0].s != "*" {
 				spec += " " + e.strs[0].s
 			}
-			a.p.deps = append(a.p.deps, requirement{name, cut(spec, 60), file, e.line})
+			a.p.deps = append(a.p.deps, Requirement{name, cut(spec, 60), file, e.line})
 		case table == "project" && key == "requires-python":
-			a.p.Python = append(a.p.Python, hint{"requires-python " + e.value(), at(e.line)})
+			a.p.Python = append(a.p.Python, Hint{"requires-python " + e.value(), at(e.line)})
 		case table == "tool.ruff" && key == "target-version", table == "tool.black" && key == "target-version":
-			a.p.Python = append(a.p.Python, hint{strings.TrimPrefix(table, "tool.") + " target-version " + e.value(), at(e.line)})
+			a.p.Python = append(a.p.Python, Hint{strings.TrimPrefix(table, "tool.") + " target-version " + e.value(), at(e.line)})
 		case table == "tool.mypy" && key == "python_version":
-			a.p.Python = append(a.p.Python, hint{"mypy python_version " + e.value(), at(e.line)})
+			a.p.Python = append(a.p.Python, Hint{"mypy python_version " + e.value(), at(e.line)})
 		case table == "build-system" && key == "requires":
 			for _, s := range e.strs {
 				switch name, _ := parseRequirement(s.s); name {
@@ -66,10 +69,10 @@ func (a *analysis) pyproject() {
 			}
 		case table == "tool.pytest.ini_options" || table == "tool.pytest":
 			if pytest == nil {
-				a.p.Tests.configs = append(a.p.Tests.configs, testConfig{where: at(e.line), section: "[" + table + "]"})
-				pytest = &a.p.Tests.configs[len(a.p.Tests.configs)-1]
+				a.p.Tests.Configs = append(a.p.Tests.Configs, TestConfig{Where: at(e.line), Section: "[" + table + "]"})
+				pytest = &a.p.Tests.Configs[len(a.p.Tests.Configs)-1]
 			}
-			pytest.settings = append(pytest.settings, key+" = "+e.value())
+			pytest.Settings = append(pytest.Settings, cut(key+" = "+e.value(), maxSetting))
 		}
 		if table == "project" {
 			hasProject = true
@@ -103,23 +106,23 @@ func (a *analysis) setupCfg() {
 		return
 	}
 	file := a.d.join("setup.cfg")
-	var pytest *testConfig
+	var pytest *TestConfig
 	for _, e := range scanINI(text) {
 		switch {
 		case e.section == "options" && e.key == "install_requires", e.section == "options.extras_require", e.section == "options" && e.key == "tests_require":
 			for _, v := range e.values {
 				if name, ok := parseRequirement(v.s); ok {
-					a.p.deps = append(a.p.deps, requirement{name, cleanSpec(v.s), file, v.line})
+					a.p.deps = append(a.p.deps, Requirement{name, cleanSpec(v.s), file, v.line})
 				}
 			}
 		case e.section == "options" && e.key == "python_requires":
-			a.p.Python = append(a.p.Python, hint{"python_requires " + e.value(), posString(file, e.line)})
+			a.p.Python = append(a.p.Python, Hint{"python_requires " + e.value(), posString(file, e.line)})
 		case e.section == "tool:pytest":
 			if pytest == nil {
-				a.p.Tests.configs = append(a.p.Tests.configs, testConfig{where: posString(file, e.line), section: "[tool:pytest]"})
-				pytest = &a.p.Tests.configs[len(a.p.Tests.configs)-1]
+				a.p.Tests.Configs = append(a.p.Tests.Configs, TestConfig{Where: posString(file, e.line), Section: "[tool:pytest]"})
+				pytest = &a.p.Tests.Configs[len(a.p.Tests.Configs)-1]
 			}
-			pytest.settings = append(pytest.settings, e.key+" = "+e.value())
+			pytest.Settings = append(pytest.Settings, cut(e.key+" = "+e.value(), maxSetting))
 		}
 	}
 	a.manager("pip", file)
@@ -135,7 +138,7 @@ func (a *analysis) setupPy() {
 	a.p.deps = append(a.p.deps, setupPyRequirements(file, text, interestingPackage)...)
 	for i, line := range strings.Split(text, "\n") {
 		if m := pythonRequireRE.FindStringSubmatch(line); m != nil {
-			a.p.Python = append(a.p.Python, hint{"python_requires " + m[1], posString(file, i+1)})
+			a.p.Python = append(a.p.Python, Hint{"python_requires " + m[1], posString(file, i+1)})
 		}
 	}
 	a.manager("pip", file)
@@ -166,9 +169,9 @@ func (a *analysis) pipfile() {
 			if len(e.strs) == 1 && e.strs[0].s != "*" {
 				spec += " " + e.strs[0].s
 			}
-			a.p.deps = append(a.p.deps, requirement{normalizeName(e.key), cut(spec, 60), file, e.line})
+			a.p.deps = append(a.p.deps, Requirement{normalizeName(e.key), cut(spec, 60), file, e.line})
 		case e.table == "requires" && (e.key == "python_version" || e.key == "python_full_version"):
-			a.p.Python = append(a.p.Python, hint{e.key + " " + e.value(), posString(file, e.line)})
+			a.p.Python = append(a.p.Python, Hint{e.key + " " + e.value(), posString(file, e.line)})
 		}
 	}
 	a.manager("pipenv", file)
@@ -221,24 +224,24 @@ func (a *analysis) iniTests(name string) {
 	file := a.d.join(name)
 	if name == "pytest.ini" {
 		// pytest.ini configures pytest even when empty.
-		a.p.Tests.configs = append(a.p.Tests.configs, testConfig{where: file, section: "[pytest]"})
+		a.p.Tests.Configs = append(a.p.Tests.Configs, TestConfig{Where: file, Section: "[pytest]"})
 	} else {
-		a.p.Tests.others = append(a.p.Tests.others, hint{"tox", file})
+		a.p.Tests.Others = append(a.p.Tests.Others, Hint{"tox", file})
 	}
-	var pytest *testConfig
+	var pytest *TestConfig
 	if name == "pytest.ini" {
-		pytest = &a.p.Tests.configs[len(a.p.Tests.configs)-1]
+		pytest = &a.p.Tests.Configs[len(a.p.Tests.Configs)-1]
 	}
 	for _, e := range scanINI(text) {
 		switch {
 		case e.section == "pytest":
 			if pytest == nil {
-				a.p.Tests.configs = append(a.p.Tests.configs, testConfig{where: posString(file, e.line), section: "[pytest]"})
-				pytest = &a.p.Tests.configs[len(a.p.Tests.configs)-1]
+				a.p.Tests.Configs = append(a.p.Tests.Configs, TestConfig{Where: posString(file, e.line), Section: "[pytest]"})
+				pytest = &a.p.Tests.Configs[len(a.p.Tests.Configs)-1]
 			}
-			pytest.settings = append(pytest.settings, e.key+" = "+e.value())
+			pytest.Settings = append(pytest.Settings, cut(e.key+" = "+e.value(), maxSetting))
 		case e.section == "tox" && e.key == "envlist":
-			a.p.Python = append(a.p.Python, hint{"tox envlist " + e.value(), posString(file, e.line)})
+			a.p.Python = append(a.p.Python, Hint{"tox envlist " + e.value(), posString(file, e.line)})
 		}
 	}
 }
@@ -262,28 +265,28 @@ func (a *analysis) pythonFiles() {
 		return "", false
 	}
 	if v, ok := firstLine(".python-version"); ok {
-		a.p.Python = append(a.p.Python, hint{cut(v, 40), a.d.join(".python-version")})
+		a.p.Python = append(a.p.Python, Hint{cut(v, 40), a.d.join(".python-version")})
 	}
 	if v, ok := firstLine("runtime.txt"); ok {
-		a.p.Python = append(a.p.Python, hint{cut(v, 40), a.d.join("runtime.txt")})
+		a.p.Python = append(a.p.Python, Hint{cut(v, 40), a.d.join("runtime.txt")})
 	}
 	if text, ok := a.read(".tool-versions", 4<<10); ok {
 		for i, line := range strings.Split(text, "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "python" {
-				a.p.Python = append(a.p.Python, hint{cut(strings.Join(f[1:], " "), 40), posString(a.d.join(".tool-versions"), i+1)})
+				a.p.Python = append(a.p.Python, Hint{cut(strings.Join(f[1:], " "), 40), posString(a.d.join(".tool-versions"), i+1)})
 			}
 		}
 	}
 	if text, ok := a.read("Dockerfile", scanMaxFile); ok {
 		for i, line := range strings.Split(text, "\n") {
 			if m := dockerPythonRE.FindStringSubmatch(line); m != nil {
-				a.p.Python = append(a.p.Python, hint{"image python:" + cut(m[1], 40), posString(a.d.join("Dockerfile"), i+1)})
+				a.p.Python = append(a.p.Python, Hint{"image python:" + cut(m[1], 40), posString(a.d.join("Dockerfile"), i+1)})
 				break
 			}
 		}
 	}
 	if a.d.has("noxfile.py") {
-		a.p.Tests.others = append(a.p.Tests.others, hint{"nox", a.d.join("noxfile.py")})
+		a.p.Tests.Others = append(a.p.Tests.Others, Hint{"nox", a.d.join("noxfile.py")})
 	}
 }
 

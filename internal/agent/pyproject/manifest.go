@@ -1,4 +1,4 @@
-package agent
+package pyproject
 
 import (
 	"regexp"
@@ -258,15 +258,16 @@ func cutINI(line string) (key, value string, ok bool) {
 	return strings.TrimSpace(line[:i]), strings.TrimSpace(line[i+1:]), true
 }
 
-// requirement is one dependency as a project file states it.
-type requirement struct {
-	name string // normalized (PEP 503): lower case, runs of -_. as -
-	spec string // as written, e.g. "fastapi[standard]>=0.115"
-	file string // workspace-relative
-	line int
+// Requirement is one dependency as a project file states it.
+type Requirement struct {
+	Name string // normalized (PEP 503): lower case, runs of -_. as -
+	Spec string // as written, e.g. "fastapi[standard]>=0.115", shortened for display
+	File string // workspace-relative
+	Line int
 }
 
-func (r requirement) where() string { return posString(r.file, r.line) }
+// Where is the requirement's file:line.
+func (r Requirement) Where() string { return posString(r.File, r.Line) }
 
 var (
 	reqNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*`)
@@ -300,8 +301,8 @@ func cleanSpec(spec string) string {
 
 // requirementsLines reads a requirements file: one requirement a line,
 // options (-r, -e, --index-url) and comments skipped.
-func requirementsLines(file, text string) []requirement {
-	var out []requirement
+func requirementsLines(file, text string) []Requirement {
+	var out []Requirement
 	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimSpace(line)
 		if j := strings.Index(line, " #"); j >= 0 {
@@ -311,7 +312,7 @@ func requirementsLines(file, text string) []requirement {
 			continue
 		}
 		if name, ok := parseRequirement(line); ok {
-			out = append(out, requirement{name: name, spec: cleanSpec(line), file: file, line: i + 1})
+			out = append(out, Requirement{Name: name, Spec: cleanSpec(line), File: file, Line: i + 1})
 		}
 	}
 	return out
@@ -324,12 +325,12 @@ var (
 	pythonRequireRE = regexp.MustCompile(`python_requires\s*=\s*["']([^"']+)["']`)
 )
 
-func setupPyRequirements(file, text string, interesting func(string) bool) []requirement {
-	var out []requirement
+func setupPyRequirements(file, text string, interesting func(string) bool) []Requirement {
+	var out []Requirement
 	for i, line := range strings.Split(text, "\n") {
 		for _, m := range setupPyRE.FindAllStringSubmatch(line, -1) {
 			if name, ok := parseRequirement(m[1]); ok && interesting(name) {
-				out = append(out, requirement{name: name, spec: cleanSpec(m[1]), file: file, line: i + 1})
+				out = append(out, Requirement{Name: name, Spec: cleanSpec(m[1]), File: file, Line: i + 1})
 			}
 		}
 	}

@@ -1,4 +1,13 @@
-package agent
+// Package pyproject finds the Python projects in a workspace and what they
+// use: frameworks and the evidence for them, libraries, Python version
+// hints, package managers, test set-up and where each kind of code lives.
+//
+// Detect looks at a bounded part of the tree (see scan.go) through an fs.FS
+// the caller confines to the workspace, never fails, and returns facts
+// ready to show, each with the file and line it was read from. Writing
+// them up for a model is the caller's job (internal/agent's Workspace
+// section).
+package pyproject
 
 import (
 	"context"
@@ -7,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // framework is a Python web framework detection recognises.
@@ -50,20 +60,20 @@ type Report struct {
 }
 
 // Project is one Python project and what was found in it. Paths are
-// workspace-relative slash paths.
+// workspace-relative slash paths; every text is ready to show.
 type Project struct {
 	Dir        string   // "." for the workspace root
 	Files      []string // the project files that made it a project
 	Frameworks []Detected
-	Libraries  []requirement
-	Python     []hint
-	Managers   []hint // name and evidence, most specific first
-	Tests      testInfo
+	Libraries  []Requirement // the ones worth naming beside the framework
+	Python     []Hint        // version hints: "requires-python >=3.11"
+	Managers   []Hint        // package manager names and evidence, in the order found
+	Tests      Tests
 	Entry      []string // where the app object or settings are
-	DjangoApps []string
-	Layout     []layoutPaths
+	DjangoApps []string // directories with an apps.py, slash-terminated
+	Layout     []Layout
 
-	deps []requirement
+	deps []Requirement
 }
 
 // Detected is a framework and the evidence for it.
@@ -72,29 +82,42 @@ type Detected struct {
 	Evidence []string
 }
 
-// hint is a fact and where it was read.
-type hint struct {
-	text  string
-	where string
+// Hint is a fact and where it was read (file or file:line).
+type Hint struct {
+	Text  string
+	Where string
 }
 
-type testInfo struct {
-	configs   []testConfig
-	deps      []requirement // pytest and its plugins
-	conftests []string
-	others    []hint // tox, nox
+// Tests is what was found about a project's tests.
+type Tests struct {
+	Configs   []TestConfig  // pytest configuration sections
+	Deps      []Requirement // pytest and its plugins
+	Conftests []string
+	Others    []Hint // tox, nox
 }
 
-type testConfig struct {
-	where    string // file:line
-	section  string
-	settings []string
+// TestConfig is one pytest configuration section.
+type TestConfig struct {
+	Where    string // file:line
+	Section  string // as written: "[tool.pytest.ini_options]"
+	Settings []string
 }
 
-type layoutPaths struct {
-	kind  string
-	paths []string
-	more  int
+// Layout is where one kind of code lives ("models", "routers", "tests"...).
+type Layout struct {
+	Kind  string
+	Paths []string // at most a few
+	More  int      // paths not listed
+}
+
+// Frameworks returns the names of the frameworks detection recognises, in
+// the order reports list them.
+func Frameworks() []string {
+	names := make([]string, len(frameworks))
+	for i, f := range frameworks {
+		names[i] = f.name
+	}
+	return names
 }
 
 // projectFiles make a directory a Python project.
@@ -211,12 +234,12 @@ func (a *analysis) read(name string, max int) (string, bool) {
 
 func (a *analysis) manager(name, evidence string) {
 	for i, m := range a.p.Managers {
-		if m.text == name {
-			a.p.Managers[i].where += ", " + evidence
+		if m.Text == name {
+			a.p.Managers[i].Where += ", " + evidence
 			return
 		}
 	}
-	a.p.Managers = append(a.p.Managers, hint{name, evidence})
+	a.p.Managers = append(a.p.Managers, Hint{name, evidence})
 }
 
 const maxEvidence = 3 // evidence lines shown for one framework
@@ -227,8 +250,8 @@ func (a *analysis) frameworks() {
 	for _, f := range frameworks {
 		var ev []string
 		for _, r := range a.p.deps {
-			if r.name == f.pkg && len(ev) < maxEvidence {
-				ev = append(ev, fmt.Sprintf("%s depends on %s", r.where(), r.spec))
+			if r.Name == f.pkg && len(ev) < maxEvidence {
+				ev = append(ev, fmt.Sprintf("%s depends on %s", r.Where(), r.Spec))
 			}
 		}
 		if f.name == "Django" && a.manage != "" && len(ev) < maxEvidence {
@@ -250,13 +273,13 @@ func (a *analysis) frameworks() {
 	seen := map[string]bool{}
 	for _, r := range a.p.deps {
 		switch {
-		case seen[r.name]:
-		case slices.Contains(libraries, r.name) && len(a.p.Libraries) < 12:
+		case seen[r.Name]:
+		case slices.Contains(libraries, r.Name) && len(a.p.Libraries) < 12:
 			a.p.Libraries = append(a.p.Libraries, r)
-		case r.name == "pytest" || strings.HasPrefix(r.name, "pytest-"):
-			a.p.Tests.deps = append(a.p.Tests.deps, r)
+		case r.Name == "pytest" || strings.HasPrefix(r.Name, "pytest-"):
+			a.p.Tests.Deps = append(a.p.Tests.Deps, r)
 		}
-		seen[r.name] = true
+		seen[r.Name] = true
 	}
 }
 
@@ -281,13 +304,11 @@ func cut(s string, n int) string {
 		return s
 	}
 	i := n - 3
-	for i > 0 && !utf8RuneStart(s[i]) {
+	for i > 0 && !utf8.RuneStart(s[i]) {
 		i--
 	}
 	return s[:i] + "..."
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // plural returns "1 file" or "3 files" (and "3 directories", "3 entries").
 func plural(n int, word string) string {
