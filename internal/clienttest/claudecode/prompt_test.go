@@ -5,6 +5,7 @@ package claudecode
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -25,33 +26,58 @@ const task = "Add an endpoint that lists orders"
 func TestSpecialistPrompt(t *testing.T) {
 	claudeCode(t)
 	t.Parallel()
-	ws := workspace(t)
-	tr := run(t, session{
-		workspace: ws,
-		prompt:    "/mcp__agentbox__python-specialist " + task,
-		marker:    task,
-		server:    stdioServer(t, ws),
-	})
-	req, ok := tr.model.firstRequest()
-	if !ok {
-		t.Fatal("no request")
+	for _, transport := range []string{"stdio", "http"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			ws := workspace(t)
+			s := session{
+				workspace: ws,
+				prompt:    "/mcp__agentbox__python-specialist " + task,
+				marker:    task,
+			}
+			if transport == "stdio" {
+				s.server = stdioServer(t, ws)
+			} else {
+				var port int
+				s.server, port = startHTTP(t, ws)
+				s.ports = []int{port}
+			}
+			tr := run(t, s)
+			req, ok := tr.model.firstRequest()
+			if !ok {
+				t.Fatal("no request")
+			}
+			// The user messages before the first system one are the
+			// command's; Claude Code's reminders come after.
+			var texts []string
+			for _, m := range req.Messages {
+				if m.Role != "user" {
+					break
+				}
+				texts = append(texts, m.texts()...)
+			}
+			all := strings.Join(texts, "\n\n---\n\n")
+			if transport == "stdio" {
+				record("prompt: /mcp__agentbox__python-specialist "+task+" (gap 3)", shortenPrompt(texts), tr.dirs)
+			}
+			checkPrompt(t, texts, all)
+		})
 	}
-	// The user messages before the first system one are the command's;
-	// Claude Code's reminders come after.
-	var texts []string
-	for _, m := range req.Messages {
-		if m.Role != "user" {
-			break
-		}
-		texts = append(texts, m.texts()...)
-	}
-	all := strings.Join(texts, "\n\n---\n\n")
-	record("prompt: /mcp__agentbox__python-specialist "+task+" (gap 3)", shortenPrompt(texts), tr.dirs)
+}
 
+// checkPrompt checks the messages the model gets from the prompt command.
+func checkPrompt(t *testing.T, texts []string, all string) {
 	t.Run("gives the model the instructions and the Workspace section", func(t *testing.T) {
 		wantContains(t, all, "# Python Backend Specialist", "the definition's instructions")
 		wantContains(t, all, "## Workspace", "the Workspace section")
 		wantContains(t, all, "- Framework: FastAPI", "the framework the workspace uses")
+	})
+	t.Run("is run as README's Specialist prompts section shows", func(t *testing.T) {
+		readme, err := os.ReadFile("../../../README.md")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantContains(t, string(readme), "`/mcp__agentbox__python-specialist "+task+"`", "README's invocation for Claude Code")
 	})
 	t.Run("gives the model the task whole", func(t *testing.T) {
 		gapCheck(t, 3, func(c checker) {
