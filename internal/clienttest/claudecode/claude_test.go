@@ -131,7 +131,29 @@ type transcript struct {
 	model  *fakeModel
 	dirs   map[string]string // the session's directories, and how -record writes them
 	events []map[string]any  // claude's stream-json output, line by line
-	stderr string
+}
+
+// overEach runs test as parallel sub-tests, one for each way Claude Code
+// reaches agentbox: "stdio" and "http".
+func overEach(t *testing.T, test func(t *testing.T, transport string)) {
+	for _, transport := range []string{"stdio", "http"} {
+		t.Run(transport, func(t *testing.T) {
+			t.Parallel()
+			test(t, transport)
+		})
+	}
+}
+
+// serve sets up agentbox for s over transport ("stdio" or "http").
+func (s *session) serve(t *testing.T, transport string) {
+	t.Helper()
+	if transport == "stdio" {
+		s.server = stdioServer(t, s.workspace)
+		return
+	}
+	var port int
+	s.server, port = startHTTP(t, s.workspace)
+	s.ports = append(s.ports, port)
 }
 
 // stdioServer is the MCP configuration that has Claude Code start agentbox
@@ -162,6 +184,11 @@ func run(t *testing.T, s session) *transcript {
 	t.Cleanup(func() {
 		if t.Failed() {
 			logTail(t, "claude's debug log", debugLog, 80)
+			model.mu.Lock()
+			defer model.mu.Unlock()
+			for i, r := range model.log {
+				t.Logf("fake model, request %d: %+v", i+1, r)
+			}
 		}
 	})
 	writeJSON(t, config, map[string]any{"mcpServers": map[string]any{"agentbox": s.server}})
@@ -212,7 +239,7 @@ func run(t *testing.T, s session) *transcript {
 	isolate(t, cmd, sockets, append([]int{port(t, model.srv.URL)}, s.ports...)...)
 
 	err = cmd.Run()
-	tr := &transcript{model: model, stderr: stderr.String(), dirs: map[string]string{s.workspace: "$WORKSPACE", home: "$HOME"}}
+	tr := &transcript{model: model, dirs: map[string]string{s.workspace: "$WORKSPACE", home: "$HOME"}}
 	sc := bufio.NewScanner(&stdout)
 	sc.Buffer(nil, 64<<20)
 	for sc.Scan() {
@@ -339,7 +366,7 @@ func writeJSON(t *testing.T, path string, v any) {
 	}
 }
 
-// httpServer runs agentbox over HTTP on a free loopback port with a token,
+// startHTTP runs agentbox over HTTP on a free loopback port with a token,
 // until the test ends, and returns its MCP configuration and port.
 func startHTTP(t *testing.T, workspace string) (map[string]any, int) {
 	t.Helper()

@@ -59,7 +59,6 @@ func call(id, tool string, input map[string]any) step {
 type toolResult struct {
 	Text    string // the text blocks joined with newlines, or the string content
 	IsError bool
-	Raw     json.RawMessage // the content as sent
 }
 
 // loggedRequest is one request the fake got.
@@ -239,7 +238,7 @@ func (f *fakeModel) turn(req apiRequest) (content []map[string]any, stop, answer
 			}
 			id := strings.TrimPrefix(b.ToolUseID, "toolu_")
 			if _, seen := f.results[id]; !seen {
-				f.results[id] = &toolResult{Text: resultText(b.Content), IsError: b.IsError, Raw: b.Content}
+				f.results[id] = &toolResult{Text: resultText(b.Content), IsError: b.IsError}
 			}
 		}
 	}

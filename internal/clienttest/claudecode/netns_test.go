@@ -48,7 +48,7 @@ func isolate(t *testing.T, cmd *exec.Cmd, dir string, ports ...int) {
 			t.Fatalf("bridge socket: %v", err)
 		}
 		t.Cleanup(func() { l.Close() })
-		go joinTo(l, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		go joinTo(l, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		plan[port] = sock
 	}
 	self, err := os.Executable()
@@ -73,14 +73,14 @@ func isolate(t *testing.T, cmd *exec.Cmd, dir string, ports ...int) {
 }
 
 // joinTo joins each connection on l to a new connection to addr.
-func joinTo(l net.Listener, addr string) {
+func joinTo(l net.Listener, network, addr string) {
 	for {
 		in, err := l.Accept()
 		if err != nil {
 			return
 		}
 		go func() {
-			out, err := net.Dial("tcp", addr)
+			out, err := net.Dial(network, addr)
 			if err != nil {
 				in.Close()
 				return
@@ -139,22 +139,7 @@ func bridgeMain(spec string, args []string) int {
 		if err != nil {
 			return fail(err)
 		}
-		go func() {
-			for {
-				in, err := l.Accept()
-				if err != nil {
-					return
-				}
-				go func() {
-					out, err := net.Dial("unix", sock)
-					if err != nil {
-						in.Close()
-						return
-					}
-					pipe(in, out)
-				}()
-			}
-		}()
+		go joinTo(l, "unix", sock)
 	}
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

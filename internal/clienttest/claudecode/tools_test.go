@@ -136,46 +136,40 @@ var stepGaps = map[string]int{
 // by their names in Claude Code.
 var agentboxTools = []string{"Bash", "BashOutput", "Diagnostics", "Edit", "Glob", "Grep", "KillShell", "Read", "Write"}
 
-// TestTools has Claude Code call every tool through agentbox, over stdio
-// and over HTTP, and checks the tool results the model receives.
-func TestTools(t *testing.T) {
+// TestClaudeCode plays one session per transport, stdio and HTTP: the user
+// runs the python-specialist prompt with a task, and the model, working on
+// it, calls every tool. The checks look at what the model receives: the
+// prompt's messages, the tools it is offered, and each tool's result.
+func TestClaudeCode(t *testing.T) {
 	claudeCode(t)
 	t.Parallel()
-	for _, transport := range []string{"stdio", "http"} {
-		t.Run(transport, func(t *testing.T) {
-			t.Parallel()
-			ws := workspace(t)
-			s := session{workspace: ws, prompt: "Look around the project and fix the orders module.", script: toolsScript()}
+	overEach(t, func(t *testing.T, transport string) {
+		ws := workspace(t)
+		s := session{workspace: ws, prompt: "/mcp__agentbox__python-specialist " + task, marker: task, script: toolsScript()}
+		s.serve(t, transport)
+		tr := run(t, s)
+		results := map[string]string{}
+		for _, st := range s.script {
+			r := tr.model.result(st.id)
+			if r == nil {
+				t.Fatalf("the fake model got no result for step %s", st.id)
+			}
+			if r.IsError {
+				t.Errorf("step %s: the model gets an error: %s", st.id, excerpt(r.Text))
+			}
+			results[st.id] = r.Text
 			if transport == "stdio" {
-				s.server = stdioServer(t, ws)
-			} else {
-				var port int
-				s.server, port = startHTTP(t, ws)
-				s.ports = []int{port}
+				name := fmt.Sprintf("%02d %s: %s", len(results), st.tool, st.id)
+				if n := stepGaps[st.id]; n > 0 {
+					name += fmt.Sprintf(" (gap %d)", n)
+				}
+				record(name, shorten(r.Text), tr.dirs)
 			}
-			tr := run(t, s)
-			results := map[string]string{}
-			for _, st := range s.script {
-				r := tr.model.result(st.id)
-				if r == nil {
-					t.Fatalf("the fake model got no result for step %s", st.id)
-				}
-				if r.IsError {
-					t.Errorf("step %s: the model gets an error: %s", st.id, excerpt(r.Text))
-				}
-				results[st.id] = r.Text
-				if transport == "stdio" {
-					name := fmt.Sprintf("%02d %s: %s", len(results), st.tool, st.id)
-					if n := stepGaps[st.id]; n > 0 {
-						name += fmt.Sprintf(" (gap %d)", n)
-					}
-					record(name, shorten(r.Text), tr.dirs)
-				}
-			}
-			checkTools(t, tr)
-			checkResults(t, ws, results)
-		})
-	}
+		}
+		t.Run("prompt", func(t *testing.T) { checkPrompt(t, tr, transport) })
+		checkTools(t, tr)
+		checkResults(t, ws, results)
+	})
 }
 
 // checkTools checks the tools the model is offered: with Claude Code's own
