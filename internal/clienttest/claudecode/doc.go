@@ -16,4 +16,13 @@
 //	go test ./internal/clienttest/claudecode
 //
 // Without it they skip, except in CI (CI set), where they fail.
+//
+// Checks of issue 13's gaps that agentbox still has are listed in
+// knownGaps and skipped while they fail. Flags, after -args:
+//
+//	-known-gaps=fail   run those checks as ordinary ones
+//	-record FILE       write what the model gets, step by step, as markdown
+//
+// AGENTBOX_CLAUDE_CODE_LOGS=DIR keeps Claude Code's debug log of each
+// session in DIR.
 package claudecode
