@@ -44,6 +44,12 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 // does.
 func serve(t *testing.T, dir string, defs []*Definition) (*client.Client, *Prompts) {
 	t.Helper()
+	return serveTo(t, dir, defs, "")
+}
+
+// serveTo is serve with a client that calls itself clientName.
+func serveTo(t *testing.T, dir string, defs []*Definition, clientName string) (*client.Client, *Prompts) {
+	t.Helper()
 	ws, err := tools.OpenWorkspace(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
@@ -57,7 +63,9 @@ func serve(t *testing.T, dir string, defs []*Definition) (*client.Client, *Promp
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	require.NoError(t, c.Start(t.Context()))
-	_, err = c.Initialize(t.Context(), mcp.InitializeRequest{})
+	var init mcp.InitializeRequest
+	init.Params.ClientInfo.Name = clientName
+	_, err = c.Initialize(t.Context(), init)
 	require.NoError(t, err)
 	return c, p
 }

@@ -35,6 +35,23 @@ const (
 	argFramework = "framework"
 )
 
+// claudeCode is the name Claude Code gives itself in initialize. As a
+// client of prompts (2.1.332) it runs one as the command
+// /mcp__SERVER__PROMPT followed by free text, shows the model that text
+// as typed, then fills the prompt's arguments with its words, one word
+// each, quotes and all, and drops the words past the last argument:
+// "/mcp__agentbox__python-specialist Add an endpoint that lists orders"
+// gives task "Add" and framework "an". So agentbox takes no arguments
+// from Claude Code, and the model reads the user's words whole.
+const claudeCode = "claude-code"
+
+// typedAsWords reports whether the client that asked fills prompt
+// arguments with the words of a typed line, as Claude Code does.
+func typedAsWords(ctx context.Context) bool {
+	s, ok := server.ClientSessionFromContext(ctx).(server.SessionWithClientInfo)
+	return ok && s.GetClientInfo().Name == claudeCode
+}
+
 // detectTimeout bounds detection for one request; it is also bounded by
 // the number of directories and files it reads.
 const detectTimeout = 5 * time.Second
@@ -66,7 +83,7 @@ func (p *Prompts) prompt(d *Definition) mcp.Prompt {
 		mcp.WithArgument(argTask, mcp.ArgumentDescription(
 			"What to build or change, in your words. It is sent as your message after the agent's instructions and the Workspace section; leave it empty to give the task afterwards.")),
 		mcp.WithArgument(argFramework, mcp.ArgumentDescription(fmt.Sprintf(
-			"The framework to work in: %s (another name is passed on as given). Leave it empty to go by what the workspace uses, detected when the prompt is requested.",
+			"The framework to work in: %s. A name that is no Python web framework agentbox knows is ignored. Leave it empty to go by what the workspace uses, detected when the prompt is requested.",
 			joinOr(knownFrameworks(d))))),
 	}
 	if t := d.Title(); t != "" {
@@ -90,9 +107,14 @@ func (p *Prompts) handler(d *Definition) server.PromptHandlerFunc {
 				d.Name, strings.Join(quoteAll(unknown), ", "), argTask, argFramework)
 		}
 		task := strings.TrimSpace(req.Params.Arguments[argTask])
-		framework := strings.TrimSpace(req.Params.Arguments[argFramework])
+		framework := frameworkNamed(req.Params.Arguments[argFramework])
+		after := ""
+		if typedAsWords(ctx) {
+			task, framework = "", ""
+			after = "\nYour task is what the user typed after the command that brought you these instructions.\n"
+		}
 
-		text := d.Body + "\n\n" + p.workspace(ctx, d, framework, "when the prompt was requested")
+		text := d.Body + "\n\n" + p.workspace(ctx, d, framework, "when the prompt was requested") + after
 		messages := []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))}
 		if task != "" {
 			messages = append(messages, mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(task)))
@@ -139,6 +161,19 @@ func (p *Prompts) CompletePromptArgument(_ context.Context, name string, arg mcp
 		}
 	}
 	return &mcp.Completion{Values: values, Total: len(values)}, nil
+}
+
+// frameworkNamed returns the framework s names, spelled as detection
+// spells it, or "" when s names none: a word such as "an", as a client
+// that splits a sentence into the arguments leaves there, is no request.
+func frameworkNamed(s string) string {
+	s = strings.TrimSpace(s)
+	for _, f := range frameworks {
+		if strings.EqualFold(s, f.name) {
+			return f.name
+		}
+	}
+	return ""
 }
 
 // knownFrameworks are the frameworks a definition knows: those detection

@@ -57,6 +57,33 @@ func TestPromptGet(t *testing.T) {
 		assert.Contains(t, texts[0], "- Framework: Flask\n  - requirements.txt:1 depends on flask\n")
 	})
 
+	t.Run("a framework that names none is ignored", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"requirements.txt": "fastapi\n"})
+		c, _ := serve(t, dir, defs)
+		_, texts := messageTexts(t, get(t, c, "python-specialist", map[string]string{"task": "Add", "framework": "an"}))
+		assert.NotContains(t, texts[0], "Requested framework")
+		_, texts = messageTexts(t, get(t, c, "python-specialist", map[string]string{"framework": " flask "}))
+		assert.Contains(t, texts[0], "\nRequested framework: Flask, but the workspace uses FastAPI (evidence below).")
+	})
+
+	t.Run("from Claude Code, which fills the arguments with the typed words one by one, takes none", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		writeFiles(t, dir, map[string]string{"requirements.txt": "fastapi\n"})
+		c, _ := serveTo(t, dir, defs, "claude-code")
+		for _, args := range []map[string]string{
+			{"task": "Add", "framework": "an"},
+			{"task": "Port", "framework": "Django"},
+		} {
+			roles, texts := messageTexts(t, get(t, c, "python-specialist", args))
+			require.Equal(t, []string{"user"}, roles, "no message for a task cut to its first word")
+			assert.NotContains(t, texts[0], "Requested framework")
+			assert.True(t, strings.HasSuffix(texts[0], ".\n\nYour task is what the user typed after the command that brought you these instructions.\n"), texts[0])
+		}
+	})
+
 	t.Run("an unknown argument is a protocol error that names it", func(t *testing.T) {
 		t.Parallel()
 		c, _ := serve(t, t.TempDir(), defs)
