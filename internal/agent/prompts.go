@@ -168,9 +168,9 @@ func (p *Prompts) CompletePromptArgument(_ context.Context, name string, arg mcp
 // that splits a sentence into the arguments leaves there, is no request.
 func frameworkNamed(s string) string {
 	s = strings.TrimSpace(s)
-	for _, f := range frameworks {
-		if strings.EqualFold(s, f.name) {
-			return f.name
+	for _, f := range pyproject.Frameworks() {
+		if strings.EqualFold(s, f) {
+			return f
 		}
 	}
 	return ""
