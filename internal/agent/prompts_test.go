@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // TestPromptList pins each built-in prompt as prompts/list shows it: name,
@@ -226,9 +226,9 @@ func TestDetectIsBounded(t *testing.T) {
 	})
 }
 
-func openWS(t testing.TB, dir string) *tools.Workspace {
+func openWS(t testing.TB, dir string) *workspace.Workspace {
 	t.Helper()
-	ws, err := tools.OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
 	return ws

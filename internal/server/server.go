@@ -16,6 +16,7 @@ import (
 	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // Config is everything a server needs to start.
@@ -54,7 +55,7 @@ type Config struct {
 // Server is one agentbox server: its workspace, tools and MCP wiring.
 type Server struct {
 	mcp     *mcpserver.MCPServer
-	ws      *tools.Workspace
+	ws      *workspace.Workspace
 	tools   *tools.Toolset
 	log     *slog.Logger // stderr, and the client of the tool call logged in
 	stderr  *slog.Logger // stderr only
@@ -69,7 +70,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	ws, err := tools.OpenWorkspace(cfg.Workspace)
+	ws, err := workspace.Open(cfg.Workspace)
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
@@ -162,7 +163,7 @@ func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
 func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Workspace returns the server's workspace.
-func (s *Server) Workspace() *tools.Workspace { return s.ws }
+func (s *Server) Workspace() *workspace.Workspace { return s.ws }
 
 // Close ends every session (stopping what they run) and releases the
 // workspace.

@@ -22,6 +22,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // newBashHarness is newHarness with a sandbox, so Bash, BashOutput and
@@ -29,7 +30,7 @@ import (
 func newBashHarness(t *testing.T, cfg sandbox.Config) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	ws, err := OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
 	cfg.Workspace = dir

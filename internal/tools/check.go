@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // CheckOptions configure the checks that follow Write and Edit of a .go or
@@ -101,7 +103,7 @@ type report struct {
 // fast (the real interpreter behind a launcher, Go's cache directories) and
 // which files its last after-write checks found problems in.
 type checker struct {
-	ws   *Workspace
+	ws   *workspace.Workspace
 	opts CheckOptions
 
 	mu      sync.Mutex
@@ -110,7 +112,7 @@ type checker struct {
 	flagged map[string]bool   // files whose last after-write check found problems
 }
 
-func newChecker(ws *Workspace, opts CheckOptions) *checker {
+func newChecker(ws *workspace.Workspace, opts CheckOptions) *checker {
 	return &checker{ws: ws, opts: opts, flagged: map[string]bool{}}
 }
 
@@ -186,7 +188,7 @@ func (c *checker) afterWrite(ctx context.Context, rel string) string {
 		}
 		r = report{skipped: why}
 	}
-	return c.afterWriteNote(Display(rel), r)
+	return c.afterWriteNote(workspace.Display(rel), r)
 }
 
 // checkWritten runs the check that fits rel's language.
@@ -194,7 +196,7 @@ func (c *checker) checkWritten(ctx context.Context, rel string) report {
 	if checkLanguage(rel) == "go" {
 		return c.checkGoFile(ctx, rel, false)
 	}
-	return c.checkPython(ctx, []string{Display(rel)}, false)
+	return c.checkPython(ctx, []string{workspace.Display(rel)}, false)
 }
 
 // afterWriteNote words an after-write report for the written file disp:

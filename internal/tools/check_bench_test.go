@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // BenchmarkCheckAfterEditGo measures an Edit of one file of a 50-file Go
@@ -24,7 +26,7 @@ func BenchmarkCheckAfterEditGo(b *testing.B) {
 	for i := range 50 {
 		write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
 	}
-	ws, err := OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(b, err)
 	b.Cleanup(func() { ws.Close() })
 	h := &harness{t: b, dir: dir, ws: ws, ts: New(ws, Options{Checks: CheckOptions{AfterWrite: true, Env: testCheckEnv()}})}
@@ -95,7 +97,7 @@ func BenchmarkCheckAfterEditPython(b *testing.B) {
 		fmt.Fprintf(&src, "def f%d(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n", i)
 	}
 	require.NoError(b, os.WriteFile(filepath.Join(dir, "app.py"), []byte(src.String()), 0o644))
-	ws, err := OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(b, err)
 	b.Cleanup(func() { ws.Close() })
 	h := &harness{t: b, dir: dir, ws: ws, ts: New(ws, Options{Checks: CheckOptions{AfterWrite: true, Env: testCheckEnv(), Python: "/usr/bin/python3"}})}

@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/packages"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // goLoadMode is all a check reads of a package: its name and files (to find
@@ -119,7 +121,7 @@ func (c *checker) loadGo(ctx context.Context, dir string, env []string, tests bo
 // all its files. Outside a module, the file is checked alone, as
 // `go run file.go` builds it.
 func (c *checker) checkGoFile(ctx context.Context, rel string, tests bool) report {
-	disp := Display(rel)
+	disp := workspace.Display(rel)
 	abs := filepath.Join(c.ws.Dir(), rel)
 	dir := filepath.Dir(abs)
 	env := c.goEnv(ctx, c.modRoot(path.Dir(disp)))
@@ -197,7 +199,7 @@ func (c *checker) display(host string) string {
 	if err != nil || rel == "." {
 		return ""
 	}
-	return Display(rel)
+	return workspace.Display(rel)
 }
 
 // goFindings turns a package's errors into findings. dir is where the go
@@ -342,7 +344,7 @@ func (c *checker) compilerFindings(msg, dir string) []finding {
 // cleanMsg keeps the workspace's host path out of a message and makes it
 // one line.
 func (c *checker) cleanMsg(msg string) string {
-	for _, d := range []string{c.ws.dir, c.ws.real} {
+	for _, d := range []string{c.ws.Dir(), c.ws.RealDir()} {
 		if d != "" {
 			msg = strings.ReplaceAll(msg, d+string(filepath.Separator), "")
 		}

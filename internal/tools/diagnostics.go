@@ -17,6 +17,7 @@ import (
 	"github.com/sourcegraph/conc"
 
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed diagnostics.md
@@ -85,7 +86,7 @@ func (t *Toolset) diagnostics(ctx context.Context, args diagnosticsArgs) *mcp.Ca
 	}
 	ctx, cancel := context.WithTimeout(ctx, diagTimeout)
 	defer cancel()
-	disp := Display(rel)
+	disp := workspace.Display(rel)
 	var tg diagTargets
 	switch {
 	case fi.IsDir():

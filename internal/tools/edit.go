@@ -12,6 +12,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed edit.md
@@ -80,7 +82,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	case fi.IsDir():
 		return failed(t.dirError(name))
 	case !fi.Mode().IsRegular():
-		return failed(&PathError{Path: name, Err: errNotRegular})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrNotRegular})
 	case fi.Size() > editMaxSize:
 		return failedf("%s: is %s, over the %s Edit changes; change it with a command (sed, a script) instead", name, formatSize(fi.Size()), formatSize(editMaxSize))
 	}
@@ -99,7 +101,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 
 	load := func() ([]byte, error) { return content, nil }
 	if err := sess.checkFresh(rel, fi, load); err != nil {
-		return failed(&PathError{Path: name, Err: err})
+		return failed(&workspace.PathError{Path: name, Err: err})
 	}
 	oldN, newN := normalizeEOL(args.OldString), normalizeEOL(args.NewString)
 	if oldN == newN {
@@ -151,11 +153,11 @@ func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, nil, t.ws.wrap(name, err)
+		return nil, nil, t.ws.Wrap(name, err)
 	}
 	content, err := readAll(f, editMaxSize)
 	if err != nil {
-		return nil, nil, t.ws.wrap(name, err)
+		return nil, nil, t.ws.Wrap(name, err)
 	}
 	head := content[:min(len(content), readSniffLen)]
 	if why := binaryKind(head); why != "" {

@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed glob.md
@@ -143,9 +144,9 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 	var b strings.Builder
 	out := globResult{Total: len(matches), Complete: !timedOut && !st.Truncated && st.ErrorCount == 0 && len(statErrs) == 0}
 	for _, m := range matches[:min(len(matches), globMaxResults)] {
-		b.WriteString(Display(m.path))
+		b.WriteString(workspace.Display(m.path))
 		b.WriteByte('\n')
-		out.Files = append(out.Files, Display(m.path))
+		out.Files = append(out.Files, workspace.Display(m.path))
 	}
 	var notes []string
 	if len(matches) > globMaxResults {
@@ -238,7 +239,7 @@ func (t *Toolset) explainDir(dir string, err error) error {
 		}
 		if similar := similarNames(base, dirs); len(similar) > 0 {
 			for i, s := range similar {
-				similar[i] = Display(filepath.Join(parent, s))
+				similar[i] = workspace.Display(filepath.Join(parent, s))
 			}
 			return fmt.Errorf("%s. Did you mean %s?", msg, strings.Join(similar, " or "))
 		}
@@ -246,7 +247,7 @@ func (t *Toolset) explainDir(dir string, err error) error {
 	}
 	for d := filepath.Dir(parent); ; d = filepath.Dir(d) {
 		if fi, err := t.ws.Stat(d); err == nil && fi.IsDir() {
-			return fmt.Errorf("%s: its parent %s does not exist either; the nearest directory that does is %s", msg, Display(parent), displayDir(d))
+			return fmt.Errorf("%s: its parent %s does not exist either; the nearest directory that does is %s", msg, workspace.Display(parent), displayDir(d))
 		}
 		if d == "." {
 			return errors.New(msg)
@@ -296,7 +297,7 @@ func isAre(n int) string {
 func describePathErr(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return fmt.Sprintf("%s (%s)", Display(pe.Path), describeErr(pe.Err))
+		return fmt.Sprintf("%s (%s)", workspace.Display(pe.Path), workspace.Reason(pe.Err))
 	}
 	return err.Error()
 }

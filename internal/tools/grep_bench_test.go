@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/agentbox/agentbox/internal/corpus"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // BenchmarkGrep runs Grep and Glob (without the MCP round trip; see
@@ -13,7 +14,7 @@ func BenchmarkGrep(b *testing.B) {
 	if err := corpus.Write(dir, corpus.Spec{Files: 2000, Bytes: 24 << 20, Seed: 3}); err != nil {
 		b.Fatal(err)
 	}
-	ws, err := OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -25,11 +25,11 @@ func (t *Toolset) readImage(ctx context.Context, name, rel string, f *os.File, f
 			name, kind, formatSize(fi.Size()), formatSize(readMaxImage))
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	data, err := readAll(f, readMaxImage)
 	if err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	t.sessions.of(ctx).remember(rel, stateOf(fi, data))
 	about := fmt.Sprintf("%s: %s image, %s", name, strings.ToUpper(kind), formatSize(int64(len(data))))

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed read.md
@@ -69,19 +72,19 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	if fi.IsDir() {
 		return failed(t.dirError(name))
 	}
 	if !fi.Mode().IsRegular() {
-		return failed(&PathError{Path: name, Err: errNotRegular})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrNotRegular})
 	}
 
 	head := make([]byte, readSniffLen)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	head = head[:n]
 	if kind := imageKind(head); kind != "" {
@@ -100,7 +103,7 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 			name, formatSize(fi.Size()), formatSize(readMaxWholeSize), readMaxLines)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	first, count := max(args.Offset, 1), args.Limit
 	if count == 0 {
@@ -108,7 +111,7 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 	}
 	p, err := scanPage(ctx, f, first, count, fi.Size() <= readHashLimit)
 	if err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	st := stateOf(fi, nil)
 	st.sum, st.hashed = p.sum, p.complete && p.bytes == fi.Size()
@@ -188,3 +191,18 @@ func binaryKind(head []byte) string {
 	}
 	return ""
 }
+
+// readAll reads an open file up to max bytes; more is an error naming the
+// size so the caller can advise paging.
+func readAll(f *os.File, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w (over %s)", errTooLarge, formatSize(max))
+	}
+	return data, nil
+}
+
+var errTooLarge = errors.New("file too large")

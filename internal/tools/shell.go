@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // shell is one session's Bash state: the working directory that carries
@@ -174,7 +175,7 @@ func (sh *shell) running(background bool) int {
 
 // workdir returns the directory the next command starts in: the one the
 // last command left, unless it is gone. The caller holds sh.mu.
-func (sh *shell) workdir(ws *Workspace) (string, []string) {
+func (sh *shell) workdir(ws *workspace.Workspace) (string, []string) {
 	if sh.cwd == "" {
 		return ws.Dir(), nil
 	}
@@ -185,18 +186,18 @@ func (sh *shell) workdir(ws *Workspace) (string, []string) {
 		}
 	}
 	sh.cwd = ""
-	return ws.Dir(), []string{fmt.Sprintf("[The working directory %s is gone, so this command ran in the workspace root.]", Display(rel))}
+	return ws.Dir(), []string{fmt.Sprintf("[The working directory %s is gone, so this command ran in the workspace root.]", workspace.Display(rel))}
 }
 
 // moved records where a successful command left the shell, and returns a
 // note when it had to bring it back into the workspace.
-func (sh *shell) moved(ws *Workspace, dir string) []string {
+func (sh *shell) moved(ws *workspace.Workspace, dir string) []string {
 	if dir == "" {
 		return nil
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	for _, base := range []string{ws.realDir(), ws.Dir()} {
+	for _, base := range []string{ws.RealDir(), ws.Dir()} {
 		if rel, err := filepath.Rel(base, dir); err == nil && (rel == "." || filepath.IsLocal(rel)) {
 			sh.cwd = filepath.Join(ws.Dir(), rel)
 			if rel == "." {
@@ -337,13 +338,4 @@ func roundDuration(d time.Duration) string {
 		return d.Round(100 * time.Millisecond).String()
 	}
 	return d.Round(time.Second).String()
-}
-
-// realDir returns the workspace's directory with symlinks resolved: the
-// form the shell's pwd -P prints.
-func (w *Workspace) realDir() string {
-	if w.real != "" {
-		return w.real
-	}
-	return w.dir
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 const (
@@ -34,7 +36,7 @@ func (t *Toolset) explain(name string, err error) error {
 		for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
 			if fi, err := t.ws.Stat(d); err == nil && fi.IsDir() {
 				return fmt.Errorf("%s: does not exist: its directory %s does not exist either (the nearest that does is %s). Use Glob to find the file",
-					name, Display(dir), displayDir(d))
+					name, workspace.Display(dir), displayDir(d))
 			}
 			if d == "." {
 				break
@@ -44,7 +46,7 @@ func (t *Toolset) explain(name string, err error) error {
 	}
 	if similar := similarNames(base, entries); len(similar) > 0 {
 		for i, s := range similar {
-			similar[i] = Display(filepath.Join(dir, s))
+			similar[i] = workspace.Display(filepath.Join(dir, s))
 		}
 		return fmt.Errorf("%s: does not exist. Did you mean %s?", name, strings.Join(similar, " or "))
 	}
@@ -55,7 +57,7 @@ func displayDir(d string) string {
 	if d == "." {
 		return "the workspace root"
 	}
-	return Display(d) + "/"
+	return workspace.Display(d) + "/"
 }
 
 // similarNames returns entry names close to base: the same letters in
@@ -137,7 +139,7 @@ func distance(a, b string, limit int) int {
 func (t *Toolset) dirError(name string) error {
 	entries, err := t.ws.ReadDir(name)
 	if err != nil {
-		return &PathError{Path: name, Err: errIsDir}
+		return &workspace.PathError{Path: name, Err: workspace.ErrIsDir}
 	}
 	var names []string
 	for _, e := range entries[:min(len(entries), listMax)] {

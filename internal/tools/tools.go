@@ -20,12 +20,13 @@ import (
 
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // Toolset is the tools of one server: the workspace they share and the
 // per-session state (what each session has read) they keep.
 type Toolset struct {
-	ws       *Workspace
+	ws       *workspace.Workspace
 	sessions *Sessions
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
@@ -54,7 +55,7 @@ type Options struct {
 }
 
 // New returns the tools for ws.
-func New(ws *Workspace, opts Options) *Toolset {
+func New(ws *workspace.Workspace, opts Options) *Toolset {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed write.md
@@ -65,9 +67,9 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return failed(t.symlinkError(name))
 	case fi.IsDir():
-		return failed(&PathError{Path: name, Err: errIsDir})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrIsDir})
 	case !fi.Mode().IsRegular():
-		return failed(&PathError{Path: name, Err: errNotRegular})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrNotRegular})
 	}
 	var old []byte
 	load := func() ([]byte, error) {
@@ -80,7 +82,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 		return old, err
 	}
 	if err := sess.checkFresh(rel, fi, load); err != nil {
-		return failed(&PathError{Path: name, Err: err})
+		return failed(&workspace.PathError{Path: name, Err: err})
 	}
 	if old == nil {
 		if _, err := load(); err != nil && !errors.Is(err, errTooLarge) {
@@ -123,7 +125,7 @@ func (t *Toolset) writeError(name string, err error) error {
 func (t *Toolset) symlinkError(name string) error {
 	target, err := t.ws.Readlink(name)
 	if err != nil {
-		return &PathError{Path: name, Err: errSymlink}
+		return &workspace.PathError{Path: name, Err: workspace.ErrSymlink}
 	}
 	fi, err := t.ws.Stat(name)
 	if err != nil {

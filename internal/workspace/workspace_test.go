@@ -1,4 +1,4 @@
-package tools
+package workspace
 
 import (
 	"errors"
@@ -47,7 +47,7 @@ func newEscapeFixture(t testing.TB) *escapeFixture {
 	for name, target := range links {
 		require.NoError(t, os.Symlink(target, filepath.Join(f.dir, name)))
 	}
-	ws, err := OpenWorkspace(f.dir)
+	ws, err := Open(f.dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
 	f.ws = ws
@@ -142,7 +142,7 @@ func TestWorkspaceThroughSymlinkedRoot(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(real, "a.txt"), []byte("a"), 0o644))
 	link := filepath.Join(base, "link")
 	require.NoError(t, os.Symlink(real, link))
-	ws, err := OpenWorkspace(link)
+	ws, err := Open(link)
 	require.NoError(t, err)
 	defer ws.Close()
 	for _, name := range []string{filepath.Join(link, "a.txt"), filepath.Join(real, "a.txt"), "a.txt"} {
