@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agentbox/agentbox/internal/textedit"
 )
 
 // scanPage reads r line by line and keeps lines first..first+count-1 in
@@ -93,7 +95,7 @@ func (p *page) add(n int, line []byte, runes int) {
 	if chars > readMaxLineLen || !utf8.Valid(text) {
 		shown := strings.ToValidUTF8(string(text), "\uFFFD")
 		if chars > readMaxLineLen {
-			shown = cutRunes(shown, readMaxLineLen)
+			shown = textedit.CutRunes(shown, readMaxLineLen)
 			cut = fmt.Sprintf(" … [line cut: %d characters in all]", chars)
 		}
 		text = []byte(shown)
@@ -120,35 +122,4 @@ func trimEOL(b []byte) []byte {
 		}
 	}
 	return b
-}
-
-// cutRunes returns the first n characters of s.
-func cutRunes(s string, n int) string {
-	i := 0
-	for range n {
-		if i >= len(s) {
-			break
-		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return s[:i]
-}
-
-// numbered formats lines of text in Read's style, the first numbered from.
-func numbered(text string, from int) string {
-	var b strings.Builder
-	for i, line := range strings.Split(text, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if utf8.RuneCountInString(line) > readMaxLineLen {
-			line = cutRunes(line, readMaxLineLen) + " … [line cut]"
-		}
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(strconv.Itoa(from + i))
-		b.WriteByte('\t')
-		b.WriteString(line)
-	}
-	return b.String()
 }

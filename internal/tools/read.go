@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/textedit"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -29,13 +30,13 @@ type readArgs struct {
 }
 
 const (
-	readMaxLines     = 2000      // lines a read returns when no limit is given
-	readMaxLineLen   = 2000      // characters of one line shown before it is cut
-	readMaxWholeSize = 256 << 10 // bytes a read without offset or limit may take
-	readMaxOutput    = 100 << 10 // bytes of text one result carries at most
-	readMaxImage     = 5 << 20   // bytes of an image returned as image content
-	readHashLimit    = 64 << 20  // files up to this size are scanned whole and hashed
-	readSniffLen     = 8 << 10   // bytes examined for NULs and image signatures
+	readMaxLines     = 2000                // lines a read returns when no limit is given
+	readMaxLineLen   = textedit.MaxLineLen // characters of one line shown before it is cut
+	readMaxWholeSize = 256 << 10           // bytes a read without offset or limit may take
+	readMaxOutput    = 100 << 10           // bytes of text one result carries at most
+	readMaxImage     = 5 << 20             // bytes of an image returned as image content
+	readHashLimit    = 64 << 20            // files up to this size are scanned whole and hashed
+	readSniffLen     = 8 << 10             // bytes examined for NULs and image signatures
 )
 
 func readTool(t *Toolset) server.ServerTool {

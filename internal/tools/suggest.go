@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/agentbox/agentbox/internal/textedit"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -82,7 +83,7 @@ func similarNames(base string, entries []fs.DirEntry) []string {
 			break
 		}
 		n := strings.ToLower(e.Name())
-		switch d := distance(lower, n, budget); {
+		switch d := textedit.Distance(lower, n, budget); {
 		case n == lower:
 			found = append(found, scored{e.Name(), 0})
 		case d <= budget:
@@ -97,41 +98,6 @@ func similarNames(base string, entries []fs.DirEntry) []string {
 		names = append(names, f.name)
 	}
 	return names
-}
-
-// distance is the edit distance between a and b counting a swap of two
-// neighbouring letters as one edit (optimal string alignment), or limit+1
-// once it is known to exceed limit.
-func distance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > limit || -d > limit {
-		return limit + 1
-	}
-	rows := [3][]int{make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)}
-	for j := range rows[1] {
-		rows[1][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		pp, prev, cur := rows[0], rows[1], rows[2]
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], pp[j-2]+1)
-			}
-			best = min(best, cur[j])
-		}
-		if best > limit {
-			return limit + 1
-		}
-		rows[0], rows[1], rows[2] = prev, cur, pp
-	}
-	return rows[1][len(rb)]
 }
 
 // dirError explains that a directory was given where a file was expected,

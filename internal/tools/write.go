@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/textedit"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -143,7 +144,7 @@ func (t *Toolset) symlinkError(name string) error {
 // what it kept.
 func keepStyle(old, data []byte) ([]byte, []string) {
 	var kept []string
-	bom := []byte("\xef\xbb\xbf")
+	bom := []byte(textedit.UTF8BOM)
 	if bytes.HasPrefix(old, bom) && !bytes.HasPrefix(data, bom) {
 		data = append(bom[:3:3], data...)
 		kept = append(kept, "UTF-8 byte-order mark")

@@ -1,10 +1,12 @@
-package tools
+package textedit
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/agentbox/agentbox/internal/testutil"
 )
 
 func TestTextView(t *testing.T) {
@@ -87,7 +89,7 @@ func TestStripLineNumbers(t *testing.T) {
 
 func TestVote(t *testing.T) {
 	t.Parallel()
-	file := splitLines(goFile(5000))
+	file := splitLines(testutil.GoFile(5000))
 	t.Run("places lines equal but for indentation", func(t *testing.T) {
 		start, ok, also := vote(file, []string{"    if x > 321 {", "        return x - 321"})
 		assert.True(t, ok)
@@ -123,4 +125,18 @@ func TestListLines(t *testing.T) {
 	assert.Equal(t, "1, 2, … (98 more not listed)", listLines([]int{1, 2, 3}, 2, 100))
 	assert.Equal(t, "line 4 (twice)", linesWord([]int{4, 4}, 5, 2))
 	assert.Equal(t, "lines 4 and 5", linesWord([]int{4, 5}, 5, 2))
+}
+
+func TestDistance(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		a, b string
+		want int
+	}{
+		{"main", "mian", 1}, {"abc", "abc", 0}, {"kitten", "sitting", 3}, {"", "ab", 2}, {"ab", "ba", 1}, {"abcdef", "badcfe", 3},
+	} {
+		assert.Equal(t, c.want, Distance(c.a, c.b, 5), "%s/%s", c.a, c.b)
+		assert.Equal(t, c.want, Distance(c.b, c.a, 5), "%s/%s", c.b, c.a)
+	}
+	assert.Equal(t, 2, Distance("kitten", "sitting", 1), "cut off past the limit")
 }

@@ -1,4 +1,4 @@
-package tools
+package textedit
 
 import (
 	"fmt"
@@ -176,13 +176,4 @@ func linesName(first, last int) string {
 		return fmt.Sprintf("line %d", first)
 	}
 	return fmt.Sprintf("lines %d-%d", first, last)
-}
-
-// splitLines splits text into lines, without a last empty one after a final
-// line break.
-func splitLines(text string) []string {
-	if text == "" {
-		return nil
-	}
-	return strings.Split(strings.TrimSuffix(text, "\n"), "\n")
 }

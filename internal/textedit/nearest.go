@@ -1,4 +1,4 @@
-package tools
+package textedit
 
 import (
 	"cmp"
@@ -181,9 +181,9 @@ func similarity(a, b string) float32 {
 	if a == b {
 		return 1
 	}
-	a, b = cutRunes(a, voteRefineLen), cutRunes(b, voteRefineLen)
+	a, b = CutRunes(a, voteRefineLen), CutRunes(b, voteRefineLen)
 	n := max(utf8.RuneCountInString(a), utf8.RuneCountInString(b))
-	d := distance(a, b, n/2)
+	d := Distance(a, b, n/2)
 	if d > n/2 {
 		return 0
 	}

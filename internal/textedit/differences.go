@@ -1,11 +1,147 @@
-package tools
+package textedit
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
+
+// lineDiff is one difference, at a line of the file (or of old_string, for
+// its lines missing from the file).
+type lineDiff struct {
+	line      int
+	file, old string
+}
+
+// diffs are the differences between old_string and the closest region, by
+// kind.
+type diffs struct {
+	indent, trailing, spacing, quotes, text, oldOnly, fileOnly []lineDiff
+}
+
+func (d *diffs) empty() bool {
+	return len(d.indent)+len(d.trailing)+len(d.spacing)+len(d.quotes)+len(d.text)+len(d.oldOnly)+len(d.fileOnly) == 0
+}
+
+// compare records how line o of old_string differs from line f of the file
+// (number n), trying ever looser readings: as is, with inner whitespace
+// collapsed, and with quotes read alike.
+func (d *diffs) compare(o, f string, mode, n int) {
+	if fits(o, f, mode) {
+		return
+	}
+	oL, oC, oT := splitSpace(o)
+	if oC == "" { // a blank line with other whitespace
+		if fL, fC, fT := splitSpace(f); fC == "" {
+			d.trailing = append(d.trailing, lineDiff{n, fL + fT, oL + oT})
+			return
+		}
+	}
+	for level, conv := range []func(string) string{
+		func(s string) string { return s },
+		collapseInner,
+		func(s string) string { return collapseInner(foldAllQuotes(s)) },
+	} {
+		cf := conv(f)
+		at, fLead, fTrail := place(conv(oC), cf, mode)
+		if at < 0 {
+			continue
+		}
+		before := len(d.indent) + len(d.trailing)
+		exact := level == 0 || mode != inside
+		if exact && oL != fLead && (mode == whole || mode == head || oL != "") {
+			d.indent = append(d.indent, lineDiff{n, fLead, oL})
+		}
+		if exact && oT != fTrail && (mode == whole || mode == tail || oT != "") {
+			d.trailing = append(d.trailing, lineDiff{n, fTrail, oT})
+		}
+		_, fC, _ := splitSpace(f)
+		switch {
+		case level == 1:
+			d.spacing = append(d.spacing, lineDiff{n, fC, oC})
+		case level == 2:
+			// Folding quotes keeps each character, so the match starts at
+			// the same character of f with only its spacing collapsed.
+			from := utf8.RuneCountInString(cf[:at])
+			fq, oq := firstDifference(string([]rune(collapseInner(f))[from:]), collapseInner(oC))
+			d.quotes = append(d.quotes, lineDiff{n, fq, oq})
+		case len(d.indent)+len(d.trailing) == before:
+			d.text = append(d.text, lineDiff{n, f, o})
+		}
+		return
+	}
+	d.text = append(d.text, lineDiff{n, f, o})
+}
+
+// fits reports whether o covers f as mode asks.
+func fits(o, f string, mode int) bool {
+	switch mode {
+	case tail:
+		return strings.HasSuffix(f, o)
+	case head:
+		return strings.HasPrefix(f, o)
+	case inside:
+		return strings.Contains(f, o)
+	}
+	return o == f
+}
+
+// place finds core in f as mode asks and returns where it starts, -1 if
+// it is not there, and the whitespace around it.
+func place(core, f string, mode int) (at int, lead, trail string) {
+	at = -1
+	switch mode {
+	case whole:
+		if _, fC, _ := splitSpace(f); fC == core {
+			at = len(f) - len(strings.TrimLeftFunc(f, unicode.IsSpace))
+		}
+	case tail:
+		if r := strings.TrimRightFunc(f, unicode.IsSpace); strings.HasSuffix(r, core) {
+			at = len(r) - len(core)
+		}
+	case head:
+		if l := strings.TrimLeftFunc(f, unicode.IsSpace); strings.HasPrefix(l, core) {
+			at = len(f) - len(l)
+		}
+	case inside:
+		at = strings.Index(f, core)
+	}
+	if at < 0 {
+		return -1, "", ""
+	}
+	before, after := f[:at], f[at+len(core):]
+	lead = before[len(strings.TrimRightFunc(before, unicode.IsSpace)):]
+	trail = after[:len(after)-len(strings.TrimLeftFunc(after, unicode.IsSpace))]
+	return at, lead, trail
+}
+
+// splitSpace splits s into its leading whitespace, the rest, and its
+// trailing whitespace.
+func splitSpace(s string) (lead, core, trail string) {
+	l := strings.TrimLeftFunc(s, unicode.IsSpace)
+	core = strings.TrimRightFunc(l, unicode.IsSpace)
+	return s[:len(s)-len(l)], core, l[len(core):]
+}
+
+// collapseInner turns each run of whitespace inside s into one space and
+// keeps the whitespace at its ends.
+func collapseInner(s string) string {
+	lead, core, trail := splitSpace(s)
+	return lead + strings.Join(strings.Fields(core), " ") + trail
+}
+
+// firstDifference returns the first characters where a and b differ.
+func firstDifference(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	for i := range min(len(ra), len(rb)) {
+		if ra[i] != rb[i] {
+			return string(ra[i]), string(rb[i])
+		}
+	}
+	return "", ""
+}
 
 // summary names what kinds of difference there are, when they are few.
 func (d *diffs) summary() string {
@@ -157,7 +293,7 @@ func wsDesc(s string) string {
 func quoteLine(s string) string {
 	const most = 120
 	if utf8.RuneCountInString(s) > most {
-		s = cutRunes(s, most) + "…"
+		s = CutRunes(s, most) + "…"
 	}
 	return strconv.Quote(s)
 }
