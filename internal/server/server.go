@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
@@ -36,10 +37,10 @@ type Config struct {
 	// Diagnostics makes Write and Edit check each .go and .py file they
 	// write and add the problems found to their result.
 	Diagnostics bool
-	// DiagnosticsTimeout bounds one such check; 0 means tools.CheckTimeout.
+	// DiagnosticsTimeout bounds one such check; 0 means check.DefaultTimeout.
 	DiagnosticsTimeout time.Duration
 	// CheckEnv is the whole environment of checker commands (go, python3,
-	// ruff, mypy): an allow-list from tools.CheckEnv, never the server's.
+	// ruff, mypy): an allow-list from check.Env, never the server's.
 	CheckEnv []string
 
 	// Agent makes the server run as the named definition: only the tools
@@ -78,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
 	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
 	// mypy) inside it, with CheckEnv as their whole environment.
-	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
+	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	var closers []func()
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox

@@ -7,6 +7,7 @@ package testutil
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -39,3 +40,49 @@ func ReadFile(t testing.TB, dir, name string) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// RequireGo skips the test when there is no go command.
+func RequireGo(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+}
+
+// Python returns the interpreter at p, or the first python3 on PATH when p
+// is "", and skips the test when there is none. Tests that need Debian's
+// packages (pyflakes) ask for /usr/bin/python3: the python3 first on PATH
+// may be a pyenv build without them.
+func Python(t testing.TB, p string) string {
+	t.Helper()
+	if p == "" {
+		p = "python3"
+	}
+	exe, err := exec.LookPath(p)
+	if err != nil {
+		t.Skip("no", p)
+	}
+	return exe
+}
+
+// A Go module of two files, for checks: GoMod, GoMain and GoUtil are its
+// go.mod, main.go and util.go.
+const (
+	GoMod = "module example.com/fixture\n\ngo 1.22\n"
+
+	GoMain = `package main
+
+import "fmt"
+
+func main() {
+	fmt.Println(greeting("world"))
+}
+`
+
+	GoUtil = `package main
+
+func greeting(name string) string {
+	return "hello, " + name
+}
+`
+)

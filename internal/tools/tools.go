@@ -18,6 +18,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/walk"
 	"github.com/agentbox/agentbox/internal/workspace"
@@ -31,9 +32,7 @@ type Toolset struct {
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Write or Edit of a file at a time
-	checks   *checker             // checks after writes, and Diagnostics
-
-	checkRunner *sandboxRunner // runs checkers in the sandbox, when there is one
+	checks   *check.Checker       // checks after writes, and Diagnostics
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -47,8 +46,9 @@ type Options struct {
 	// also reach that call's client (see notify.LogHandler). nil discards.
 	Logger *slog.Logger
 	// Checks configure the checks after Write and Edit and the checkers
-	// Diagnostics runs.
-	Checks CheckOptions
+	// Diagnostics runs. Unless they say how to run checkers, they run in
+	// Sandbox.
+	Checks check.Options
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
@@ -59,15 +59,13 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	var runner *sandboxRunner
-	if opts.Checks.Run == nil && opts.Sandbox != nil {
+	if opts.Checks.Run == nil && opts.Checks.Sandbox == nil {
 		// Checkers run where Bash's commands do: one from the workspace
 		// (a venv's python) must not escape the sandbox through a check.
-		runner = &sandboxRunner{sb: opts.Sandbox}
-		opts.Checks.Run = runner.run
+		opts.Checks.Sandbox = opts.Sandbox
 	}
 	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
-		checks: newChecker(ws, opts.Checks), checkRunner: runner}
+		checks: check.New(ws, opts.Checks)}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -96,9 +94,7 @@ func (t *Toolset) EndSession(id string) { t.sessions.End(id) }
 // Close ends every session; the server calls it on the way out.
 func (t *Toolset) Close() {
 	t.sessions.EndAll()
-	if t.checkRunner != nil {
-		t.checkRunner.close()
-	}
+	t.checks.Close()
 }
 
 // describe fills a tool's markdown description from the constants the code

@@ -1,7 +1,6 @@
-package tools
+package check
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -53,7 +52,7 @@ func (r *sandboxRunner) run(ctx context.Context, c Command) (Output, error) {
 	}
 	src.WriteString(" 2>" + shellQuote(errFile))
 
-	stdout := &cappedBuffer{max: checkMaxOutput}
+	stdout := &capped{max: checkMaxOutput}
 	cmd, err := r.sb.Start(ctx, sandbox.Spec{Command: src.String(), Dir: c.Dir, Scratch: r.scratch, Output: stdout})
 	if err != nil {
 		return Output{}, err
@@ -100,24 +99,4 @@ func (r *sandboxRunner) close() {
 	if r.scratch != nil {
 		r.scratch.Close()
 	}
-}
-
-// cappedBuffer keeps the first max bytes written to it.
-type cappedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-	cut bool
-}
-
-func (b *cappedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if room := b.max - b.buf.Len(); len(p) > room {
-		b.buf.Write(p[:max(room, 0)])
-		b.cut = true
-	} else {
-		b.buf.Write(p)
-	}
-	return len(p), nil
 }

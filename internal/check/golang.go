@@ -1,4 +1,4 @@
-package tools
+package check
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -40,7 +41,7 @@ const goLoadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports
 //   - GOTOOLCHAIN=local: a go line newer than the installed Go is reported,
 //     not answered by downloading a toolchain.
 //   - GOPACKAGESDRIVER=off: no driver program found on PATH runs instead.
-func (c *checker) goEnv(ctx context.Context, modRoot string) []string {
+func (c *Checker) goEnv(ctx context.Context, modRoot string) []string {
 	mod := "-mod=readonly"
 	if modRoot != "" {
 		if _, err := c.ws.Stat(path.Join(modRoot, "vendor/modules.txt")); err == nil {
@@ -59,14 +60,14 @@ func (c *checker) goEnv(ctx context.Context, modRoot string) []string {
 // user's module cache is the only place dependencies can come from.
 // Pinning them keeps them even if a sandbox gives commands another HOME.
 // Asked once; until the go command answers, nothing is pinned.
-func (c *checker) goCacheDirs(ctx context.Context) []string {
+func (c *Checker) goCacheDirs(ctx context.Context) []string {
 	c.mu.Lock()
 	dirs := c.goDirs
 	c.mu.Unlock()
 	if dirs != nil {
 		return dirs
 	}
-	goCmd, err := lookPath("go", c.opts.Env)
+	goCmd, err := sandbox.LookPath("go", c.opts.Env)
 	if err != nil {
 		return nil
 	}
@@ -93,7 +94,7 @@ func (c *checker) goCacheDirs(ctx context.Context) []string {
 
 // modRoot returns the workspace-relative directory of the go.mod that
 // governs dir, or "" when there is none in the workspace.
-func (c *checker) modRoot(dir string) string {
+func (c *Checker) modRoot(dir string) string {
 	for d := dir; ; d = path.Dir(d) {
 		if fi, err := c.ws.Stat(path.Join(d, "go.mod")); err == nil && fi.Mode().IsRegular() {
 			return d
@@ -105,7 +106,7 @@ func (c *checker) modRoot(dir string) string {
 }
 
 // loadGo runs go/packages in dir.
-func (c *checker) loadGo(ctx context.Context, dir string, env []string, tests bool, patterns ...string) ([]*packages.Package, error) {
+func (c *Checker) loadGo(ctx context.Context, dir string, env []string, tests bool, patterns ...string) ([]*packages.Package, error) {
 	cfg := &packages.Config{
 		Context: ctx,
 		Dir:     dir,
@@ -120,7 +121,7 @@ func (c *checker) loadGo(ctx context.Context, dir string, env []string, tests bo
 // test files when tests is set or rel is one) and reports the problems in
 // all its files. Outside a module, the file is checked alone, as
 // `go run file.go` builds it.
-func (c *checker) checkGoFile(ctx context.Context, rel string, tests bool) report {
+func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) report {
 	disp := workspace.Display(rel)
 	abs := filepath.Join(c.ws.Dir(), rel)
 	dir := filepath.Dir(abs)
@@ -171,7 +172,7 @@ func (c *checker) checkGoFile(ctx context.Context, rel string, tests bool) repor
 // packageOf picks the loaded package that compiles the file disp (with
 // tests, the test variant), or says the file is left out by build
 // constraints.
-func (c *checker) packageOf(pkgs []*packages.Package, disp string) (*packages.Package, bool) {
+func (c *Checker) packageOf(pkgs []*packages.Package, disp string) (*packages.Package, bool) {
 	var found *packages.Package
 	ignored := false
 	for _, p := range pkgs {
@@ -191,7 +192,7 @@ func (c *checker) packageOf(pkgs []*packages.Package, disp string) (*packages.Pa
 
 // display turns a host path the go command reported into the
 // workspace-relative path results show, or "" when it is outside.
-func (c *checker) display(host string) string {
+func (c *Checker) display(host string) string {
 	if !filepath.IsAbs(host) {
 		return ""
 	}
@@ -204,7 +205,7 @@ func (c *checker) display(host string) string {
 
 // goFindings turns a package's errors into findings. dir is where the go
 // command ran, which relative positions are relative to.
-func (c *checker) goFindings(pkg *packages.Package, dir string) []finding {
+func (c *Checker) goFindings(pkg *packages.Package, dir string) []finding {
 	typed := slices.ContainsFunc(pkg.Errors, func(e packages.Error) bool {
 		return e.Kind == packages.TypeError || e.Kind == packages.ParseError
 	})
@@ -288,7 +289,7 @@ func goChecker(k packages.ErrorKind) string {
 
 // goPos splits a go command position ("file:line:col", "file:line",
 // "file", "-" or "").
-func (c *checker) goPos(pos, dir string) (file string, line, col int) {
+func (c *Checker) goPos(pos, dir string) (file string, line, col int) {
 	if pos == "" || pos == "-" {
 		return "", 0, 0
 	}
@@ -323,7 +324,7 @@ func (c *checker) goPos(pos, dir string) (file string, line, col int) {
 }
 
 // compilerFindings reads the compiler's "# pkg\n./f.go:1:2: msg" output.
-func (c *checker) compilerFindings(msg, dir string) []finding {
+func (c *Checker) compilerFindings(msg, dir string) []finding {
 	var out []finding
 	for _, line := range strings.Split(msg, "\n") {
 		if line == "" || strings.HasPrefix(line, "# ") {
@@ -343,7 +344,7 @@ func (c *checker) compilerFindings(msg, dir string) []finding {
 
 // cleanMsg keeps the workspace's host path out of a message and makes it
 // one line.
-func (c *checker) cleanMsg(msg string) string {
+func (c *Checker) cleanMsg(msg string) string {
 	for _, d := range []string{c.ws.Dir(), c.ws.RealDir()} {
 		if d != "" {
 			msg = strings.ReplaceAll(msg, d+string(filepath.Separator), "")
@@ -364,7 +365,7 @@ func missingModuleHint(msg string) string {
 
 // goLoadError words an error of go/packages itself: no go command, a
 // go.mod it cannot use, a deadline.
-func (c *checker) goLoadError(err error) string {
+func (c *Checker) goLoadError(err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, "stderr: "); i >= 0 {
 		msg = msg[i+len("stderr: "):]
@@ -379,8 +380,8 @@ func (c *checker) goLoadError(err error) string {
 }
 
 // vetFindings runs go vet on patterns in dir and reads its JSON.
-func (c *checker) vetFindings(ctx context.Context, dir string, env []string, patterns []string) ([]finding, error) {
-	goCmd, err := lookPath("go", env)
+func (c *Checker) vetFindings(ctx context.Context, dir string, env []string, patterns []string) ([]finding, error) {
+	goCmd, err := sandbox.LookPath("go", env)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +400,7 @@ type vetDiag struct {
 
 // parseVet reads go vet -json output: a JSON object per package, mapping
 // analyzer names to findings (or to {"error": ...}), between "# pkg" lines.
-func (c *checker) parseVet(b []byte, dir string) []finding {
+func (c *Checker) parseVet(b []byte, dir string) []finding {
 	var clean bytes.Buffer
 	for _, line := range bytes.SplitAfter(b, []byte("\n")) {
 		if t := bytes.TrimSpace(line); len(t) > 0 && (t[0] == '{' || t[0] == '}' || t[0] == '"' || t[0] == '[' || t[0] == ']') {

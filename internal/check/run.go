@@ -1,15 +1,14 @@
-package tools
+package check
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -32,10 +31,9 @@ type Output struct {
 
 // A Runner runs a checker command until it ends or ctx is done. Its error
 // means the command did not run to its end (it could not start, or ctx
-// ended it); a non-zero exit is not an error but Output.ExitCode. The
-// default is runLocal; a server that confines commands (the Bash sandbox)
-// routes the checkers through the same confinement by setting
-// CheckOptions.Run.
+// ended it); a non-zero exit is not an error but Output.ExitCode. Without
+// one (Options.Run), checkers run in Options.Sandbox when there is one,
+// else as local child processes (runLocal).
 type Runner func(ctx context.Context, c Command) (Output, error)
 
 const (
@@ -90,20 +88,26 @@ func runLocal(ctx context.Context, c Command) (Output, error) {
 	return out, err
 }
 
-// capped is a writer that keeps the first max bytes and drops the rest.
+// capped is a writer that keeps the first max bytes written to it and
+// drops the rest, saying so. It never fails, so a command never dies of
+// output it could not keep, and it is safe for concurrent writes.
 type capped struct {
+	mu  sync.Mutex
 	buf bytes.Buffer
 	max int
 	cut bool
 }
 
 func (c *capped) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if room := c.max - c.buf.Len(); len(p) > room {
 		c.buf.Write(p[:max(room, 0)])
 		c.cut = true
-		return len(p), nil
+	} else {
+		c.buf.Write(p)
 	}
-	return c.buf.Write(p)
+	return len(p), nil
 }
 
 // checkEnvKeys are the variables of the server's environment that checker
@@ -116,11 +120,11 @@ var checkEnvKeys = []string{
 	"PYENV_ROOT", "PYENV_VERSION",
 }
 
-// CheckEnv builds the environment checker commands run in from the
-// server's, keeping only an allow-list (PATH, HOME, the locale, TMPDIR and
-// where Go's and pyenv's files are). TMPDIR is set to tmp when the server's
-// has none.
-func CheckEnv(getenv func(string) string, tmp string) []string {
+// Env builds the environment checker commands run in from the server's,
+// keeping only an allow-list (PATH, HOME, the locale, TMPDIR and where
+// Go's and pyenv's files are). TMPDIR is set to tmp when the server's has
+// none.
+func Env(getenv func(string) string, tmp string) []string {
 	var env []string
 	for _, k := range checkEnvKeys {
 		if v := getenv(k); v != "" {
@@ -131,18 +135,6 @@ func CheckEnv(getenv func(string) string, tmp string) []string {
 		env = append(env, "TMPDIR="+tmp)
 	}
 	return env
-}
-
-// envValue returns the value of key in env; the last setting wins, as in a
-// process.
-func envValue(env []string, key string) string {
-	v := ""
-	for _, kv := range env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
 }
 
 // withEnv returns env with the given key=value settings replacing any
@@ -163,39 +155,4 @@ func withEnv(env []string, settings ...string) []string {
 		}
 	}
 	return append(out, settings...)
-}
-
-// lookPath finds an executable named name in the PATH of env (not the
-// server's), as a shell started with env would. An absolute or relative
-// path with a slash is taken as it is.
-func lookPath(name string, env []string) (string, error) {
-	if strings.Contains(name, "/") {
-		if err := executable(name); err != nil {
-			return "", err
-		}
-		return name, nil
-	}
-	for _, dir := range filepath.SplitList(envValue(env, "PATH")) {
-		if dir == "" || !filepath.IsAbs(dir) {
-			continue // a relative PATH entry would resolve in the workspace
-		}
-		p := filepath.Join(dir, name)
-		if executable(p) == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("%s: %w", name, errNotInstalled)
-}
-
-var errNotInstalled = errors.New("not installed (not found on PATH)")
-
-func executable(p string) error {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	if fi.IsDir() || fi.Mode()&0o111 == 0 {
-		return &fs.PathError{Op: "exec", Path: p, Err: fs.ErrPermission}
-	}
-	return nil
 }

@@ -1,4 +1,13 @@
-package tools
+// Package check finds the problems in code of the workspace without running
+// it: after Write or Edit, in the one file written (and its Go package);
+// for the Diagnostics tool, in a file or a whole tree. Each language it
+// knows is one entry of a table (see languages.go) with the checkers it
+// runs: for Go, go/packages' type check and go vet; for Python, compile
+// and pyflakes in the workspace's interpreter, ruff and mypy. Checker
+// commands get an allow-listed environment, run offline and read-only, and
+// run in the Bash sandbox when there is one. It knows nothing of MCP: it
+// returns text for the model, which the tools put in their results.
+package check
 
 import (
 	"cmp"
@@ -11,51 +20,47 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-
+	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
-// CheckOptions configure the checks that follow Write and Edit of a .go or
-// .py file, and the checkers the Diagnostics tool runs. The zero value runs
-// no check after writes, and gives checkers an empty environment.
-type CheckOptions struct {
+// Options configure the checks that follow Write and Edit of a file in a
+// language check knows, and the checkers the Diagnostics tool runs. The
+// zero value runs no check after writes, and gives checkers an empty
+// environment.
+type Options struct {
 	// AfterWrite makes Write and Edit check a .go file's package (go/packages
 	// type check) or a .py file (compile, pyflakes) once written, and add
 	// what they find to their result. The server's --diagnostics flag.
 	AfterWrite bool
 	// Timeout bounds one after-write check; past it the result says the
-	// check was skipped. 0 means CheckTimeout.
+	// check was skipped. 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Env is the whole environment of checker commands (go, python3, ruff,
-	// mypy): an allow-list made by CheckEnv, never the server's own, so its
+	// mypy): an allow-list made by Env, never the server's own, so its
 	// secrets do not reach them.
 	Env []string
 	// Python is the interpreter for Python checks: a path, or a name looked
 	// up on Env's PATH. "" picks the workspace's (see pyInterpreter).
 	Python string
-	// Run runs checker commands; nil runs them as local child processes
-	// (runLocal). The place to route them through a sandbox.
+	// Run runs checker commands. nil runs them in Sandbox when there is
+	// one, else as local child processes (runLocal).
 	Run Runner
+	// Sandbox is where checker commands run when Run is nil: where Bash's
+	// commands run, so that a checker from the workspace (a venv's python)
+	// cannot escape the sandbox through a check.
+	Sandbox *sandbox.Sandbox
 }
 
-// CheckTimeout is how long an after-write check may take by default.
-const CheckTimeout = 2 * time.Second
+// DefaultTimeout is how long an after-write check may take by default.
+const DefaultTimeout = 2 * time.Second
 
+// What an after-write check shows, which Write's and Edit's descriptions
+// state.
 const (
-	checkShowFile   = 10 // problems in the written file an after-write check shows
-	checkShowOthers = 3  // problems in other files of its package it shows
+	ShowFile   = 10 // problems in the written file an after-write check shows
+	ShowOthers = 3  // problems in other files of its package it shows
 )
-
-// withCheckDoc adds what Write's and Edit's descriptions say of the
-// after-write check to their template data.
-func withCheckDoc(data map[string]any) map[string]any {
-	if data == nil {
-		data = map[string]any{}
-	}
-	data["CheckShowFile"], data["CheckShowOthers"] = checkShowFile, checkShowOthers
-	return data
-}
 
 // finding is one problem a checker reported.
 type finding struct {
@@ -97,14 +102,16 @@ type report struct {
 	scope    string    // what was checked beyond the file: "package example.com/m"
 	skipped  string    // why the check could not run; findings are then empty
 	notes    []string  // what was left out and why
+	checked  int       // a tree check's units checked (Go packages, Python files)
 }
 
-// checker runs the checks for one Toolset and remembers what makes them
+// Checker runs the checks of one workspace and remembers what makes them
 // fast (the real interpreter behind a launcher, Go's cache directories) and
 // which files its last after-write checks found problems in.
-type checker struct {
-	ws   *workspace.Workspace
-	opts CheckOptions
+type Checker struct {
+	ws      *workspace.Workspace
+	opts    Options
+	sandbox *sandboxRunner // runs the checkers when opts.Run is nil and there is a sandbox
 
 	mu      sync.Mutex
 	pythons map[string]string // launcher -> the interpreter it ran
@@ -112,68 +119,54 @@ type checker struct {
 	flagged map[string]bool   // files whose last after-write check found problems
 }
 
-func newChecker(ws *workspace.Workspace, opts CheckOptions) *checker {
-	return &checker{ws: ws, opts: opts, flagged: map[string]bool{}}
+// New returns the checker of ws. Close it when done.
+func New(ws *workspace.Workspace, opts Options) *Checker {
+	c := &Checker{ws: ws, opts: opts, flagged: map[string]bool{}}
+	if opts.Run == nil && opts.Sandbox != nil {
+		c.sandbox = &sandboxRunner{sb: opts.Sandbox}
+	}
+	return c
+}
+
+// Close removes the private space of checks run in the sandbox.
+func (c *Checker) Close() {
+	if c.sandbox != nil {
+		c.sandbox.close()
+	}
 }
 
 // run runs a checker command through the configured Runner.
-func (c *checker) run(ctx context.Context, cmd Command) (Output, error) {
-	if c.opts.Run != nil {
+func (c *Checker) run(ctx context.Context, cmd Command) (Output, error) {
+	switch {
+	case c.opts.Run != nil:
 		return c.opts.Run(ctx, cmd)
+	case c.sandbox != nil:
+		return c.sandbox.run(ctx, cmd)
 	}
 	return runLocal(ctx, cmd)
 }
 
-func (c *checker) timeout() time.Duration {
+func (c *Checker) timeout() time.Duration {
 	if c.opts.Timeout > 0 {
 		return c.opts.Timeout
 	}
-	return CheckTimeout
+	return DefaultTimeout
 }
 
-// checkLanguage tells which checks a file gets: "go", "python" or "".
-func checkLanguage(rel string) string {
-	switch path.Ext(rel) {
-	case ".go":
-		return "go"
-	case ".py", ".pyi":
-		return "python"
+// AfterWrite checks the file rel (workspace-relative) just written, when
+// it is in a language check knows, and says what it found for the result
+// of the write: "" when there is nothing to say. It returns by the
+// configured Timeout, saying then that the check was skipped.
+func (c *Checker) AfterWrite(ctx context.Context, rel string) string {
+	lang := languageOf(rel)
+	if lang == nil {
+		return ""
 	}
-	return ""
-}
-
-// afterWrite is what Write and Edit return: their result, followed, after
-// a successful write of a .go or .py file, by what checking it found. The
-// check never holds the result longer than its timeout.
-func (t *Toolset) afterWrite(ctx context.Context, name string, res *mcp.CallToolResult) *mcp.CallToolResult {
-	if res == nil || res.IsError || !t.opts.Checks.AfterWrite {
-		return res
-	}
-	rel, err := t.ws.Rel(name)
-	if err != nil || checkLanguage(rel) == "" {
-		return res
-	}
-	if note := t.checks.afterWrite(ctx, rel); note != "" {
-		for i, c := range res.Content {
-			if tc, ok := c.(mcp.TextContent); ok {
-				tc.Text = strings.TrimRight(tc.Text, "\n") + "\n\n" + note
-				res.Content[i] = tc
-				return res
-			}
-		}
-		res.Content = append(res.Content, mcp.NewTextContent(note))
-	}
-	return res
-}
-
-// afterWrite checks the file rel just written and says what it found; ""
-// when there is nothing to say.
-func (c *checker) afterWrite(ctx context.Context, rel string) string {
 	limit := c.timeout()
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	done := make(chan report, 1)
-	go func() { done <- c.checkWritten(ctx, rel) }()
+	go func() { done <- lang.written(ctx, c, rel) }()
 	var r report
 	select {
 	case r = <-done:
@@ -191,18 +184,10 @@ func (c *checker) afterWrite(ctx context.Context, rel string) string {
 	return c.afterWriteNote(workspace.Display(rel), r)
 }
 
-// checkWritten runs the check that fits rel's language.
-func (c *checker) checkWritten(ctx context.Context, rel string) report {
-	if checkLanguage(rel) == "go" {
-		return c.checkGoFile(ctx, rel, false)
-	}
-	return c.checkPython(ctx, []string{workspace.Display(rel)}, false)
-}
-
 // afterWriteNote words an after-write report for the written file disp:
 // its problems first, then a few from other files of its package, and a
 // word when the problems it had last time are gone.
-func (c *checker) afterWriteNote(disp string, r report) string {
+func (c *Checker) afterWriteNote(disp string, r report) string {
 	if r.skipped != "" {
 		return "The change is saved; checking it was skipped: " + r.skipped + "."
 	}
@@ -247,13 +232,13 @@ func (c *checker) afterWriteNote(disp string, r report) string {
 		fmt.Fprintf(&b, ", %d in other files", len(others))
 	}
 	b.WriteString(":")
-	for _, f := range mine[:min(len(mine), checkShowFile)] {
+	for _, f := range mine[:min(len(mine), ShowFile)] {
 		b.WriteString("\n" + f.String())
 	}
-	for _, f := range others[:min(len(others), checkShowOthers)] {
+	for _, f := range others[:min(len(others), ShowOthers)] {
 		b.WriteString("\n" + f.String())
 	}
-	if more := max(len(mine)-checkShowFile, 0) + max(len(others)-checkShowOthers, 0); more > 0 {
+	if more := max(len(mine)-ShowFile, 0) + max(len(others)-ShowOthers, 0); more > 0 {
 		fmt.Fprintf(&b, "\n(%d more not shown; call Diagnostics on %s to see them all.)", more, path.Dir(disp))
 	}
 	return b.String() + notes

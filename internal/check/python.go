@@ -1,4 +1,4 @@
-package tools
+package check
 
 import (
 	"bufio"
@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 // checkPyScript compiles files and runs pyflakes on them inside the
@@ -29,9 +31,9 @@ var pyVenvs = []string{".venv", "venv"}
 // pyvenv.cfg), else the first python3 on the checkers' PATH, which is what
 // `python3` in a shell in the workspace would run (pyenv's shim included).
 // It returns the program and how it was chosen.
-func (c *checker) pyInterpreter() (string, string, error) {
+func (c *Checker) pyInterpreter() (string, string, error) {
 	if p := c.opts.Python; p != "" {
-		exe, err := lookPath(p, c.opts.Env)
+		exe, err := sandbox.LookPath(p, c.opts.Env)
 		if err != nil {
 			return "", "", fmt.Errorf("the configured Python %s: %w", p, err)
 		}
@@ -48,7 +50,7 @@ func (c *checker) pyInterpreter() (string, string, error) {
 			return filepath.Join(c.ws.Dir(), venv, "bin", "python"), venv, nil
 		}
 	}
-	exe, err := lookPath("python3", c.opts.Env)
+	exe, err := sandbox.LookPath("python3", c.opts.Env)
 	if err != nil {
 		return "", "", err
 	}
@@ -75,7 +77,7 @@ type pyFinding struct {
 // interpreter and looks for undefined names with pyflakes (every pyflakes
 // warning when all is set). Without pyflakes in that interpreter, a
 // pyflakes3 or pyflakes command on PATH is used instead.
-func (c *checker) checkPython(ctx context.Context, rels []string, all bool) report {
+func (c *Checker) checkPython(ctx context.Context, rels []string, all bool) report {
 	var r report
 	exe, how, err := c.pyInterpreter()
 	if err != nil {
@@ -118,10 +120,10 @@ func (c *checker) checkPython(ctx context.Context, rels []string, all bool) repo
 // pyflakesCommand runs a pyflakes installed as a command (Debian's
 // pyflakes3) on the files that compiled, when the interpreter has no
 // pyflakes module.
-func (c *checker) pyflakesCommand(ctx context.Context, rels []string, all bool, found []pyFinding, r *report) {
-	exe, err := lookPath("pyflakes3", c.opts.Env)
+func (c *Checker) pyflakesCommand(ctx context.Context, rels []string, all bool, found []pyFinding, r *report) {
+	exe, err := sandbox.LookPath("pyflakes3", c.opts.Env)
 	if err != nil {
-		exe, err = lookPath("pyflakes", c.opts.Env)
+		exe, err = sandbox.LookPath("pyflakes", c.opts.Env)
 	}
 	if err != nil {
 		r.notes = append(r.notes, "pyflakes is not installed, so names were not checked")
@@ -222,7 +224,7 @@ func parseLine(line, checker string) (finding, bool) {
 // resolvedPython returns the real interpreter a launcher (pyenv's shim, a
 // bash script that costs a third of a second) was found to run before;
 // the first check through a launcher runs it and remembers.
-func (c *checker) resolvedPython(exe string) string {
+func (c *Checker) resolvedPython(exe string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if real, ok := c.pythons[exe]; ok {
@@ -231,7 +233,7 @@ func (c *checker) resolvedPython(exe string) string {
 	return exe
 }
 
-func (c *checker) rememberPython(exe, real string) {
+func (c *Checker) rememberPython(exe, real string) {
 	if real == "" || !filepath.IsAbs(real) || strings.HasPrefix(exe, c.ws.Dir()+string(filepath.Separator)) {
 		return // a venv's python is run by its own name, which keeps the venv
 	}

@@ -1,4 +1,4 @@
-package tools
+package check
 
 import (
 	"context"
@@ -7,11 +7,13 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 // pyTool finds a Python linter: in the workspace's virtual environment
 // first (the version the project pinned), else on the checkers' PATH.
-func (c *checker) pyTool(name string) (string, error) {
+func (c *Checker) pyTool(name string) (string, error) {
 	for _, venv := range pyVenvs {
 		if _, err := c.ws.Stat(venv + "/pyvenv.cfg"); err != nil {
 			continue
@@ -20,12 +22,12 @@ func (c *checker) pyTool(name string) (string, error) {
 			return filepath.Join(c.ws.Dir(), venv, "bin", name), nil
 		}
 	}
-	return lookPath(name, c.opts.Env)
+	return sandbox.LookPath(name, c.opts.Env)
 }
 
 // ruff runs `ruff check` on files with the project's configuration,
 // writing no cache and fixing nothing.
-func (c *checker) ruff(ctx context.Context, exe string, files []string) ([]finding, error) {
+func (c *Checker) ruff(ctx context.Context, exe string, files []string) ([]finding, error) {
 	args := append([]string{"check", "--output-format=json", "--no-cache", "--no-fix", "--exit-zero", "--force-exclude", "--"}, files...)
 	out, err := c.run(ctx, Command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
 	if err != nil {
@@ -45,7 +47,7 @@ type ruffDiag struct {
 	} `json:"location"`
 }
 
-func (c *checker) parseRuff(out Output) ([]finding, error) {
+func (c *Checker) parseRuff(out Output) ([]finding, error) {
 	var diags []ruffDiag
 	if err := json.Unmarshal(out.Stdout, &diags); err != nil {
 		return nil, fmt.Errorf("ruff printed no report (exit %d): %s", out.ExitCode, lastLine(out.Stderr, "no output"))
@@ -67,7 +69,7 @@ func (c *checker) parseRuff(out Output) ([]finding, error) {
 // mypy runs mypy on files with the project's configuration. Its cache
 // goes nowhere (no .mypy_cache appears in the workspace), which makes it
 // slower: the Diagnostics deadline bounds it.
-func (c *checker) mypy(ctx context.Context, exe string, files []string) ([]finding, error) {
+func (c *Checker) mypy(ctx context.Context, exe string, files []string) ([]finding, error) {
 	args := append([]string{"--show-column-numbers", "--no-error-summary", "--no-color-output", "--hide-error-context",
 		"--no-pretty", "--cache-dir=/dev/null", "--follow-imports=silent", "--"}, files...)
 	out, err := c.run(ctx, Command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})

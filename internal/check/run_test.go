@@ -1,9 +1,7 @@
-package tools
+package check
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,31 +53,25 @@ func TestRunLocal(t *testing.T) {
 	})
 }
 
-func TestLookPath(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\n"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "plain"), []byte("x"), 0o644))
-	env := []string{"PATH=relative:" + dir}
-
-	got, err := lookPath("tool", env)
-	require.NoError(t, err)
-	assert.Equal(t, filepath.Join(dir, "tool"), got)
-
-	_, err = lookPath("plain", env)
-	assert.ErrorIs(t, err, errNotInstalled, "a file that is not executable is not a program")
-	_, err = lookPath("missing", env)
-	assert.EqualError(t, err, "missing: not installed (not found on PATH)")
-	_, err = lookPath("tool", []string{"PATH=."})
-	assert.Error(t, err, "relative PATH entries would resolve in the workspace")
-}
-
-func TestCheckEnv(t *testing.T) {
+func TestEnv(t *testing.T) {
 	t.Parallel()
 	server := map[string]string{"PATH": "/bin", "HOME": "/home/me", "GITHUB_TOKEN": "secret", "GOCACHE": "/c", "AWS_SECRET_ACCESS_KEY": "secret"}
-	got := CheckEnv(func(k string) string { return server[k] }, "/tmp")
+	got := Env(func(k string) string { return server[k] }, "/tmp")
 	assert.Equal(t, []string{"PATH=/bin", "HOME=/home/me", "GOCACHE=/c", "TMPDIR=/tmp"}, got)
 	assert.NotContains(t, strings.Join(got, " "), "secret")
 	assert.Equal(t, []string{"HOME=/h", "PATH=/x", "GOFLAGS=-mod=readonly"}, withEnv([]string{"PATH=/bin", "HOME=/h", "GOFLAGS=-mod=mod"}, "PATH=/x", "GOFLAGS=-mod=readonly"))
-	assert.Equal(t, "/x", envValue([]string{"PATH=/bin", "PATH=/x"}, "PATH"))
+}
+
+func TestCapped(t *testing.T) {
+	t.Parallel()
+	c := &capped{max: 5}
+	n, err := c.Write([]byte("abc"))
+	assert.Equal(t, 3, n)
+	assert.NoError(t, err)
+	assert.False(t, c.cut)
+	n, err = c.Write([]byte("defgh"))
+	assert.Equal(t, 5, n, "it takes everything, so a command never dies of its output")
+	assert.NoError(t, err)
+	assert.Equal(t, "abcde", c.buf.String())
+	assert.True(t, c.cut)
 }
