@@ -127,7 +127,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 
 // editCreate makes a missing file from new_string, as an empty old_string
 // asks. No Read is needed: there is nothing to overwrite.
-func (t *Toolset) editCreate(sess *Session, name, rel, content string) *mcp.CallToolResult {
+func (t *Toolset) editCreate(sess *session, name, rel, content string) *mcp.CallToolResult {
 	data := []byte(content)
 	if len(data) > editMaxSize {
 		return failedf("%s: new_string is %s, over the %s Edit writes; nothing was written", name, formatSize(int64(len(data))), formatSize(editMaxSize))
@@ -173,7 +173,7 @@ func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
 // editCommit writes an edit unless the file changed while it was being
 // worked out, records the new state for the session (so the next edit
 // needs no Read) and shows the edited region.
-func (t *Toolset) editCommit(sess *Session, name, rel string, was fs.FileInfo, r textedit.Edited, did string) *mcp.CallToolResult {
+func (t *Toolset) editCommit(sess *session, name, rel string, was fs.FileInfo, r textedit.Edited, did string) *mcp.CallToolResult {
 	if len(r.Data) > editMaxSize {
 		return failedf("%s: the edited file would be %s, over the %s Edit writes; nothing was written. Make the change with a command instead", name, formatSize(int64(len(r.Data))), formatSize(editMaxSize))
 	}

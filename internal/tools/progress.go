@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/agentbox/agentbox/internal/notify"
+	"github.com/agentbox/agentbox/internal/shell"
 )
 
 // progressEvery is how often a running command reports progress.
@@ -18,7 +19,7 @@ const progressEvery = time.Second
 // result the handler returns next comes after all of them: notify writes
 // each report before it returns and drops any sent once the handler has
 // returned.
-func reportProgress(ctx context.Context, j *job) (stop func()) {
+func reportProgress(ctx context.Context, j *shell.Job) (stop func()) {
 	quit, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -28,14 +29,14 @@ func reportProgress(ctx context.Context, j *job) (stop func()) {
 			select {
 			case <-quit:
 				return
-			case <-j.done:
+			case <-j.Done():
 				return
 			case <-ctx.Done():
 				return
 			case now := <-tick.C:
-				elapsed := now.Sub(j.started)
-				msg := "Running for " + roundDuration(elapsed.Truncate(time.Second))
-				if line := j.out.lastLine(); line != "" {
+				elapsed := now.Sub(j.Started())
+				msg := "Running for " + shell.RoundDuration(elapsed.Truncate(time.Second))
+				if line := j.Output().LastLine(); line != "" {
 					msg += ": " + line
 				}
 				notify.Progress(ctx, elapsed.Seconds(), 0, msg)

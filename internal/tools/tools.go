@@ -28,7 +28,7 @@ import (
 // per-session state (what each session has read) they keep.
 type Toolset struct {
 	ws       *workspace.Workspace
-	sessions *Sessions
+	sessions *sessionSet
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Write or Edit of a file at a time
@@ -64,7 +64,7 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 		// (a venv's python) must not escape the sandbox through a check.
 		opts.Checks.Sandbox = opts.Sandbox
 	}
-	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
+	return &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
 		checks: check.New(ws, opts.Checks)}
 }
 
@@ -89,11 +89,11 @@ func (t *Toolset) All() []server.ServerTool {
 }
 
 // EndSession forgets the state of a closed client session.
-func (t *Toolset) EndSession(id string) { t.sessions.End(id) }
+func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
 
 // Close ends every session; the server calls it on the way out.
 func (t *Toolset) Close() {
-	t.sessions.EndAll()
+	t.sessions.endAll()
 	t.checks.Close()
 }
 

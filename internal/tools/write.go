@@ -104,7 +104,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 
 // recordWrite notes the state the session itself just gave a file, so it
 // may change the file again without reading it back.
-func (t *Toolset) recordWrite(sess *Session, name, rel string, data []byte) {
+func (t *Toolset) recordWrite(sess *session, name, rel string, data []byte) {
 	if fi, err := t.ws.Stat(name); err == nil {
 		sess.remember(rel, stateOf(fi, data))
 	} else {

@@ -1,4 +1,10 @@
-package tools
+// Package shell is one client session's Bash on top of internal/sandbox:
+// the working directory that carries from command to command, the jobs in
+// the foreground and the background, and the bounded spool of each job's
+// output (the first SpoolMax bytes on disk, the last TailMax in memory),
+// from which results are cut and BashOutput pages. It knows nothing of
+// MCP; the Bash, BashOutput and KillShell tools drive it.
+package shell
 
 import (
 	"context"
@@ -15,15 +21,18 @@ import (
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
-// shell is one session's Bash state: the working directory that carries
-// from call to call, the session's private space (its commands' TMPDIR and
-// the spools of their output), and its jobs. The zero value is ready; the
-// private space is made on first use.
-type shell struct {
+// Session is one client session's Bash state: the working directory that
+// carries from call to call, the session's private space (its commands'
+// TMPDIR and the spools of their output), and its jobs. The private space
+// is made on first use.
+type Session struct {
+	sb *sandbox.Sandbox
+	ws *workspace.Workspace
+
 	mu      sync.Mutex
 	cwd     string // absolute, inside the workspace; "" means its root
 	scratch *sandbox.Scratch
-	jobs    map[string]*job
+	jobs    map[string]*Job
 	kept    []string // finished jobs kept for BashOutput, oldest first
 	next    int
 	closed  bool
@@ -31,29 +40,35 @@ type shell struct {
 	cancel  context.CancelFunc
 }
 
-const (
-	bashMaxJobs = 10 // background jobs one session may run at once
-	bashMaxKept = 20 // finished jobs whose output a session keeps
-)
-
-// endReason says why a job ended.
-type endReason int
+// New returns the Bash state of a session whose commands run in sb with
+// the workspace ws.
+func New(sb *sandbox.Sandbox, ws *workspace.Workspace) *Session {
+	return &Session{sb: sb, ws: ws}
+}
 
 const (
-	exited    endReason = iota // on its own
-	timedOut                   // its timeout passed
-	stopped                    // by KillShell
-	cancelled                  // the call was cancelled or the session ended
+	MaxJobs = 10 // background jobs one session may run at once
+	MaxKept = 20 // finished jobs whose output a session keeps
 )
 
-// job is one command, in the foreground or the background.
-type job struct {
+// EndReason says why a job ended.
+type EndReason int
+
+const (
+	Exited    EndReason = iota // on its own
+	TimedOut                   // its timeout passed
+	Stopped                    // by Stop (KillShell)
+	Cancelled                  // the call was cancelled or the session ended
+)
+
+// Job is one command, in the foreground or the background.
+type Job struct {
 	id         string
 	command    string
 	background bool
 	timeout    time.Duration
 	started    time.Time
-	out        *output
+	out        *Spool
 	cmd        *sandbox.Cmd
 	done       chan struct{} // closed when the command and all it started are gone
 
@@ -61,11 +76,55 @@ type job struct {
 	exit  sandbox.Exit
 	err   error // the sandbox could not run it
 	ended time.Time
-	why   endReason
+	why   EndReason
 
-	// Guarded by shell.mu.
-	read     int64 // how far BashOutput has read
-	stopping bool  // KillShell asked it to stop
+	mu   sync.Mutex
+	read int64 // how far BashOutput has read
+
+	stopping bool // Stop asked it to stop; guarded by Session.mu
+}
+
+// ID is the job's name in this session: "b1", "b2", ...
+func (j *Job) ID() string { return j.id }
+
+// Command is the command the job runs.
+func (j *Job) Command() string { return j.command }
+
+// Started is when the job started.
+func (j *Job) Started() time.Time { return j.started }
+
+// Output is what the job printed, stdout and stderr merged.
+func (j *Job) Output() *Spool { return j.out }
+
+// Done is closed when the command and everything it started are gone.
+// The methods below describe how it ended; call them after Done.
+func (j *Job) Done() <-chan struct{} { return j.done }
+
+// Err is why the sandbox could not run the command, or nil.
+func (j *Job) Err() error { return j.err }
+
+// Exit is how the command exited: its code and the directory its shell
+// ended in.
+func (j *Job) Exit() sandbox.Exit { return j.exit }
+
+// Ended is when the job ended.
+func (j *Job) Ended() time.Time { return j.ended }
+
+// Why says why the job ended.
+func (j *Job) Why() EndReason { return j.why }
+
+// Cursor is how far BashOutput has read the job's output.
+func (j *Job) Cursor() int64 {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.read
+}
+
+// Advance moves the cursor on to offset, never back.
+func (j *Job) Advance(offset int64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.read = max(j.read, offset)
 }
 
 var (
@@ -73,31 +132,32 @@ var (
 	errShellEnded = errors.New("the session has ended")
 )
 
-// start starts command for the session. Foreground jobs run under ctx (the
+// Start starts command for the session, and returns notes for the result
+// (a working directory that was gone). Foreground jobs run under ctx (the
 // call's); background jobs under the session's own context, so they
-// outlive the call but not the session.
-func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout time.Duration, background bool) (*job, []string, error) {
+// outlive the call but not the session. A timeout of 0 is none.
+func (sh *Session) Start(ctx context.Context, command string, timeout time.Duration, background bool) (*Job, []string, error) {
 	sh.mu.Lock()
 	if sh.closed {
 		sh.mu.Unlock()
 		return nil, nil, errShellEnded
 	}
 	if sh.scratch == nil {
-		sc, err := t.opts.Sandbox.NewScratch()
+		sc, err := sh.sb.NewScratch()
 		if err != nil {
 			sh.mu.Unlock()
 			return nil, nil, err
 		}
-		sh.scratch, sh.jobs = sc, map[string]*job{}
+		sh.scratch, sh.jobs = sc, map[string]*Job{}
 		sh.bg, sh.cancel = context.WithCancel(context.Background())
 	}
-	if background && sh.running(true) >= bashMaxJobs {
+	if background && sh.running(true) >= MaxJobs {
 		sh.mu.Unlock()
-		return nil, nil, fmt.Errorf("this session already runs %d background jobs, the most it may; stop one with KillShell, or wait for one to end", bashMaxJobs)
+		return nil, nil, fmt.Errorf("this session already runs %d background jobs, the most it may; stop one with KillShell, or wait for one to end", MaxJobs)
 	}
-	dir, notes := sh.workdir(t.ws)
+	dir, notes := sh.workdir()
 	sh.next++
-	j := &job{
+	j := &Job{
 		id: fmt.Sprintf("b%d", sh.next), command: command, background: background, timeout: timeout,
 		started: time.Now(), done: make(chan struct{}),
 	}
@@ -105,7 +165,7 @@ func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout 
 	if err != nil {
 		spool = nil // keep the tail in memory only
 	}
-	j.out = newOutput(spool)
+	j.out = newSpool(spool)
 	scratch := sh.scratch
 	if background {
 		ctx = sh.bg
@@ -116,7 +176,7 @@ func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout 
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	}
-	cmd, err := t.opts.Sandbox.Start(ctx, sandbox.Spec{Command: command, Dir: dir, Scratch: scratch, Output: j.out})
+	cmd, err := sh.sb.Start(ctx, sandbox.Spec{Command: command, Dir: dir, Scratch: scratch, Output: j.out})
 	if err != nil {
 		cancel()
 		j.out.remove()
@@ -140,18 +200,18 @@ func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout 
 		sh.mu.Lock()
 		switch {
 		case j.stopping:
-			j.why = stopped
+			j.why = Stopped
 		case errors.Is(context.Cause(ctx), errTimedOut):
-			j.why = timedOut
+			j.why = TimedOut
 		case ctx.Err() != nil:
-			j.why = cancelled
+			j.why = Cancelled
 		}
 		sh.mu.Unlock()
 		cancel()
 		j.out.close()
 		close(j.done)
 		if background {
-			sh.keep(j)
+			sh.Keep(j)
 		}
 	}()
 	return j, notes, nil
@@ -159,7 +219,7 @@ func (sh *shell) start(ctx context.Context, t *Toolset, command string, timeout 
 
 // running counts the session's running jobs (background ones only, if so
 // asked). The caller holds sh.mu.
-func (sh *shell) running(background bool) int {
+func (sh *Session) running(background bool) int {
 	n := 0
 	for _, j := range sh.jobs {
 		select {
@@ -175,7 +235,8 @@ func (sh *shell) running(background bool) int {
 
 // workdir returns the directory the next command starts in: the one the
 // last command left, unless it is gone. The caller holds sh.mu.
-func (sh *shell) workdir(ws *workspace.Workspace) (string, []string) {
+func (sh *Session) workdir() (string, []string) {
+	ws := sh.ws
 	if sh.cwd == "" {
 		return ws.Dir(), nil
 	}
@@ -189,9 +250,11 @@ func (sh *shell) workdir(ws *workspace.Workspace) (string, []string) {
 	return ws.Dir(), []string{fmt.Sprintf("[The working directory %s is gone, so this command ran in the workspace root.]", workspace.Display(rel))}
 }
 
-// moved records where a successful command left the shell, and returns a
-// note when it had to bring it back into the workspace.
-func (sh *shell) moved(ws *workspace.Workspace, dir string) []string {
+// Moved records dir, where a successful command left the shell, as the
+// next command's directory, and returns a note when it had to bring it
+// back into the workspace.
+func (sh *Session) Moved(dir string) []string {
+	ws := sh.ws
 	if dir == "" {
 		return nil
 	}
@@ -210,16 +273,16 @@ func (sh *shell) moved(ws *workspace.Workspace, dir string) []string {
 	return []string{fmt.Sprintf("[Shell cwd was reset to the workspace root: the command ended in %s, outside the workspace.]", dir)}
 }
 
-// keep keeps a finished job's output for BashOutput, forgetting the
-// oldest beyond bashMaxKept.
-func (sh *shell) keep(j *job) {
+// Keep keeps a finished job's output for BashOutput, forgetting the
+// oldest beyond MaxKept.
+func (sh *Session) Keep(j *Job) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.closed {
 		return
 	}
 	sh.kept = append(sh.kept, j.id)
-	for len(sh.kept) > bashMaxKept {
+	for len(sh.kept) > MaxKept {
 		if old, ok := sh.jobs[sh.kept[0]]; ok {
 			delete(sh.jobs, old.id)
 			old.out.remove()
@@ -228,17 +291,17 @@ func (sh *shell) keep(j *job) {
 	}
 }
 
-// drop forgets a job and its output.
-func (sh *shell) drop(j *job) {
+// Drop forgets a job and its output.
+func (sh *Session) Drop(j *Job) {
 	sh.mu.Lock()
 	delete(sh.jobs, j.id)
 	sh.mu.Unlock()
 	j.out.remove()
 }
 
-// find returns the session's job with id, or an error listing the jobs
+// Find returns the session's job with id, or an error listing the jobs
 // there are.
-func (sh *shell) find(id string) (*job, error) {
+func (sh *Session) Find(id string) (*Job, error) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if j, ok := sh.jobs[id]; ok {
@@ -263,9 +326,9 @@ func cmpID(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// stop asks a running job to stop and waits until it and everything it
+// Stop asks a running job to stop and waits until it and everything it
 // started are gone (SIGTERM, then SIGKILL after sandbox.Grace).
-func (sh *shell) stop(j *job) {
+func (sh *Session) Stop(j *Job) {
 	sh.mu.Lock()
 	select {
 	case <-j.done:
@@ -279,16 +342,16 @@ func (sh *shell) stop(j *job) {
 	<-j.done
 }
 
-// close ends the session's shell: it stops every job and removes the
+// Close ends the session's shell: it stops every job and removes the
 // private space with their output.
-func (sh *shell) close() {
+func (sh *Session) Close() {
 	sh.mu.Lock()
 	if sh.closed {
 		sh.mu.Unlock()
 		return
 	}
 	sh.closed = true
-	var jobs []*job
+	var jobs []*Job
 	for _, j := range sh.jobs {
 		jobs = append(jobs, j)
 	}
@@ -308,29 +371,29 @@ func (sh *shell) close() {
 	}
 }
 
-// status describes a job's state for BashOutput and KillShell.
-func (j *job) status(now time.Time) string {
+// Status describes a job's state for BashOutput and KillShell.
+func (j *Job) Status(now time.Time) string {
 	select {
 	case <-j.done:
 	default:
-		return "running for " + roundDuration(now.Sub(j.started))
+		return "running for " + RoundDuration(now.Sub(j.started))
 	}
-	took := roundDuration(j.ended.Sub(j.started))
+	took := RoundDuration(j.ended.Sub(j.started))
 	switch {
 	case j.err != nil:
 		return "could not start: " + j.err.Error()
-	case j.why == stopped:
+	case j.why == Stopped:
 		return "stopped by KillShell after " + took
-	case j.why == timedOut:
+	case j.why == TimedOut:
 		return fmt.Sprintf("timed out after %s and was stopped", took)
-	case j.why == cancelled:
+	case j.why == Cancelled:
 		return "stopped when its session or call ended, after " + took
 	}
 	return fmt.Sprintf("exited with code %d after %s", j.exit.Code, took)
 }
 
-// roundDuration prints d the way people say it: 850ms, 3.2s, 2m5s.
-func roundDuration(d time.Duration) string {
+// RoundDuration prints d the way people say it: 850ms, 3.2s, 2m5s.
+func RoundDuration(d time.Duration) string {
 	switch {
 	case d < time.Second:
 		return d.Round(time.Millisecond).String()

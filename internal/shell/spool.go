@@ -1,4 +1,4 @@
-package tools
+package shell
 
 import (
 	"bytes"
@@ -11,33 +11,36 @@ import (
 	"unicode/utf8"
 )
 
-// output collects what a command prints. Everything up to spoolMax bytes
+// Spool collects what a command prints. Everything up to SpoolMax bytes
 // goes to a spool file in the session's private directory (outside the
 // workspace and out of the commands' sight), from which BashOutput pages;
-// memory holds only the last tailMax bytes and the last line, so a command
+// memory holds only the last TailMax bytes and the last line, so a command
 // that prints gigabytes costs a bounded amount of memory and disk.
-type output struct {
+type Spool struct {
 	mu      sync.Mutex
 	spool   *os.File // open while spooling; nil when done or impossible
 	name    string   // the spool file's name, "" if there is none
 	spooled int64    // bytes in the spool
 	total   int64    // bytes written in all
-	tail    []byte   // the last tailMax bytes written (a ring)
+	tail    []byte   // the last TailMax bytes written (a ring)
 	tailPos int      // where the next byte goes in tail, once it is full
 	line    []byte   // the last complete non-blank line, for progress
 	partial []byte   // the line being written
 }
 
+// The bounds of a spool, which BashOutput's description states.
 const (
-	outSpoolMax = 64 << 20 // bytes of one command's output kept on disk
-	outTailMax  = 64 << 10 // bytes kept in memory from the end
-	outLineMax  = 200      // characters of the last line shown in progress
+	SpoolMax = 64 << 20 // bytes of one command's output kept on disk
+	TailMax  = 64 << 10 // bytes kept in memory from the end
 )
 
-// newOutput collects output into the spool file f (which may be nil: then
+// lineMax is how many characters of the last line LastLine returns.
+const lineMax = 200
+
+// newSpool collects output into the spool file f (which may be nil: then
 // only the tail is kept).
-func newOutput(f *os.File) *output {
-	o := &output{spool: f}
+func newSpool(f *os.File) *Spool {
+	o := &Spool{spool: f}
 	if f != nil {
 		o.name = f.Name()
 	}
@@ -46,11 +49,11 @@ func newOutput(f *os.File) *output {
 
 // Write records p. It never fails: a command must not die because its
 // output could not be kept.
-func (o *output) Write(p []byte) (int, error) {
+func (o *Spool) Write(p []byte) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.spool != nil && o.spooled == o.total && o.spooled < outSpoolMax {
-		n, err := o.spool.Write(p[:min(int64(len(p)), outSpoolMax-o.spooled)])
+	if o.spool != nil && o.spooled == o.total && o.spooled < SpoolMax {
+		n, err := o.spool.Write(p[:min(int64(len(p)), SpoolMax-o.spooled)])
 		o.spooled += int64(n)
 		if err != nil { // a full disk: stop spooling; what is there stays readable
 			o.spool.Close()
@@ -63,14 +66,16 @@ func (o *output) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (o *output) keepTail(p []byte) {
-	if len(p) >= outTailMax {
-		o.tail = append(o.tail[:0], p[len(p)-outTailMax:]...)
+func (o *Spool) keepTail(p []byte) {
+	if len(p) >= TailMax {
+		o.reserve(TailMax)
+		o.tail = append(o.tail[:0], p[len(p)-TailMax:]...)
 		o.tailPos = 0
 		return
 	}
-	if len(o.tail) < outTailMax {
-		room := outTailMax - len(o.tail)
+	if len(o.tail) < TailMax {
+		room := TailMax - len(o.tail)
+		o.reserve(len(o.tail) + min(len(p), room))
 		if len(p) <= room {
 			o.tail = append(o.tail, p...)
 			return
@@ -81,20 +86,32 @@ func (o *output) keepTail(p []byte) {
 	for len(p) > 0 {
 		n := copy(o.tail[o.tailPos:], p)
 		p = p[n:]
-		o.tailPos = (o.tailPos + n) % outTailMax
+		o.tailPos = (o.tailPos + n) % TailMax
 	}
 }
 
-func (o *output) keepLine(p []byte) {
+// reserve makes room for n bytes of tail, growing it by doubling but never
+// past TailMax, so the tail costs at most TailMax bytes of memory (append
+// alone would round its capacity up past it).
+func (o *Spool) reserve(n int) {
+	if n <= cap(o.tail) {
+		return
+	}
+	t := make([]byte, len(o.tail), min(TailMax, max(n, 2*cap(o.tail))))
+	copy(t, o.tail)
+	o.tail = t
+}
+
+func (o *Spool) keepLine(p []byte) {
 	for len(p) > 0 {
 		i := bytes.IndexAny(p, "\r\n")
 		if i < 0 {
-			if len(o.partial) < outLineMax*4 {
-				o.partial = append(o.partial, p[:min(len(p), outLineMax*4-len(o.partial))]...)
+			if len(o.partial) < lineMax*4 {
+				o.partial = append(o.partial, p[:min(len(p), lineMax*4-len(o.partial))]...)
 			}
 			return
 		}
-		o.partial = append(o.partial, p[:min(i, max(0, outLineMax*4-len(o.partial)))]...)
+		o.partial = append(o.partial, p[:min(i, max(0, lineMax*4-len(o.partial)))]...)
 		if len(bytes.TrimSpace(o.partial)) > 0 {
 			o.line = append(o.line[:0], o.partial...)
 		}
@@ -103,28 +120,29 @@ func (o *output) keepLine(p []byte) {
 	}
 }
 
-// size returns how many bytes were written.
-func (o *output) size() int64 {
+// Size returns how many bytes were written.
+func (o *Spool) Size() int64 {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.total
 }
 
-// lastLine returns the last non-blank line printed (or the one being
-// printed), cut to outLineMax characters.
-func (o *output) lastLine() string {
+// LastLine returns the last non-blank line printed (or the one being
+// printed), cut to 200 characters: what progress reports show.
+func (o *Spool) LastLine() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	l := o.line
 	if len(bytes.TrimSpace(o.partial)) > 0 {
 		l = o.partial
 	}
-	return shorten(strings.TrimSpace(strings.ToValidUTF8(string(l), "\uFFFD")), outLineMax)
+	return Shorten(strings.TrimSpace(strings.ToValidUTF8(string(l), "\uFFFD")), lineMax)
 }
 
-// tailBytes returns the last n bytes written (n <= outTailMax).
-func (o *output) tailBytes(n int) []byte {
-	if len(o.tail) < outTailMax {
+// tailBytes returns the last n bytes written (n <= TailMax). The caller
+// holds o.mu.
+func (o *Spool) tailBytes(n int) []byte {
+	if len(o.tail) < TailMax {
 		return bytes.Clone(o.tail[max(0, len(o.tail)-n):])
 	}
 	ordered := append(bytes.Clone(o.tail[o.tailPos:]), o.tail[:o.tailPos]...)
@@ -140,7 +158,7 @@ var errGone = errors.New("output not kept")
 // in memory while they are there; before that they are gone: the result
 // then starts at the first byte still known, and skipped says how many
 // bytes were passed over.
-func (o *output) readAt(off int64, n int) (b []byte, next, skipped int64, err error) {
+func (o *Spool) readAt(off int64, n int) (b []byte, next, skipped int64, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if off >= o.total {
@@ -171,7 +189,7 @@ func (o *output) readAt(off int64, n int) (b []byte, next, skipped int64, err er
 }
 
 // close closes the spool file; its content stays readable until remove.
-func (o *output) close() {
+func (o *Spool) close() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.spool != nil {
@@ -181,7 +199,7 @@ func (o *output) close() {
 }
 
 // remove deletes the spool.
-func (o *output) remove() {
+func (o *Spool) remove() {
 	o.close()
 	o.mu.Lock()
 	name := o.name
@@ -192,8 +210,8 @@ func (o *output) remove() {
 	}
 }
 
-// shorten cuts s to at most n runes, marking the cut with "…".
-func shorten(s string, n int) string {
+// Shorten cuts s to at most n runes, marking the cut with "…".
+func Shorten(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
@@ -201,13 +219,14 @@ func shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// clip renders a command's whole output for a result: all of it when it
-// fits in max bytes, else its head and tail with a note of what was left
-// out; hint(offset) says how to read on from offset, where the head ends.
-// Leading blank lines and trailing white space are trimmed, and invalid
-// UTF-8 shows as U+FFFD.
-func (o *output) clip(max int, hint func(offset int64) string) (text string, cut bool) {
-	total := o.size()
+// Clip renders a command's whole output for a result: all of it when it
+// fits in max bytes, else its head and tail around a note of what was left
+// out, which note(next, left, total) words: the head ends at offset next,
+// left bytes are left out, and the output is total bytes in all. Leading
+// blank lines and trailing white space are trimmed, and invalid UTF-8
+// shows as U+FFFD.
+func (o *Spool) Clip(max int, note func(next, left, total int64) string) (text string, cut bool) {
+	total := o.Size()
 	if total <= int64(max) {
 		b, _, _, err := o.readAt(0, int(total))
 		if err != nil {
@@ -225,9 +244,8 @@ func (o *output) clip(max int, hint func(offset int64) string) (text string, cut
 	tail := cutTail(o.tailBytes(min(half, len(o.tail))))
 	o.mu.Unlock()
 	left := total - int64(len(head)) - int64(len(tail))
-	note := fmt.Sprintf("\n\n[… %s left out here: the output is %s in all. %s]\n\n",
-		formatSize(left), formatSize(total), hint(int64(len(head))))
-	return strings.TrimLeft(tidy(string(head)), "\n") + note + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), true
+	middle := "\n\n" + note(int64(len(head)), left, total) + "\n\n"
+	return strings.TrimLeft(tidy(string(head)), "\n") + middle + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), true
 }
 
 // tidy trims leading blank lines and trailing white space, and makes the
