@@ -13,6 +13,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // GoFile returns a Go-like source file of about n lines: functions that
@@ -86,3 +89,35 @@ func greeting(name string) string {
 }
 `
 )
+
+// Workspace opens dir as a workspace, closed when the test ends.
+func Workspace(t testing.TB, dir string) *workspace.Workspace {
+	t.Helper()
+	ws, err := workspace.Open(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { ws.Close() })
+	return ws
+}
+
+// Sandbox returns a sandbox for commands in the workspace dir, closed when
+// the test ends. Unless cfg sets an environment, commands get the test
+// process's PATH and HOME. The test binary must be the sandbox's launcher:
+// its TestMain calls sandbox.Main first.
+func Sandbox(t testing.TB, dir string, cfg sandbox.Config) *sandbox.Sandbox {
+	t.Helper()
+	cfg.Workspace = dir
+	if cfg.Env == nil {
+		cfg.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	}
+	sb, err := sandbox.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { sb.Close() })
+	return sb
+}
+
+// Main is the TestMain of a package whose tests start sandboxed commands:
+// the test binary is then also the sandbox's launcher (see sandbox.Main).
+func Main(m *testing.M) {
+	sandbox.Main()
+	os.Exit(m.Run())
+}

@@ -189,7 +189,7 @@ func (r *grepRun) open(open opener) (*os.File, fs.FileInfo) {
 // while most files it is asked about turn out too old, as in a fresh clone
 // where all have the same time; otherwise it comes with the open.
 func (r *grepRun) files(ctx context.Context) ([]grepFile, bool, walk.Stats, error) {
-	top := &topFiles{k: r.req.offset + r.keep() + 1}
+	top := newTopK(r.req.offset+r.keep()+1, newer)
 	var asked, skipped atomic.Int64
 	st, err := r.walk(ctx, nil, func(path, rel string, open opener, info func() (fs.FileInfo, error)) error {
 		full := top.isFull()

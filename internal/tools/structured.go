@@ -20,8 +20,15 @@ import (
 //
 // Clients check structuredContent against the outputSchema (the TypeScript
 // SDK rejects a result that does not match), so the two come from one type.
+//
+// It is called when the tool is made, at start-up: a T that has no schema
+// is a bug, and it panics, as inputSchema does.
 func outputSchema[T any]() mcp.ToolOption {
-	raw, err := json.Marshal(schemaOf[T]())
+	s, err := schemaOf[T]()
+	if err != nil {
+		panic(err)
+	}
+	raw, err := json.Marshal(s)
 	if err != nil {
 		panic(fmt.Sprintf("output schema: %v", err))
 	}
@@ -35,26 +42,35 @@ func outputSchema[T any]() mcp.ToolOption {
 // programs, and text, the same facts written for the model, as its content
 // (clients that do not read structured content show only the text). Nil
 // slices and maps in v are sent as [] and {}, so the content matches the
-// tool's outputSchema[T].
-func structured[T any](text string, v T) *mcp.CallToolResult {
-	return mcp.NewToolResultStructured(conform(v, schemaOf[T]()), text)
+// tool's outputSchema[T]. Its error means the server is broken (our own
+// types always marshal), and handlers return it as theirs.
+func structured[T any](text string, v T) (*mcp.CallToolResult, error) {
+	s, err := schemaOf[T]()
+	if err != nil {
+		return nil, err
+	}
+	x, err := conform(v, s)
+	if err != nil {
+		return nil, fmt.Errorf("structured result: %w", err)
+	}
+	return mcp.NewToolResultStructured(x, text), nil
 }
 
 // schemas caches schemaOf by type.
 var schemas sync.Map // reflect.Type -> *jsonschema.Schema
 
 // schemaOf returns T's JSON schema, with nullable arrays made plain arrays.
-func schemaOf[T any]() *jsonschema.Schema {
+func schemaOf[T any]() (*jsonschema.Schema, error) {
 	typ := reflect.TypeFor[T]()
 	if s, ok := schemas.Load(typ); ok {
-		return s.(*jsonschema.Schema)
+		return s.(*jsonschema.Schema), nil
 	}
 	if typ.Kind() != reflect.Struct {
-		panic(fmt.Sprintf("output schema: %v is not a struct", typ)) // a bug, caught by any test of the tool
+		return nil, fmt.Errorf("output schema: %v is not a struct", typ)
 	}
 	s, err := jsonschema.For[T](nil)
 	if err != nil {
-		panic(fmt.Sprintf("output schema: %v", err))
+		return nil, fmt.Errorf("output schema: %w", err)
 	}
 	walkSchema(s, func(s *jsonschema.Schema) {
 		if len(s.Types) == 2 && s.Types[0] == "null" && s.Types[1] == "array" {
@@ -62,7 +78,7 @@ func schemaOf[T any]() *jsonschema.Schema {
 		}
 	})
 	s2, _ := schemas.LoadOrStore(typ, s)
-	return s2.(*jsonschema.Schema)
+	return s2.(*jsonschema.Schema), nil
 }
 
 // walkSchema calls f on s and every schema inside it.
@@ -83,18 +99,18 @@ func walkSchema(s *jsonschema.Schema, f func(*jsonschema.Schema)) {
 
 // conform returns v as JSON values (maps, slices, json.Number...) with every
 // null that s declares an array or an object replaced by an empty one.
-func conform(v any, s *jsonschema.Schema) any {
+func conform(v any, s *jsonschema.Schema) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		panic(fmt.Sprintf("structured result: %v", err)) // our own types always marshal
+		return nil, err
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.UseNumber()
 	var x any
 	if err := d.Decode(&x); err != nil {
-		panic(fmt.Sprintf("structured result: %v", err))
+		return nil, err
 	}
-	return fill(x, s)
+	return fill(x, s), nil
 }
 
 func fill(x any, s *jsonschema.Schema) any {
