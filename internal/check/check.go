@@ -43,12 +43,10 @@ type Options struct {
 	// Python is the interpreter for Python checks: a path, or a name looked
 	// up on Env's PATH. "" picks the workspace's (see pyInterpreter).
 	Python string
-	// Run runs checker commands. nil runs them in Sandbox when there is
-	// one, else as local child processes (runLocal).
-	Run Runner
-	// Sandbox is where checker commands run when Run is nil: where Bash's
-	// commands run, so that a checker from the workspace (a venv's python)
-	// cannot escape the sandbox through a check.
+	// Sandbox is where checker commands run: where Bash's commands run,
+	// so that a checker from the workspace (a venv's python) cannot escape
+	// the sandbox through a check. nil runs them as local child processes
+	// (runLocal).
 	Sandbox *sandbox.Sandbox
 }
 
@@ -111,7 +109,7 @@ type report struct {
 type Checker struct {
 	ws      *workspace.Workspace
 	opts    Options
-	sandbox *sandboxRunner // runs the checkers when opts.Run is nil and there is a sandbox
+	sandbox *sandboxRunner // runs the checkers when there is a sandbox
 
 	mu      sync.Mutex
 	pythons map[string]string // launcher -> the interpreter it ran
@@ -122,7 +120,7 @@ type Checker struct {
 // New returns the checker of ws. Close it when done.
 func New(ws *workspace.Workspace, opts Options) *Checker {
 	c := &Checker{ws: ws, opts: opts, flagged: map[string]bool{}}
-	if opts.Run == nil && opts.Sandbox != nil {
+	if opts.Sandbox != nil {
 		c.sandbox = &sandboxRunner{sb: opts.Sandbox}
 	}
 	return c
@@ -135,12 +133,9 @@ func (c *Checker) Close() {
 	}
 }
 
-// run runs a checker command through the configured Runner.
-func (c *Checker) run(ctx context.Context, cmd Command) (Output, error) {
-	switch {
-	case c.opts.Run != nil:
-		return c.opts.Run(ctx, cmd)
-	case c.sandbox != nil:
+// run runs a checker command in the sandbox, or locally when there is none.
+func (c *Checker) run(ctx context.Context, cmd command) (output, error) {
+	if c.sandbox != nil {
 		return c.sandbox.run(ctx, cmd)
 	}
 	return runLocal(ctx, cmd)

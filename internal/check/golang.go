@@ -71,7 +71,7 @@ func (c *Checker) goCacheDirs(ctx context.Context) []string {
 	if err != nil {
 		return nil
 	}
-	out, err := c.run(ctx, Command{Path: goCmd, Args: []string{"env", "GOCACHE", "GOMODCACHE", "GOPATH"}, Dir: c.ws.Dir(),
+	out, err := c.run(ctx, command{Path: goCmd, Args: []string{"env", "GOCACHE", "GOMODCACHE", "GOPATH"}, Dir: c.ws.Dir(),
 		Env: withEnv(c.opts.Env, "GOTOOLCHAIN=local", "GOFLAGS=")})
 	if err != nil || out.ExitCode != 0 {
 		return nil
@@ -385,7 +385,7 @@ func (c *Checker) vetFindings(ctx context.Context, dir string, env []string, pat
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.run(ctx, Command{Path: goCmd, Args: append([]string{"vet", "-json"}, patterns...), Dir: dir, Env: env})
+	out, err := c.run(ctx, command{Path: goCmd, Args: append([]string{"vet", "-json"}, patterns...), Dir: dir, Env: env})
 	if err != nil {
 		return nil, err
 	}

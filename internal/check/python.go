@@ -90,7 +90,7 @@ func (c *Checker) checkPython(ctx context.Context, rels []string, all bool) repo
 		mode = "all"
 	}
 	args := append([]string{"-I", "-B", "-c", checkPyScript, mode}, rels...)
-	out, err := c.run(ctx, Command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
+	out, err := c.run(ctx, command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
 	if err != nil {
 		r.skipped = "python: " + runError(err, ctx)
 		return r
@@ -142,7 +142,7 @@ func (c *Checker) pyflakesCommand(ctx context.Context, rels []string, all bool, 
 	if len(files) == 0 {
 		return
 	}
-	out, err := c.run(ctx, Command{Path: exe, Args: files, Dir: c.ws.Dir(), Env: c.opts.Env})
+	out, err := c.run(ctx, command{Path: exe, Args: files, Dir: c.ws.Dir(), Env: c.opts.Env})
 	if err != nil {
 		r.notes = append(r.notes, "pyflakes: "+runError(err, ctx))
 		return

@@ -29,7 +29,7 @@ func (c *Checker) pyTool(name string) (string, error) {
 // writing no cache and fixing nothing.
 func (c *Checker) ruff(ctx context.Context, exe string, files []string) ([]finding, error) {
 	args := append([]string{"check", "--output-format=json", "--no-cache", "--no-fix", "--exit-zero", "--force-exclude", "--"}, files...)
-	out, err := c.run(ctx, Command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
+	out, err := c.run(ctx, command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ type ruffDiag struct {
 	} `json:"location"`
 }
 
-func (c *Checker) parseRuff(out Output) ([]finding, error) {
+func (c *Checker) parseRuff(out output) ([]finding, error) {
 	var diags []ruffDiag
 	if err := json.Unmarshal(out.Stdout, &diags); err != nil {
 		return nil, fmt.Errorf("ruff printed no report (exit %d): %s", out.ExitCode, lastLine(out.Stderr, "no output"))
@@ -72,7 +72,7 @@ func (c *Checker) parseRuff(out Output) ([]finding, error) {
 func (c *Checker) mypy(ctx context.Context, exe string, files []string) ([]finding, error) {
 	args := append([]string{"--show-column-numbers", "--no-error-summary", "--no-color-output", "--hide-error-context",
 		"--no-pretty", "--cache-dir=/dev/null", "--follow-imports=silent", "--"}, files...)
-	out, err := c.run(ctx, Command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
+	out, err := c.run(ctx, command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
 	if err != nil {
 		return nil, err
 	}

@@ -13,28 +13,21 @@ import (
 	"time"
 )
 
-// Command is one run of a checker program (python3, go vet, ruff, mypy):
+// command is one run of a checker program (python3, go vet, ruff, mypy):
 // everything the process gets. Its standard input is always empty.
-type Command struct {
+type command struct {
 	Path string   // the program: an absolute path
 	Args []string // the arguments after the program's name
 	Dir  string   // the working directory: the workspace or a directory in it
 	Env  []string // the whole environment; nothing else is inherited
 }
 
-// Output is what a finished checker command printed and how it ended.
-type Output struct {
+// output is what a finished checker command printed and how it ended.
+type output struct {
 	Stdout, Stderr []byte // each cut at checkMaxOutput bytes
 	Cut            bool   // some output was dropped
 	ExitCode       int
 }
-
-// A Runner runs a checker command until it ends or ctx is done. Its error
-// means the command did not run to its end (it could not start, or ctx
-// ended it); a non-zero exit is not an error but Output.ExitCode. Without
-// one (Options.Run), checkers run in Options.Sandbox when there is one,
-// else as local child processes (runLocal).
-type Runner func(ctx context.Context, c Command) (Output, error)
 
 const (
 	checkMaxOutput = 1 << 20                // bytes of stdout, and of stderr, one checker run keeps
@@ -42,10 +35,13 @@ const (
 )
 
 // runLocal runs c as a child process in a process group of its own, with
-// standard input from /dev/null and its output capped. When ctx ends, the
-// whole group is killed (a checker's children too), and WaitDelay makes
-// sure a grandchild that keeps the pipes open cannot hold the call.
-func runLocal(ctx context.Context, c Command) (Output, error) {
+// standard input from /dev/null and its output capped, until it ends or
+// ctx is done. When ctx ends, the whole group is killed (a checker's
+// children too), and WaitDelay makes sure a grandchild that keeps the
+// pipes open cannot hold the call. Its error means the command did not run
+// to its end (it could not start, or ctx ended it); a non-zero exit is not
+// an error but output.ExitCode. The sandbox's runner has the same contract.
+func runLocal(ctx context.Context, c command) (output, error) {
 	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
@@ -67,7 +63,7 @@ func runLocal(ctx context.Context, c Command) (Output, error) {
 	}
 	cmd.WaitDelay = checkWaitDelay
 	err := cmd.Run()
-	out := Output{Stdout: stdout.buf.Bytes(), Stderr: stderr.buf.Bytes(), Cut: stdout.cut || stderr.cut}
+	out := output{Stdout: stdout.buf.Bytes(), Stderr: stderr.buf.Bytes(), Cut: stdout.cut || stderr.cut}
 	if ctx.Err() != nil {
 		return out, ctx.Err()
 	}

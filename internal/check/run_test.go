@@ -12,8 +12,8 @@ import (
 
 func TestRunLocal(t *testing.T) {
 	t.Parallel()
-	sh := func(script string) Command {
-		return Command{Path: "/bin/sh", Args: []string{"-c", script}, Dir: t.TempDir(), Env: []string{"PATH=/usr/bin:/bin", "ONLY=this"}}
+	sh := func(script string) command {
+		return command{Path: "/bin/sh", Args: []string{"-c", script}, Dir: t.TempDir(), Env: []string{"PATH=/usr/bin:/bin", "ONLY=this"}}
 	}
 	t.Run("gets only the environment it is given and an empty stdin", func(t *testing.T) {
 		out, err := runLocal(t.Context(), sh("env | grep -v '^PWD=\\|^SHLVL=\\|^_=' | sort; cat; echo end"))
@@ -48,7 +48,7 @@ func TestRunLocal(t *testing.T) {
 		assert.Less(t, time.Since(start), 10*time.Second)
 	})
 	t.Run("a program that is not there", func(t *testing.T) {
-		_, err := runLocal(t.Context(), Command{Path: "/nonexistent/python3", Dir: t.TempDir()})
+		_, err := runLocal(t.Context(), command{Path: "/nonexistent/python3", Dir: t.TempDir()})
 		assert.Error(t, err)
 	})
 }

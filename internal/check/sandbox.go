@@ -31,10 +31,10 @@ type sandboxRunner struct {
 	err     error
 }
 
-func (r *sandboxRunner) run(ctx context.Context, c Command) (Output, error) {
+func (r *sandboxRunner) run(ctx context.Context, c command) (output, error) {
 	r.once.Do(func() { r.scratch, r.err = r.sb.NewScratch() })
 	if r.err != nil {
-		return Output{}, r.err
+		return output{}, r.err
 	}
 	var suffix [6]byte
 	_, _ = rand.Read(suffix[:])
@@ -55,7 +55,7 @@ func (r *sandboxRunner) run(ctx context.Context, c Command) (Output, error) {
 	stdout := &capped{max: checkMaxOutput}
 	cmd, err := r.sb.Start(ctx, sandbox.Spec{Command: src.String(), Dir: c.Dir, Scratch: r.scratch, Output: stdout})
 	if err != nil {
-		return Output{}, err
+		return output{}, err
 	}
 	stopped := make(chan struct{})
 	go func() {
@@ -68,12 +68,12 @@ func (r *sandboxRunner) run(ctx context.Context, c Command) (Output, error) {
 	exit, err := cmd.Wait()
 	close(stopped)
 	if err != nil {
-		return Output{}, err
+		return output{}, err
 	}
 	if ctx.Err() != nil {
-		return Output{}, ctx.Err()
+		return output{}, ctx.Err()
 	}
-	out := Output{Stdout: stdout.buf.Bytes(), Cut: stdout.cut, ExitCode: exit.Code}
+	out := output{Stdout: stdout.buf.Bytes(), Cut: stdout.cut, ExitCode: exit.Code}
 	if b, err := os.ReadFile(errFile); err == nil {
 		if len(b) > checkMaxOutput {
 			b, out.Cut = b[:checkMaxOutput], true

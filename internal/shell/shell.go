@@ -46,10 +46,12 @@ func New(sb *sandbox.Sandbox, ws *workspace.Workspace) *Session {
 	return &Session{sb: sb, ws: ws}
 }
 
-const (
-	MaxJobs = 10 // background jobs one session may run at once
-	MaxKept = 20 // finished jobs whose output a session keeps
-)
+// MaxKept is how many finished jobs' output a session keeps for
+// BashOutput; the oldest beyond it are forgotten.
+const MaxKept = 20
+
+// maxJobs is how many background jobs one session may run at once.
+const maxJobs = 10
 
 // EndReason says why a job ended.
 type EndReason int
@@ -151,9 +153,9 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		sh.scratch, sh.jobs = sc, map[string]*Job{}
 		sh.bg, sh.cancel = context.WithCancel(context.Background())
 	}
-	if background && sh.running(true) >= MaxJobs {
+	if background && sh.running(true) >= maxJobs {
 		sh.mu.Unlock()
-		return nil, nil, fmt.Errorf("this session already runs %d background jobs, the most it may; stop one with KillShell, or wait for one to end", MaxJobs)
+		return nil, nil, fmt.Errorf("this session already runs %d background jobs, the most it may; stop one with KillShell, or wait for one to end", maxJobs)
 	}
 	dir, notes := sh.workdir()
 	sh.next++

@@ -11,26 +11,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
-	"github.com/agentbox/agentbox/internal/workspace"
+	"github.com/agentbox/agentbox/internal/testutil"
 )
-
-func TestMain(m *testing.M) {
-	sandbox.Main() // this test binary is also the sandbox's launcher
-	os.Exit(m.Run())
-}
 
 // newSession returns a session's shell on a fresh workspace, its commands
 // run in a sandbox, and the workspace's directory.
 func newSession(t *testing.T) (*Session, string) {
 	t.Helper()
 	dir := t.TempDir()
-	ws, err := workspace.Open(dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { ws.Close() })
-	sb, err := sandbox.New(sandbox.Config{Workspace: dir, Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}})
-	require.NoError(t, err)
-	t.Cleanup(func() { sb.Close() })
-	sh := New(sb, ws)
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir))
 	t.Cleanup(sh.Close)
 	return sh, dir
 }
@@ -89,7 +78,7 @@ func TestSessionJobs(t *testing.T) {
 	assert.EqualError(t, err, "b9: no such job in this session, which has none; start one with Bash and run_in_background: true")
 
 	var jobs []*Job
-	for range MaxJobs {
+	for range maxJobs {
 		j, _, err := sh.Start(t.Context(), "sleep 60", 0, true)
 		require.NoError(t, err)
 		jobs = append(jobs, j)

@@ -18,7 +18,7 @@ import (
 const (
 	MaxMatches   = 10_000 // matches Find locates; beyond it, it only counts them
 	ContextLines = 3      // lines Show shows around an edited region
-	ShowLines    = 24     // lines one region of Show's output shows at most
+	showLines    = 24     // lines one region of Show's output shows at most
 	ShowRegions  = 3      // edited regions Show shows; the rest it lists by line
 	ListLines    = 20     // line numbers listed for an ambiguous old_string
 )

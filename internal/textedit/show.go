@@ -8,7 +8,7 @@ import (
 // Show shows the edited regions of data in Read's format, each with
 // ContextLines lines around it, so the model sees the result without
 // reading the file back. Regions close together merge; at most ShowRegions
-// are shown, each cut to ShowLines, and the rest are listed by line.
+// are shown, each cut to showLines, and the rest are listed by line.
 func Show(data []byte, spans []Span) string {
 	text := strings.TrimPrefix(string(data), UTF8BOM)
 	base := len(data) - len(text)
@@ -44,9 +44,9 @@ func Show(data []byte, spans []Span) string {
 		if i > 0 {
 			b.WriteString("\n…\n")
 		}
-		if n := r.last - r.first + 1; n > ShowLines {
-			head := ShowLines * 2 / 3
-			tail := ShowLines - head
+		if n := r.last - r.first + 1; n > showLines {
+			head := showLines * 2 / 3
+			tail := showLines - head
 			b.WriteString(numbered(strings.Join(lines[r.first-1:r.first-1+head], "\n"), r.first))
 			fmt.Fprintf(&b, "\n[… lines %d-%d not shown; Read them if you need to …]\n", r.first+head, r.last-tail)
 			b.WriteString(numbered(strings.Join(lines[r.last-tail:r.last], "\n"), r.last-tail+1))

@@ -19,6 +19,13 @@ const progressEvery = time.Second
 // result the handler returns next comes after all of them: notify writes
 // each report before it returns and drops any sent once the handler has
 // returned.
+//
+// That ordering is internal/notify's work around mcp-go, which queues a
+// handler's notifications for another goroutine to write: on Streamable HTTP
+// one can be dropped when the response is written first
+// (https://github.com/mark3labs/mcp-go/pull/969, open), and on stdio it can
+// follow the result (no upstream issue found: the stdio transport makes no
+// ordering promise for them).
 func reportProgress(ctx context.Context, j *shell.Job) (stop func()) {
 	quit, finished := make(chan struct{}), make(chan struct{})
 	go func() {

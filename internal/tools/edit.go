@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -196,42 +195,6 @@ func (t *Toolset) editCommit(sess *session, name, rel string, was fs.FileInfo, r
 		head += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return mcp.NewToolResultText(head + ".\n" + textedit.Show(r.Data, r.Spans))
-}
-
-// pathLocks serialises the Writes and Edits of one file. The zero value is
-// ready to use.
-type pathLocks struct {
-	mu sync.Mutex
-	m  map[string]*pathLock
-}
-
-type pathLock struct {
-	sync.Mutex
-	users int
-}
-
-// lock locks rel and returns its unlock.
-func (p *pathLocks) lock(rel string) (unlock func()) {
-	p.mu.Lock()
-	if p.m == nil {
-		p.m = map[string]*pathLock{}
-	}
-	l := p.m[rel]
-	if l == nil {
-		l = &pathLock{}
-		p.m[rel] = l
-	}
-	l.users++
-	p.mu.Unlock()
-	l.Lock()
-	return func() {
-		l.Unlock()
-		p.mu.Lock()
-		if l.users--; l.users == 0 {
-			delete(p.m, rel)
-		}
-		p.mu.Unlock()
-	}
 }
 
 // firstInvalidLine returns the line of the first byte that is not UTF-8 in

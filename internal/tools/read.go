@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -118,68 +117,6 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 	st.sum, st.hashed = p.sum, p.complete && p.bytes == fi.Size()
 	t.sessions.of(ctx).remember(rel, st)
 	return mcp.NewToolResultText(p.render(name, first))
-}
-
-// page is the part of a file one Read shows, with what the scan learned
-// about the rest.
-type page struct {
-	text     strings.Builder
-	last     int    // the last line shown; first-1 if none
-	total    int    // lines in the file, when complete
-	complete bool   // the scan reached the end of the file
-	capped   bool   // output stopped at readMaxOutput before the window ended
-	crlf     int    // lines that end in CRLF
-	lf       int    // lines that end in LF alone
-	badUTF8  int    // first line holding invalid UTF-8, 0 if none
-	bytes    int64  // bytes scanned
-	sum      uint64 // contentHash of the bytes scanned
-}
-
-func (p *page) render(name string, first int) string {
-	var notes []string
-	switch {
-	case p.last < first && p.complete:
-		return fmt.Sprintf("[%s has %s; offset %d is past the end. Call Read with a smaller offset.]", name, plural(p.total, "line"), first)
-	case p.capped:
-		notes = append(notes, fmt.Sprintf("[Output reached the %s cap: showing lines %d-%d%s. Call Read with offset=%d to continue.]",
-			formatSize(readMaxOutput), first, p.last, p.ofTotal(), p.last+1))
-	case !p.complete || p.last < p.total:
-		notes = append(notes, fmt.Sprintf("[Showing lines %d-%d%s. Call Read with offset=%d to continue.]",
-			first, p.last, p.ofTotal(), p.last+1))
-	}
-	if p.crlf > 0 && p.crlf >= p.lf {
-		notes = append(notes, "[This file has CRLF line endings. Edit keeps them: write plain \\n in old_string and new_string.]")
-	}
-	if p.badUTF8 > 0 {
-		notes = append(notes, fmt.Sprintf("[This file is not valid UTF-8 (first at line %d): undecodable bytes show as U+FFFD. Edit refuses to change it; convert it with Bash (iconv) first, or replace it whole with Write.]", p.badUTF8))
-	}
-	out := strings.TrimSuffix(p.text.String(), "\n")
-	if len(notes) > 0 {
-		out += "\n\n" + strings.Join(notes, "\n")
-	}
-	return out
-}
-
-func (p *page) ofTotal() string {
-	if p.complete {
-		return fmt.Sprintf(" of %d", p.total)
-	}
-	return ""
-}
-
-// imageKind names the image format of a file from its first bytes, or "".
-func imageKind(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
-		return "png"
-	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
-		return "jpeg"
-	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
-		return "gif"
-	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
-		return "webp"
-	}
-	return ""
 }
 
 // binaryKind says why a file's first bytes are not text Read can show, or "".

@@ -41,3 +41,18 @@ func (t *Toolset) readImage(ctx context.Context, name, rel string, f *os.File, f
 		mcp.NewImageContent(base64.StdEncoding.EncodeToString(data), "image/"+kind),
 	}}
 }
+
+// imageKind names the image format of a file from its first bytes, or "".
+func imageKind(head []byte) string {
+	switch {
+	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
+		return "jpeg"
+	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
+		return "gif"
+	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
+		return "webp"
+	}
+	return ""
+}

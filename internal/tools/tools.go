@@ -1,12 +1,25 @@
-// Package tools implements the coding tools agentbox serves over MCP: Read,
-// Write, Edit and Glob (with Grep and Bash in their own files), all confined
-// to one Workspace.
+// Package tools implements the tools agentbox serves over MCP, all
+// confined to one workspace.Workspace:
 //
-// Each tool is a trio: name.go (argument struct, handler), name.md (the
-// description the model reads, a text/template filled from the limits the
-// code enforces) and name_test.go. Handlers turn every failure a model can act
-// on into an isError result naming the path it sent; a Go error from a
-// handler means the server itself broke.
+//   - Read, Write and Edit: read a file (text by line, or an image), write
+//     one whole, replace a string in one (with internal/textedit). Write
+//     and Edit refuse to replace content the session has not read or that
+//     changed since, and, when checks are on, add the problems a check of
+//     the written file finds (internal/check).
+//   - Glob and Grep: find files by name and by content, honouring
+//     .gitignore (internal/walk, internal/search).
+//   - Diagnostics: report the build errors and likely bugs of a file or a
+//     tree (internal/check).
+//   - Bash, BashOutput and KillShell: run a command in the sandbox, read a
+//     background job's output, stop it (internal/shell on
+//     internal/sandbox); offered only when there is a sandbox.
+//
+// This package is the MCP glue around those engines. Each tool is a trio:
+// name.go (argument struct, handler), name.md (the description the model
+// reads, a text/template filled from the limits the code enforces) and
+// name_test.go; a tool's other concerns are in name_concern.go. Handlers
+// turn every failure a model can act on into an isError result naming the
+// path it sent; a Go error from a handler means the server itself broke.
 package tools
 
 import (
@@ -59,7 +72,7 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Checks.Run == nil && opts.Checks.Sandbox == nil {
+	if opts.Checks.Sandbox == nil {
 		// Checkers run where Bash's commands do: one from the workspace
 		// (a venv's python) must not escape the sandbox through a check.
 		opts.Checks.Sandbox = opts.Sandbox
@@ -119,8 +132,9 @@ func failedf(format string, args ...any) *mcp.CallToolResult {
 	return mcp.NewToolResultError(fmt.Sprintf(format, args...))
 }
 
-// annotate sets all four behaviour hints, since mcp-go assumes the unsafe
-// value (destructive, open world) for any left unset.
+// annotate sets all four behaviour hints, since a client assumes the unsafe
+// value (destructive, open world) for any left unset, as the MCP spec's
+// defaults say, and mcp-go sends those defaults.
 func annotate(readOnly, destructive, idempotent bool) []mcp.ToolOption {
 	return []mcp.ToolOption{
 		mcp.WithReadOnlyHintAnnotation(readOnly),
