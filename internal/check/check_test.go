@@ -12,15 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/testutil"
-	"github.com/agentbox/agentbox/internal/workspace"
 )
-
-func TestMain(m *testing.M) {
-	sandbox.Main() // this test binary is also the sandbox's launcher
-	os.Exit(m.Run())
-}
 
 // testEnv is the checkers' environment in tests: the allow-list of the
 // test process's own.
@@ -45,9 +38,7 @@ func newFixture(t testing.TB, opts Options) *fixture {
 // newFixtureIn is newFixture on the workspace dir.
 func newFixtureIn(t testing.TB, dir string, opts Options) *fixture {
 	t.Helper()
-	ws, err := workspace.Open(dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { ws.Close() })
+	ws := testutil.Workspace(t, dir)
 	if opts.Env == nil {
 		opts.Env = testEnv()
 	}

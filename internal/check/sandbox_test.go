@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/testutil"
 )
 
 // sandboxFixture is a fixture whose checkers run in a sandbox of its
@@ -17,9 +18,7 @@ import (
 func sandboxFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	sb, err := sandbox.New(sandbox.Config{Workspace: dir, Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}})
-	require.NoError(t, err)
-	t.Cleanup(func() { sb.Close() })
+	sb := testutil.Sandbox(t, dir, sandbox.Config{})
 	if missing := sb.Missing(); len(missing) > 0 {
 		t.Skipf("no full sandbox here: %v", missing)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentbox/agentbox/internal/testutil"
-	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // versions hides the interpreter's version, which differs between machines.
@@ -28,9 +27,7 @@ func (f *fixture) diagnose(path string, vet bool) string {
 
 func (f *fixture) tryDiagnose(path string, vet bool) (string, error) {
 	f.t.Helper()
-	ws, err := workspace.Open(f.dir)
-	require.NoError(f.t, err)
-	defer ws.Close()
+	ws := testutil.Workspace(f.t, f.dir)
 	name := path
 	if name == "" {
 		name = "."

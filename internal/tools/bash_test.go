@@ -21,7 +21,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
-	"github.com/agentbox/agentbox/internal/workspace"
+	"github.com/agentbox/agentbox/internal/testutil"
 )
 
 // newBashHarness is newHarness with a sandbox, so Bash, BashOutput and
@@ -29,17 +29,8 @@ import (
 func newBashHarness(t *testing.T, cfg sandbox.Config) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	ws, err := workspace.Open(dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { ws.Close() })
-	cfg.Workspace = dir
-	if cfg.Env == nil {
-		cfg.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	}
-	sb, err := sandbox.New(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { sb.Close() })
-	ts := New(ws, Options{Sandbox: sb})
+	ws := testutil.Workspace(t, dir)
+	ts := New(ws, Options{Sandbox: testutil.Sandbox(t, dir, cfg)})
 	t.Cleanup(ts.Close)
 	h := &harness{t: t, dir: dir, ws: ws, ts: ts}
 	h.c = h.connectBash()
