@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/server"
-	"github.com/agentbox/agentbox/internal/tools"
 	"github.com/agentbox/agentbox/internal/walk"
 )
 
@@ -40,7 +40,7 @@ type config struct {
 // shares, writing errors and help to e.stderr.
 func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	cfg.excludes = walk.ExcludesFile(e.getenv("HOME"), e.getenv("XDG_CONFIG_HOME"))
-	cfg.checkEnv = tools.CheckEnv(e.getenv, os.TempDir())
+	cfg.checkEnv = check.Env(e.getenv, os.TempDir())
 	cfg.diagnostics = true
 	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -54,7 +54,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.BoolVar(&cfg.auditRequired, "audit-required", false, "refuse tool calls (nothing runs) while the --audit file cannot be written, e.g. on a full disk")
 	fs.StringVar(&cfg.prompts, "prompts", "", "a `dir`ectory of agent definitions (*.md) served as prompts beside the built-in ones, overriding them by name")
 	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
-	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", tools.CheckTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
+	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", check.DefaultTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
 	cfg.getenv = e.getenv
 	sb := &cfg.sandbox

@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // TestREADME keeps the README's tool list equal to what the server serves:
@@ -19,7 +20,7 @@ import (
 // own descriptions. Run with -update to rewrite it.
 func TestREADME(t *testing.T) {
 	dir := t.TempDir()
-	ws, err := tools.OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	defer ws.Close()
 	sb, err := sandbox.New(sandbox.Config{Workspace: dir, Env: []string{"PATH=" + os.Getenv("PATH")}})

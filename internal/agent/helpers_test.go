@@ -12,7 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/workspace"
 	"github.com/agentbox/agentbox/prompts"
 )
 
@@ -40,7 +40,7 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 }
 
 // serve connects an in-process MCP client to a server with defs as prompts
-// on the workspace in dir, read through a tools.Workspace as the server
+// on the workspace in dir, read through a workspace.Workspace as the server
 // does.
 func serve(t *testing.T, dir string, defs []*Definition) (*client.Client, *Prompts) {
 	t.Helper()
@@ -50,7 +50,7 @@ func serve(t *testing.T, dir string, defs []*Definition) (*client.Client, *Promp
 // serveTo is serve with a client that calls itself clientName.
 func serveTo(t *testing.T, dir string, defs []*Definition, clientName string) (*client.Client, *Prompts) {
 	t.Helper()
-	ws, err := tools.OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
 	p := NewPrompts(defs, ws.FS(), testTools)

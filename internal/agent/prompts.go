@@ -57,7 +57,7 @@ func typedAsWords(ctx context.Context) bool {
 const detectTimeout = 5 * time.Second
 
 // NewPrompts returns the prompts for defs on the workspace ws (an fs.FS
-// confined to it, such as tools.Workspace.FS). tools are the names of the
+// confined to it, such as workspace.Workspace.FS). tools are the names of the
 // tools the server exposes, which the Workspace section lists.
 func NewPrompts(defs []*Definition, ws fs.FS, tools []string) *Prompts {
 	p := &Prompts{defs: defs, byName: map[string]*Definition{}, ws: ws, tools: tools}

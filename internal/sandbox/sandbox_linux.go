@@ -78,7 +78,10 @@ func New(cfg Config) (*Sandbox, error) {
 	for _, name := range missingEnv {
 		s.log.Warn("--env names a variable the server's environment lacks", "name", name)
 	}
-	s.shell = lookPath("bash", envValue(s.env, "PATH"))
+	s.shell = "/bin/bash"
+	if bash, err := LookPath("bash", s.env); err == nil {
+		s.shell = bash
+	}
 
 	if cfg.Mode == Off {
 		s.facts = Facts{Network: true}
@@ -245,8 +248,7 @@ func (s *Sandbox) resolverDirs() []string {
 // system directories, the toolchains on PATH and Go's, and AllowRead.
 func strictReadRoots(cfg Config, env []string) []string {
 	roots := slices.Clone(strictRoots)
-	path := envValue(env, "PATH")
-	for _, dir := range filepath.SplitList(path) {
+	for _, dir := range filepath.SplitList(EnvValue(env, "PATH")) {
 		real, err := filepath.EvalSymlinks(dir)
 		if err != nil || withinAny(real, strictRoots) {
 			continue
@@ -258,7 +260,7 @@ func strictReadRoots(cfg Config, env []string) []string {
 		}
 		roots = append(roots, real)
 	}
-	if gobin := lookPath("go", path); gobin != "" {
+	if gobin, err := LookPath("go", env); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, gobin, "env", "GOROOT", "GOMODCACHE")
@@ -270,31 +272,4 @@ func strictReadRoots(cfg Config, env []string) []string {
 		}
 	}
 	return append(roots, cfg.AllowRead...)
-}
-
-// lookPath finds an executable in path, the way a shell would; it returns
-// "" when there is none (and bash then is /bin/bash).
-func lookPath(name, path string) string {
-	for _, dir := range filepath.SplitList(path) {
-		p := filepath.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			if abs, err := filepath.Abs(p); err == nil {
-				return abs
-			}
-		}
-	}
-	if name == "bash" {
-		return "/bin/bash"
-	}
-	return ""
-}
-
-// envValue returns the value of name in env.
-func envValue(env []string, name string) string {
-	for _, kv := range env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
 }

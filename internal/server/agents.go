@@ -13,7 +13,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/agent"
-	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/workspace"
 	"github.com/agentbox/agentbox/prompts"
 )
 
@@ -32,7 +32,7 @@ type agents struct {
 // newAgents loads the definitions (built in, then Config.PromptsDir, then
 // the workspace's .claude/agents, each overriding the one before by name),
 // logging the files it skips, and picks the tools to expose from all.
-func newAgents(cfg Config, ws *tools.Workspace, all []mcpserver.ServerTool, log *slog.Logger) (*agents, error) {
+func newAgents(cfg Config, ws *workspace.Workspace, all []mcpserver.ServerTool, log *slog.Logger) (*agents, error) {
 	sources := []agent.Source{{Label: "prompts", FS: prompts.FS}}
 	if cfg.PromptsDir != "" {
 		fi, err := os.Stat(cfg.PromptsDir)

@@ -14,9 +14,11 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // Config is everything a server needs to start.
@@ -39,10 +41,10 @@ type Config struct {
 	// Diagnostics makes Write and Edit check each .go and .py file they
 	// write and add the problems found to their result.
 	Diagnostics bool
-	// DiagnosticsTimeout bounds one such check; 0 means tools.CheckTimeout.
+	// DiagnosticsTimeout bounds one such check; 0 means check.DefaultTimeout.
 	DiagnosticsTimeout time.Duration
 	// CheckEnv is the whole environment of checker commands (go, python3,
-	// ruff, mypy): an allow-list from tools.CheckEnv, never the server's.
+	// ruff, mypy): an allow-list from check.Env, never the server's.
 	CheckEnv []string
 
 	// Agent makes the server run as the named definition: only the tools
@@ -58,7 +60,7 @@ type Config struct {
 // Server is one agentbox server: its workspace, tools and MCP wiring.
 type Server struct {
 	mcp     *mcpserver.MCPServer
-	ws      *tools.Workspace
+	ws      *workspace.Workspace
 	tools   *tools.Toolset
 	log     *slog.Logger // stderr, and the client of the tool call logged in
 	stderr  *slog.Logger // stderr only
@@ -76,7 +78,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AuditRequired && cfg.Audit == nil {
 		return nil, errors.New("an audit log is required, but none is given")
 	}
-	ws, err := tools.OpenWorkspace(cfg.Workspace)
+	ws, err := workspace.Open(cfg.Workspace)
 	if err != nil {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
@@ -84,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
 	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
 	// mypy) inside it, with CheckEnv as their whole environment.
-	topts.Checks = tools.CheckOptions{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
+	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	var closers []func()
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
@@ -169,7 +171,7 @@ func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
 func (s *Server) Logger() *slog.Logger { return s.log }
 
 // Workspace returns the server's workspace.
-func (s *Server) Workspace() *tools.Workspace { return s.ws }
+func (s *Server) Workspace() *workspace.Workspace { return s.ws }
 
 // Close ends every session (stopping what they run) and releases the
 // workspace.

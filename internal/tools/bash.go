@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/shell"
 )
 
 //go:embed bash.md
@@ -71,9 +72,9 @@ func (t *Toolset) bash(ctx context.Context, args bashArgs) *mcp.CallToolResult {
 	if timeout <= 0 && !args.RunInBackground {
 		timeout = bashDefaultTimeout * time.Millisecond
 	}
-	t.opts.Logger.Debug("bash", "command", shorten(args.Command, 200), "description", args.Description, "background", args.RunInBackground)
-	sh := &t.sessions.of(ctx).shell
-	j, notes, err := sh.start(ctx, t, args.Command, timeout, args.RunInBackground)
+	t.opts.Logger.Debug("bash", "command", shell.Shorten(args.Command, 200), "description", args.Description, "background", args.RunInBackground)
+	sh := t.sessions.of(ctx).shell
+	j, notes, err := sh.Start(ctx, args.Command, timeout, args.RunInBackground)
 	if errors.Is(err, sandbox.ErrTooLong) {
 		return failedf("Bash: the command is too long to pass to the sandbox; write it to a script with Write, then run the script")
 	}
@@ -81,46 +82,48 @@ func (t *Toolset) bash(ctx context.Context, args bashArgs) *mcp.CallToolResult {
 		return failedf("Bash: cannot run the command: %v", err)
 	}
 	if args.RunInBackground {
-		msg := fmt.Sprintf("Started in the background with ID %s. Read its output with BashOutput (bash_id %q); stop it with KillShell (shell_id %q). It runs until it ends, is stopped, or this session ends.", j.id, j.id, j.id)
+		msg := fmt.Sprintf("Started in the background with ID %s. Read its output with BashOutput (bash_id %q); stop it with KillShell (shell_id %q). It runs until it ends, is stopped, or this session ends.", j.ID(), j.ID(), j.ID())
 		if timeout > 0 {
-			msg += fmt.Sprintf(" It will be stopped after %s.", roundDuration(timeout))
+			msg += fmt.Sprintf(" It will be stopped after %s.", shell.RoundDuration(timeout))
 		}
 		return mcp.NewToolResultText(withNotes(msg, notes))
 	}
 	stop := reportProgress(ctx, j)
-	<-j.done
+	<-j.Done()
 	stop()
 	return t.bashResult(sh, j, notes)
 }
 
 // bashResult turns a finished foreground job into the call's result.
-func (t *Toolset) bashResult(sh *shell, j *job, notes []string) *mcp.CallToolResult {
-	if j.err != nil {
-		sh.drop(j)
-		return failedf("Bash: the sandbox could not run the command: %v", j.err)
+func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *mcp.CallToolResult {
+	if err := j.Err(); err != nil {
+		sh.Drop(j)
+		return failedf("Bash: the sandbox could not run the command: %v", err)
 	}
-	text, cut := j.out.clip(bashMaxOutput, func(offset int64) string {
-		return fmt.Sprintf("To read on from here, call BashOutput with bash_id %q and offset %d.", j.id, offset)
+	text, cut := j.Output().Clip(bashMaxOutput, func(next, left, total int64) string {
+		return fmt.Sprintf("[… %s left out here: the output is %s in all. To read on from here, call BashOutput with bash_id %q and offset %d.]",
+			formatSize(left), formatSize(total), j.ID(), next)
 	})
 	if cut {
-		sh.keep(j)
+		sh.Keep(j)
 	} else {
-		sh.drop(j)
+		sh.Drop(j)
 	}
-	if j.why == exited && j.exit.Code == 0 {
-		notes = append(notes, sh.moved(t.ws, j.exit.Dir)...)
+	exit := j.Exit()
+	if j.Why() == shell.Exited && exit.Code == 0 {
+		notes = append(notes, sh.Moved(exit.Dir)...)
 	}
-	notes = append(notes, t.hints(j, text)...)
-	took := roundDuration(j.ended.Sub(j.started))
+	notes = append(notes, t.hints(exit.Code, text)...)
+	took := shell.RoundDuration(j.Ended().Sub(j.Started()))
 	switch {
-	case j.why == timedOut:
+	case j.Why() == shell.TimedOut:
 		return mcp.NewToolResultError(withNotes(fmt.Sprintf(
 			"Command timed out after %s and was stopped, with every process it started. To give it longer, set timeout (up to %d ms), or start it with run_in_background: true and follow it with BashOutput.\n%s",
 			took, bashMaxTimeout, text), notes))
-	case j.why == cancelled:
+	case j.Why() == shell.Cancelled:
 		return mcp.NewToolResultError(withNotes("Command was cancelled and stopped, with every process it started, after "+took+".\n"+text, notes))
-	case j.exit.Code != 0:
-		return mcp.NewToolResultError(withNotes(strings.TrimRight("Exit code "+exitCode(j.exit.Code)+"\n"+text, "\n"), notes))
+	case exit.Code != 0:
+		return mcp.NewToolResultError(withNotes(strings.TrimRight("Exit code "+exitCode(exit.Code)+"\n"+text, "\n"), notes))
 	case text == "":
 		text = "(Bash completed with no output)"
 	}
@@ -137,8 +140,8 @@ func exitCode(code int) string {
 
 // hints explain failures the sandbox causes, so the model does not retry
 // what cannot work.
-func (t *Toolset) hints(j *job, text string) []string {
-	if j.exit.Code == 0 {
+func (t *Toolset) hints(code int, text string) []string {
+	if code == 0 {
 		return nil
 	}
 	facts := t.opts.Sandbox.Facts()

@@ -1,7 +1,6 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/shell"
 )
 
 //go:embed bashoutput.md
@@ -24,16 +25,13 @@ type bashOutputArgs struct {
 	Filter string `json:"filter,omitempty" jsonschema:"Optional regular expression: return only the output lines that match it"`
 }
 
-// bashFilterScan bounds how much output one filtered read looks through.
-const bashFilterScan = 8 << 20
-
 func bashOutputTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("BashOutput", append([]mcp.ToolOption{
 		mcp.WithDescription(describe(bashOutputDoc, map[string]any{
 			"MaxOutput": bashMaxOutput,
-			"MaxSpool":  formatSize(outSpoolMax),
-			"MaxTail":   formatSize(outTailMax),
-			"MaxKept":   bashMaxKept,
+			"MaxSpool":  formatSize(shell.SpoolMax),
+			"MaxTail":   formatSize(shell.TailMax),
+			"MaxKept":   shell.MaxKept,
 		})),
 		inputSchema[bashOutputArgs](atLeast("offset", 0), func(s *jsonschema.Schema) {
 			p := s.Properties["offset"] // a pointer only to tell 0 from absent
@@ -48,8 +46,7 @@ func bashOutputTool(t *Toolset) server.ServerTool {
 }
 
 func (t *Toolset) bashOutput(ctx context.Context, args bashOutputArgs) *mcp.CallToolResult {
-	sh := &t.sessions.of(ctx).shell
-	j, err := sh.find(args.BashID)
+	j, err := t.sessions.of(ctx).shell.Find(args.BashID)
 	if err != nil {
 		return failed(err)
 	}
@@ -61,30 +58,26 @@ func (t *Toolset) bashOutput(ctx context.Context, args bashOutputArgs) *mcp.Call
 	}
 	// The status first: when it says the job ended, the output read after
 	// it is complete.
-	status := j.status(time.Now())
-	sh.mu.Lock()
-	from := j.read
-	sh.mu.Unlock()
+	status := j.Status(time.Now())
+	from := j.Cursor()
 	if args.Offset != nil {
 		from = *args.Offset
 	}
-	total := j.out.size()
+	total := j.Output().Size()
 	if from > total {
-		return failedf("BashOutput: offset %d is past the end of %s's output, which is %d bytes so far", from, j.id, total)
+		return failedf("BashOutput: offset %d is past the end of %s's output, which is %d bytes so far", from, j.ID(), total)
 	}
-	text, next, skipped, err := readOutput(j.out, from, re)
+	text, next, skipped, err := j.Output().Page(from, bashMaxOutput, re)
 	if err != nil {
-		return failedf("BashOutput: cannot read %s's output: %v", j.id, err)
+		return failedf("BashOutput: cannot read %s's output: %v", j.ID(), err)
 	}
-	sh.mu.Lock()
-	j.read = max(j.read, next)
-	sh.mu.Unlock()
+	j.Advance(next)
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%s: %s]\n", j.id, status)
+	fmt.Fprintf(&b, "[%s: %s]\n", j.ID(), status)
 	if skipped > 0 {
 		fmt.Fprintf(&b, "[%s of output before this were not kept: only the first %s and the last %s of a job's output are.]\n",
-			formatSize(skipped), formatSize(outSpoolMax), formatSize(outTailMax))
+			formatSize(skipped), formatSize(shell.SpoolMax), formatSize(shell.TailMax))
 	}
 	switch {
 	case text != "":
@@ -98,59 +91,4 @@ func (t *Toolset) bashOutput(ctx context.Context, args bashOutputArgs) *mcp.Call
 		fmt.Fprintf(&b, "\n\n[More output follows (%s of %s read): call BashOutput again to read on from offset %d.]", formatSize(next), formatSize(total), next)
 	}
 	return mcp.NewToolResultText(b.String())
-}
-
-// readOutput reads a job's output from offset from: up to bashMaxOutput
-// bytes ending at a line break when one is near, or with a filter the lines
-// that match, until the result is full. It returns the text, the offset to
-// read on from, and how many bytes were no longer kept.
-func readOutput(o *output, from int64, re *regexp.Regexp) (text string, next, skipped int64, err error) {
-	if re == nil {
-		b, next, skipped, err := o.readAt(from, bashMaxOutput)
-		if err != nil {
-			return "", from, 0, err
-		}
-		if next < o.size() {
-			b = cutHead(b)
-			next = from + skipped + int64(len(b))
-		}
-		return strings.ToValidUTF8(string(b), "\uFFFD"), next, skipped, nil
-	}
-	var out bytes.Buffer
-	pos, scanned := from, int64(0)
-	for scanned < bashFilterScan {
-		b, end, skip, err := o.readAt(pos, 256<<10)
-		if err != nil {
-			return "", pos, skipped, err
-		}
-		skipped += skip
-		pos += skip
-		if len(b) == 0 {
-			break
-		}
-		last := end >= o.size()
-		for len(b) > 0 {
-			i := bytes.IndexByte(b, '\n')
-			if i < 0 && !last {
-				break // an unfinished line: read it whole next time
-			}
-			line := b
-			if i >= 0 {
-				line = b[:i+1]
-			}
-			if re.Match(bytes.TrimRight(line, "\r\n")) {
-				if out.Len()+len(line) > bashMaxOutput {
-					return strings.ToValidUTF8(out.String(), "\uFFFD"), pos, skipped, nil
-				}
-				out.Write(line)
-			}
-			pos += int64(len(line))
-			scanned += int64(len(line))
-			b = b[len(line):]
-		}
-		if last || end == pos && len(b) > 0 {
-			break
-		}
-	}
-	return strings.TrimRight(strings.ToValidUTF8(out.String(), "\uFFFD"), "\n"), pos, skipped, nil
 }

@@ -8,10 +8,13 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/textedit"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed edit.md
@@ -26,21 +29,17 @@ type editArgs struct {
 }
 
 const (
-	editMaxSize    = 32 << 20 // bytes of the largest file Edit changes
-	editContext    = 3        // lines shown around an edited region
-	editShowLines  = 24       // lines one region of the result shows at most
-	editShowRanges = 3        // edited regions the result of replace_all shows
-	editListMax    = 20       // line numbers listed for an ambiguous old_string
-	editMaxReplace = 10_000   // occurrences one replace_all changes at most
+	editMaxSize    = 32 << 20            // bytes of the largest file Edit changes
+	editMaxReplace = textedit.MaxMatches // occurrences one replace_all changes at most
 )
 
 func editTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Edit", append([]mcp.ToolOption{
 		mcp.WithDescription(describe(editDoc, withCheckDoc(map[string]any{
 			"MaxSize":    formatSize(editMaxSize),
-			"Context":    editContext,
-			"ShowRanges": editShowRanges,
-			"ListMax":    editListMax,
+			"Context":    textedit.ContextLines,
+			"ShowRanges": textedit.ShowRegions,
+			"ListMax":    textedit.ListLines,
 			"MaxReplace": editMaxReplace,
 		}))),
 		inputSchema[editArgs](),
@@ -80,7 +79,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	case fi.IsDir():
 		return failed(t.dirError(name))
 	case !fi.Mode().IsRegular():
-		return failed(&PathError{Path: name, Err: errNotRegular})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrNotRegular})
 	case fi.Size() > editMaxSize:
 		return failedf("%s: is %s, over the %s Edit changes; change it with a command (sed, a script) instead", name, formatSize(fi.Size()), formatSize(editMaxSize))
 	}
@@ -90,44 +89,44 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	}
 
 	if args.OldString == "" {
-		if c := string(content); c != "" && c != utf8BOM {
+		if c := string(content); c != "" && c != textedit.UTF8BOM {
 			return failedf("%s: already exists and is not empty (%s), and an empty old_string only creates a file or fills an empty one. Give the text to replace as old_string, or Read the file and replace it whole with Write", name, plural(lineCount(content), "line"))
 		}
 		data := append(content[:len(content):len(content)], args.NewString...)
-		return t.editCommit(sess, name, rel, fi, replacement{data: data, spans: []span{{len(content), len(data)}}}, "filled the empty file")
+		return t.editCommit(sess, name, rel, fi, textedit.Edited{Data: data, Spans: []textedit.Span{{Start: len(content), End: len(data)}}}, "filled the empty file")
 	}
 
 	load := func() ([]byte, error) { return content, nil }
 	if err := sess.checkFresh(rel, fi, load); err != nil {
-		return failed(&PathError{Path: name, Err: err})
+		return failed(&workspace.PathError{Path: name, Err: err})
 	}
-	oldN, newN := normalizeEOL(args.OldString), normalizeEOL(args.NewString)
+	oldN, newN := textedit.NormalizeEOL(args.OldString), textedit.NormalizeEOL(args.NewString)
 	if oldN == newN {
 		return failedf("%s: old_string and new_string differ only in line endings, and Edit writes new text in the file's own line endings, so there is nothing to change", name)
 	}
-	l := locate(content, oldN)
+	m := textedit.Find(content, oldN)
 	switch {
-	case l.count == 0:
-		return failedf("%s: %s", name, diagnose(l.view.text, oldN, newN))
-	case l.count > 1 && !args.ReplaceAll:
-		return failed(ambiguous(name, l))
-	case l.count > editMaxReplace:
-		return failedf("%s: old_string matches %d places, more than the %d one Edit replaces; make old_string more specific, or replace them with a command (sed)", name, l.count, editMaxReplace)
+	case m.Count == 0:
+		return failedf("%s: %s", name, m.NotFound(newN))
+	case m.Count > 1 && !args.ReplaceAll:
+		return failedf("%s: %s", name, m.Ambiguous())
+	case m.Count > editMaxReplace:
+		return failedf("%s: old_string matches %d places, more than the %d one Edit replaces; make old_string more specific, or replace them with a command (sed)", name, m.Count, editMaxReplace)
 	}
-	r := apply(content, l, newN)
-	if bytes.Equal(r.data, content) {
+	r := m.Replace(newN)
+	if bytes.Equal(r.Data, content) {
 		hint := ""
-		if l.folded {
+		if m.Folded {
 			hint = ": old_string matched curly quotes, and new_string was written in them. To change the quotes themselves, put the file's curly quotes in old_string"
 		}
 		return failedf("%s: the edit would leave the file as it is, so nothing was written%s", name, hint)
 	}
-	return t.editCommit(sess, name, rel, fi, r, "replaced "+plural(l.count, "occurrence"))
+	return t.editCommit(sess, name, rel, fi, r, "replaced "+plural(m.Count, "occurrence"))
 }
 
 // editCreate makes a missing file from new_string, as an empty old_string
 // asks. No Read is needed: there is nothing to overwrite.
-func (t *Toolset) editCreate(sess *Session, name, rel, content string) *mcp.CallToolResult {
+func (t *Toolset) editCreate(sess *session, name, rel, content string) *mcp.CallToolResult {
 	data := []byte(content)
 	if len(data) > editMaxSize {
 		return failedf("%s: new_string is %s, over the %s Edit writes; nothing was written", name, formatSize(int64(len(data))), formatSize(editMaxSize))
@@ -151,11 +150,11 @@ func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, nil, t.ws.wrap(name, err)
+		return nil, nil, t.ws.Wrap(name, err)
 	}
 	content, err := readAll(f, editMaxSize)
 	if err != nil {
-		return nil, nil, t.ws.wrap(name, err)
+		return nil, nil, t.ws.Wrap(name, err)
 	}
 	head := content[:min(len(content), readSniffLen)]
 	if why := binaryKind(head); why != "" {
@@ -173,63 +172,47 @@ func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
 // editCommit writes an edit unless the file changed while it was being
 // worked out, records the new state for the session (so the next edit
 // needs no Read) and shows the edited region.
-func (t *Toolset) editCommit(sess *Session, name, rel string, was fs.FileInfo, r replacement, did string) *mcp.CallToolResult {
-	if len(r.data) > editMaxSize {
-		return failedf("%s: the edited file would be %s, over the %s Edit writes; nothing was written. Make the change with a command instead", name, formatSize(int64(len(r.data))), formatSize(editMaxSize))
+func (t *Toolset) editCommit(sess *session, name, rel string, was fs.FileInfo, r textedit.Edited, did string) *mcp.CallToolResult {
+	if len(r.Data) > editMaxSize {
+		return failedf("%s: the edited file would be %s, over the %s Edit writes; nothing was written. Make the change with a command instead", name, formatSize(int64(len(r.Data))), formatSize(editMaxSize))
 	}
 	if now, err := t.ws.Lstat(name); err != nil || now.Size() != was.Size() || !now.ModTime().Equal(was.ModTime()) {
 		return failedf("%s: changed on disk while this edit was being made, so nothing was changed; Read it again, then redo the edit", name)
 	}
-	if err := t.ws.WriteFile(name, r.data, 0, false); err != nil {
+	if err := t.ws.WriteFile(name, r.Data, 0, false); err != nil {
 		return failed(t.writeError(name, err))
 	}
-	t.recordWrite(sess, name, rel, r.data)
+	t.recordWrite(sess, name, rel, r.Data)
 	var notes []string
-	if r.crlf {
+	if r.CRLF {
 		notes = append(notes, "kept the file's CRLF line endings")
 	}
-	if r.curly {
+	if r.Curly {
 		notes = append(notes, "wrote new_string's quotes in the file's curly style")
 	}
 	head := name + ": " + did
 	if len(notes) > 0 {
 		head += " (" + strings.Join(notes, "; ") + ")"
 	}
-	return mcp.NewToolResultText(head + ".\n" + showEdits(r.data, r.spans))
+	return mcp.NewToolResultText(head + ".\n" + textedit.Show(r.Data, r.Spans))
 }
 
-// pathLocks serialises the Writes and Edits of one file. The zero value is
-// ready to use.
-type pathLocks struct {
-	mu sync.Mutex
-	m  map[string]*pathLock
-}
-
-type pathLock struct {
-	sync.Mutex
-	users int
-}
-
-// lock locks rel and returns its unlock.
-func (p *pathLocks) lock(rel string) (unlock func()) {
-	p.mu.Lock()
-	if p.m == nil {
-		p.m = map[string]*pathLock{}
+// firstInvalidLine returns the line of the first byte that is not UTF-8 in
+// b, or 0 when b is valid.
+func firstInvalidLine(b []byte) int {
+	if utf8.Valid(b) {
+		return 0
 	}
-	l := p.m[rel]
-	if l == nil {
-		l = &pathLock{}
-		p.m[rel] = l
-	}
-	l.users++
-	p.mu.Unlock()
-	l.Lock()
-	return func() {
-		l.Unlock()
-		p.mu.Lock()
-		if l.users--; l.users == 0 {
-			delete(p.m, rel)
+	line := 1
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size <= 1 {
+			return line
 		}
-		p.mu.Unlock()
+		if r == '\n' {
+			line++
+		}
+		b = b[size:]
 	}
+	return line
 }

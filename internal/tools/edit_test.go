@@ -3,7 +3,6 @@ package tools
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +17,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
+
+	"github.com/agentbox/agentbox/internal/testutil"
+	"github.com/agentbox/agentbox/internal/textedit"
 )
 
 // TestEditGolden runs the cases in testdata/edit. Each is a txtar archive:
@@ -344,11 +346,11 @@ func FuzzEdit(f *testing.F) {
 			require.Equal(t, content, string(after), "a failed edit changed the file: %s", text(res))
 		}
 
-		plain := !strings.ContainsAny(content+old+repl, "\r‘’“”") && !strings.HasPrefix(content, utf8BOM) &&
+		plain := !strings.ContainsAny(content+old+repl, "\r‘’“”") && !strings.HasPrefix(content, textedit.UTF8BOM) &&
 			utf8.ValidString(content) && !strings.ContainsRune(content, 0)
 		if !plain {
 			if !res.IsError {
-				norm := func(s string) string { return foldQuotes(normalizeEOL(s)) }
+				norm := strings.NewReplacer("\r\n", "\n", "‘", "'", "’", "'", "“", `"`, "”", `"`).Replace
 				require.Contains(t, norm(string(after)), strings.Trim(norm(repl), "\r"), text(res))
 				if !all {
 					// Only the matched region changed: what differs between
@@ -356,7 +358,7 @@ func FuzzEdit(f *testing.F) {
 					// spelled with CRLF and curly quotes.
 					p := commonPrefix(content, string(after))
 					s := commonPrefix(reverse(content[p:]), reverse(string(after[p:])))
-					longest := len(old) + strings.Count(old, "\n") + 2*strings.Count(old, "'") + 2*strings.Count(old, "\"") + len(utf8BOM)
+					longest := len(old) + strings.Count(old, "\n") + 2*strings.Count(old, "'") + 2*strings.Count(old, "\"") + len(textedit.UTF8BOM)
 					require.LessOrEqual(t, len(content)-p-s, longest, text(res))
 				}
 			}
@@ -390,21 +392,12 @@ func reverse(s string) string {
 	return string(b)
 }
 
-// goFile returns a Go-like source file of about n lines.
-func goFile(n int) string {
-	var b strings.Builder
-	for i := 0; b.Len() == 0 || strings.Count(b.String(), "\n") < n-6; i++ {
-		fmt.Fprintf(&b, "func f%d(x int) int {\n\tif x > %d {\n\t\treturn x - %d\n\t}\n\treturn x + %d\n}\n\n", i, i, i, i)
-	}
-	return b.String()
-}
-
 // BenchmarkEdit measures one Edit of a 5,000-line file through the
 // in-process client: read, match, write atomically, show the region.
 func BenchmarkEdit(b *testing.B) {
 	h := newHarness(b)
 	dir, c := h.dir, h.c
-	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(goFile(5000)), 0o644))
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(testutil.GoFile(5000)), 0o644))
 	callOn(b, c, "Read", map[string]any{"file_path": "big.go"})
 	from, to := "return x - 400\n", "return x - 400 // edited\n"
 	for b.Loop() {
@@ -421,7 +414,7 @@ func BenchmarkEdit(b *testing.B) {
 func BenchmarkEditNotFound(b *testing.B) {
 	h := newHarness(b)
 	dir, c := h.dir, h.c
-	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(goFile(5000)), 0o644))
+	require.NoError(b, os.WriteFile(filepath.Join(dir, "big.go"), []byte(testutil.GoFile(5000)), 0o644))
 	callOn(b, c, "Read", map[string]any{"file_path": "big.go"})
 	args := map[string]any{"file_path": "big.go", "old_string": "    if x > 600 {\n        return x - 600\n    }", "new_string": "x"}
 	res := callOn(b, c, "Edit", args)

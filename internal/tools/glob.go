@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed glob.md
@@ -48,7 +49,7 @@ func globTool(t *Toolset) server.ServerTool {
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args globArgs) (*mcp.CallToolResult, error) {
-			return t.glob(ctx, args), nil
+			return t.glob(ctx, args)
 		})}
 }
 
@@ -67,21 +68,23 @@ type found struct {
 }
 
 // newestFirst orders found files newest first, then by path.
-func newestFirst(a, b found) int {
-	if c := b.mtime.Compare(a.mtime); c != 0 {
-		return c
+func newestFirst(a, b found) bool {
+	if !a.mtime.Equal(b.mtime) {
+		return a.mtime.After(b.mtime)
 	}
-	return strings.Compare(a.path, b.path)
+	return a.path < b.path
 }
 
-func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
+// glob runs a Glob. Its error means the server broke; what the model can
+// act on is an isError result.
+func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult, error) {
 	base, pattern, res := t.globBase(args)
 	if res != nil {
-		return res
+		return res, nil
 	}
 	g, err := walk.CompileGlob(pattern)
 	if err != nil {
-		return failedf("%v. Glob takes gitignore-style globs: * and ? within one path component, ** across directories, [abc] classes and {a,b} alternatives", err)
+		return failedf("%v. Glob takes gitignore-style globs: * and ? within one path component, ** across directories, [abc] classes and {a,b} alternatives", err), nil
 	}
 
 	// An anchored glob such as src/pkg/**/*.go need only walk src/pkg, and
@@ -114,8 +117,11 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 
 	ctx, cancel := context.WithTimeout(ctx, globTimeout)
 	defer cancel()
+	// Only the newest globMaxResults are listed: keep those, and count the
+	// rest, rather than hold and sort what may be a million paths.
 	var mu sync.Mutex
-	var matches []found
+	newest := newTopK(globMaxResults, newestFirst)
+	total := 0
 	var statErrs []error
 	st, err := walk.Walk(ctx, t.ws.Root(), opts, func(e *walk.Entry) error {
 		if !g.Match(relTo(e.Path, base), false) {
@@ -128,31 +134,31 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) *mcp.CallToolResult {
 			statErrs = append(statErrs, err)
 			return nil
 		}
-		matches = append(matches, found{e.Path, fi.ModTime()})
+		newest.add(found{e.Path, fi.ModTime()})
+		total++
 		return nil
 	})
 	timedOut := errors.Is(err, context.DeadlineExceeded)
 	if err != nil && !timedOut {
-		return failedf("Glob %s: %v", args.Pattern, err)
+		return failedf("Glob %s: %v", args.Pattern, err), nil
 	}
-	if len(matches) == 0 && !timedOut && !st.Truncated && st.ErrorCount == 0 {
+	if total == 0 && !timedOut && !st.Truncated && st.ErrorCount == 0 {
 		return structured(noFilesFound(args, g, st), globResult{Complete: true})
 	}
 
-	slices.SortFunc(matches, newestFirst)
 	var b strings.Builder
-	out := globResult{Total: len(matches), Complete: !timedOut && !st.Truncated && st.ErrorCount == 0 && len(statErrs) == 0}
-	for _, m := range matches[:min(len(matches), globMaxResults)] {
-		b.WriteString(Display(m.path))
+	out := globResult{Total: total, Complete: !timedOut && !st.Truncated && st.ErrorCount == 0 && len(statErrs) == 0}
+	for _, m := range newest.sorted() {
+		b.WriteString(workspace.Display(m.path))
 		b.WriteByte('\n')
-		out.Files = append(out.Files, Display(m.path))
+		out.Files = append(out.Files, workspace.Display(m.path))
 	}
 	var notes []string
-	if len(matches) > globMaxResults {
+	if total > globMaxResults {
 		notes = append(notes, fmt.Sprintf("(Showing %d of %d matching files, newest first; %d more are not listed. Narrow the pattern or path to see the rest.)",
-			globMaxResults, len(matches), len(matches)-globMaxResults))
+			globMaxResults, total, total-globMaxResults))
 	}
-	if len(matches) == 0 {
+	if total == 0 {
 		notes = append(notes, "No files found.")
 	}
 	switch {
@@ -238,7 +244,7 @@ func (t *Toolset) explainDir(dir string, err error) error {
 		}
 		if similar := similarNames(base, dirs); len(similar) > 0 {
 			for i, s := range similar {
-				similar[i] = Display(filepath.Join(parent, s))
+				similar[i] = workspace.Display(filepath.Join(parent, s))
 			}
 			return fmt.Errorf("%s. Did you mean %s?", msg, strings.Join(similar, " or "))
 		}
@@ -246,7 +252,7 @@ func (t *Toolset) explainDir(dir string, err error) error {
 	}
 	for d := filepath.Dir(parent); ; d = filepath.Dir(d) {
 		if fi, err := t.ws.Stat(d); err == nil && fi.IsDir() {
-			return fmt.Errorf("%s: its parent %s does not exist either; the nearest directory that does is %s", msg, Display(parent), displayDir(d))
+			return fmt.Errorf("%s: its parent %s does not exist either; the nearest directory that does is %s", msg, workspace.Display(parent), displayDir(d))
 		}
 		if d == "." {
 			return errors.New(msg)
@@ -296,7 +302,7 @@ func isAre(n int) string {
 func describePathErr(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return fmt.Sprintf("%s (%s)", Display(pe.Path), describeErr(pe.Err))
+		return fmt.Sprintf("%s (%s)", workspace.Display(pe.Path), workspace.Reason(pe.Err))
 	}
 	return err.Error()
 }

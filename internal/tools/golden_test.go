@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
+
+	"github.com/agentbox/agentbox/internal/testutil"
 )
 
 // runGoldens runs every testdata/<dir>/*.txtar case against tool. A case is
@@ -120,9 +122,7 @@ func runGolden(t *testing.T, file, tool string) {
 func newHarnessWith(t *testing.T, opts Options) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	ws, err := OpenWorkspace(dir)
-	require.NoError(t, err)
-	t.Cleanup(func() { ws.Close() })
+	ws := testutil.Workspace(t, dir)
 	h := &harness{t: t, dir: dir, ws: ws, ts: New(ws, opts)}
 	h.c = h.connect()
 	return h

@@ -74,7 +74,7 @@ func grepTool(t *Toolset) server.ServerTool {
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args grepArgs) (*mcp.CallToolResult, error) {
-			return t.grep(ctx, args), nil
+			return t.grep(ctx, args)
 		})}
 }
 
@@ -102,10 +102,12 @@ type grepRequest struct {
 	offset  int
 }
 
-func (t *Toolset) grep(ctx context.Context, args grepArgs) *mcp.CallToolResult {
+// grep runs a Grep. Its error means the server broke; what the model can
+// act on is an isError result.
+func (t *Toolset) grep(ctx context.Context, args grepArgs) (*mcp.CallToolResult, error) {
 	req, res := t.grepRequest(args)
 	if res != nil {
-		return res
+		return res, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, grepTimeout)
 	defer cancel()

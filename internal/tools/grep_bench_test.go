@@ -3,7 +3,10 @@ package tools
 import (
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/agentbox/agentbox/internal/corpus"
+	"github.com/agentbox/agentbox/internal/testutil"
 )
 
 // BenchmarkGrep runs Grep and Glob (without the MCP round trip; see
@@ -13,12 +16,7 @@ func BenchmarkGrep(b *testing.B) {
 	if err := corpus.Write(dir, corpus.Spec{Files: 2000, Bytes: 24 << 20, Seed: 3}); err != nil {
 		b.Fatal(err)
 	}
-	ws, err := OpenWorkspace(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ws.Close()
-	ts := New(ws, Options{})
+	ts := New(testutil.Workspace(b, dir), Options{})
 	zero := 0
 	cases := []struct {
 		name string
@@ -36,7 +34,9 @@ func BenchmarkGrep(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				if res := ts.grep(b.Context(), c.args); res.IsError {
+				res, err := ts.grep(b.Context(), c.args)
+				require.NoError(b, err)
+				if res.IsError {
 					b.Fatal(text(res))
 				}
 			}
@@ -44,7 +44,9 @@ func BenchmarkGrep(b *testing.B) {
 	}
 	b.Run("glob", func(b *testing.B) {
 		for b.Loop() {
-			if res := ts.glob(b.Context(), globArgs{Pattern: "**/*.py"}); res.IsError {
+			res, err := ts.glob(b.Context(), globArgs{Pattern: "**/*.py"})
+			require.NoError(b, err)
+			if res.IsError {
 				b.Fatal(text(res))
 			}
 		}

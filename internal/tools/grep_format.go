@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/search"
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // do runs the search in the request's mode and writes the result text.
@@ -104,13 +105,13 @@ func (r *grepRun) writeFiles(out *strings.Builder, files []grepFile, more bool) 
 	}
 	shown := 0
 	for _, f := range page {
-		line := Display(f.path) + "\n"
+		line := workspace.Display(f.path) + "\n"
 		if out.Len()+len(line) > grepMaxOutput {
 			return []string{fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
 				formatSize(grepMaxOutput), plural(shown, "file"), offset+shown)}
 		}
 		out.WriteString(line)
-		r.result.Files = append(r.result.Files, Display(f.path))
+		r.result.Files = append(r.result.Files, workspace.Display(f.path))
 		shown++
 	}
 	if note := pageNote("files_with_matches", offset, len(page), more, len(files)); note != "" {
@@ -137,15 +138,15 @@ func (r *grepRun) writeCount(out *strings.Builder, files []grepFile) []string {
 	var notes []string
 	r.result.Total = total
 	for i, f := range page {
-		line := Display(f.path) + ":" + strconv.Itoa(f.count) + "\n"
+		line := workspace.Display(f.path) + ":" + strconv.Itoa(f.count) + "\n"
 		if out.Len()+len(line) > grepMaxOutput {
 			notes = append(notes, fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
 				formatSize(grepMaxOutput), nouns(i, "entry"), offset+i))
 			break
 		}
 		out.WriteString(line)
-		r.result.Files = append(r.result.Files, Display(f.path))
-		r.result.Counts = append(r.result.Counts, grepCount{Path: Display(f.path), Count: f.count})
+		r.result.Files = append(r.result.Files, workspace.Display(f.path))
+		r.result.Counts = append(r.result.Counts, grepCount{Path: workspace.Display(f.path), Count: f.count})
 	}
 	what := "matching line"
 	if r.req.args.Only || r.req.args.Multiline {
@@ -171,7 +172,7 @@ func (r *grepRun) writeContent(out *strings.Builder, files []grepFile) []string 
 		}
 		prefix := ""
 		if !single {
-			prefix = Display(f.path)
+			prefix = workspace.Display(f.path)
 		}
 		for _, l := range f.lines {
 			if l.sep == 0 {
@@ -197,7 +198,7 @@ func (r *grepRun) writeContent(out *strings.Builder, files []grepFile) []string 
 	more := len(page) > r.keep()
 	page = page[:min(len(page), r.keep())]
 	for _, f := range files {
-		r.result.Files = append(r.result.Files, Display(f.path))
+		r.result.Files = append(r.result.Files, workspace.Display(f.path))
 	}
 	for i, line := range page {
 		if out.Len()+len(line)+1 > grepMaxOutput {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/search"
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // grepRun is one Grep search: files are searched in parallel by the walk's
@@ -91,7 +92,7 @@ func (r *grepRun) searchFile(ctx context.Context, path string, f *os.File, size 
 		r.mu.Lock()
 		r.nlate++
 		if len(r.late) < maxErrorsShown {
-			r.late = append(r.late, Display(path))
+			r.late = append(r.late, workspace.Display(path))
 		}
 		r.mu.Unlock()
 	}
@@ -139,7 +140,7 @@ func (r *grepRun) walk(ctx context.Context, prune func(rel string, isDir bool) b
 			fi, err := f.Stat()
 			if err != nil {
 				f.Close()
-				return nil, nil, r.t.ws.wrap(name, err)
+				return nil, nil, r.t.ws.Wrap(name, err)
 			}
 			return f, fi, nil
 		}
@@ -188,7 +189,7 @@ func (r *grepRun) open(open opener) (*os.File, fs.FileInfo) {
 // while most files it is asked about turn out too old, as in a fresh clone
 // where all have the same time; otherwise it comes with the open.
 func (r *grepRun) files(ctx context.Context) ([]grepFile, bool, walk.Stats, error) {
-	top := &topFiles{k: r.req.offset + r.keep() + 1}
+	top := newTopK(r.req.offset+r.keep()+1, newer)
 	var asked, skipped atomic.Int64
 	st, err := r.walk(ctx, nil, func(path, rel string, open opener, info func() (fs.FileInfo, error)) error {
 		full := top.isFull()

@@ -11,6 +11,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -20,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 type harness struct {
 	t   testing.TB
 	dir string
-	ws  *Workspace
+	ws  *workspace.Workspace
 	ts  *Toolset
 	c   *client.Client
 }
@@ -28,7 +30,7 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	dir := t.TempDir()
-	ws, err := OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	t.Cleanup(func() { ws.Close() })
 	ts := New(ws, Options{})

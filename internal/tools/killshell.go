@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/shell"
 )
 
 //go:embed killshell.md
@@ -33,17 +34,17 @@ func killShellTool(t *Toolset) server.ServerTool {
 }
 
 func (t *Toolset) killShell(ctx context.Context, args killShellArgs) *mcp.CallToolResult {
-	sh := &t.sessions.of(ctx).shell
-	j, err := sh.find(args.ShellID)
+	sh := t.sessions.of(ctx).shell
+	j, err := sh.Find(args.ShellID)
 	if err != nil {
 		return failed(err)
 	}
 	select {
-	case <-j.done:
-		return mcp.NewToolResultText(fmt.Sprintf("%s had already ended: it %s. Nothing to stop.", j.id, j.status(time.Now())))
+	case <-j.Done():
+		return mcp.NewToolResultText(fmt.Sprintf("%s had already ended: it %s. Nothing to stop.", j.ID(), j.Status(time.Now())))
 	default:
 	}
-	sh.stop(j)
+	sh.Stop(j)
 	return mcp.NewToolResultText(fmt.Sprintf("Stopped %s (%s) after %s, with every process it started. Its output stays readable with BashOutput.",
-		j.id, shorten(j.command, 80), roundDuration(j.ended.Sub(j.started))))
+		j.ID(), shell.Shorten(j.Command(), 80), shell.RoundDuration(j.Ended().Sub(j.Started()))))
 }

@@ -1,13 +1,9 @@
 package tools
 
 import (
-	"os"
 	"testing"
 
-	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/testutil"
 )
 
-func TestMain(m *testing.M) {
-	sandbox.Main() // this test binary is also the Bash sandbox's launcher
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testutil.Main(m) }

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"os"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/textedit"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed read.md
@@ -26,13 +29,13 @@ type readArgs struct {
 }
 
 const (
-	readMaxLines     = 2000      // lines a read returns when no limit is given
-	readMaxLineLen   = 2000      // characters of one line shown before it is cut
-	readMaxWholeSize = 256 << 10 // bytes a read without offset or limit may take
-	readMaxOutput    = 100 << 10 // bytes of text one result carries at most
-	readMaxImage     = 5 << 20   // bytes of an image returned as image content
-	readHashLimit    = 64 << 20  // files up to this size are scanned whole and hashed
-	readSniffLen     = 8 << 10   // bytes examined for NULs and image signatures
+	readMaxLines     = 2000                // lines a read returns when no limit is given
+	readMaxLineLen   = textedit.MaxLineLen // characters of one line shown before it is cut
+	readMaxWholeSize = 256 << 10           // bytes a read without offset or limit may take
+	readMaxOutput    = 100 << 10           // bytes of text one result carries at most
+	readMaxImage     = 5 << 20             // bytes of an image returned as image content
+	readHashLimit    = 64 << 20            // files up to this size are scanned whole and hashed
+	readSniffLen     = 8 << 10             // bytes examined for NULs and image signatures
 )
 
 func readTool(t *Toolset) server.ServerTool {
@@ -69,19 +72,19 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	if fi.IsDir() {
 		return failed(t.dirError(name))
 	}
 	if !fi.Mode().IsRegular() {
-		return failed(&PathError{Path: name, Err: errNotRegular})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrNotRegular})
 	}
 
 	head := make([]byte, readSniffLen)
 	n, err := io.ReadFull(f, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	head = head[:n]
 	if kind := imageKind(head); kind != "" {
@@ -100,7 +103,7 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 			name, formatSize(fi.Size()), formatSize(readMaxWholeSize), readMaxLines)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	first, count := max(args.Offset, 1), args.Limit
 	if count == 0 {
@@ -108,74 +111,12 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 	}
 	p, err := scanPage(ctx, f, first, count, fi.Size() <= readHashLimit)
 	if err != nil {
-		return failed(t.ws.wrap(name, err))
+		return failed(t.ws.Wrap(name, err))
 	}
 	st := stateOf(fi, nil)
 	st.sum, st.hashed = p.sum, p.complete && p.bytes == fi.Size()
 	t.sessions.of(ctx).remember(rel, st)
 	return mcp.NewToolResultText(p.render(name, first))
-}
-
-// page is the part of a file one Read shows, with what the scan learned
-// about the rest.
-type page struct {
-	text     strings.Builder
-	last     int    // the last line shown; first-1 if none
-	total    int    // lines in the file, when complete
-	complete bool   // the scan reached the end of the file
-	capped   bool   // output stopped at readMaxOutput before the window ended
-	crlf     int    // lines that end in CRLF
-	lf       int    // lines that end in LF alone
-	badUTF8  int    // first line holding invalid UTF-8, 0 if none
-	bytes    int64  // bytes scanned
-	sum      uint64 // contentHash of the bytes scanned
-}
-
-func (p *page) render(name string, first int) string {
-	var notes []string
-	switch {
-	case p.last < first && p.complete:
-		return fmt.Sprintf("[%s has %s; offset %d is past the end. Call Read with a smaller offset.]", name, plural(p.total, "line"), first)
-	case p.capped:
-		notes = append(notes, fmt.Sprintf("[Output reached the %s cap: showing lines %d-%d%s. Call Read with offset=%d to continue.]",
-			formatSize(readMaxOutput), first, p.last, p.ofTotal(), p.last+1))
-	case !p.complete || p.last < p.total:
-		notes = append(notes, fmt.Sprintf("[Showing lines %d-%d%s. Call Read with offset=%d to continue.]",
-			first, p.last, p.ofTotal(), p.last+1))
-	}
-	if p.crlf > 0 && p.crlf >= p.lf {
-		notes = append(notes, "[This file has CRLF line endings. Edit keeps them: write plain \\n in old_string and new_string.]")
-	}
-	if p.badUTF8 > 0 {
-		notes = append(notes, fmt.Sprintf("[This file is not valid UTF-8 (first at line %d): undecodable bytes show as U+FFFD. Edit refuses to change it; convert it with Bash (iconv) first, or replace it whole with Write.]", p.badUTF8))
-	}
-	out := strings.TrimSuffix(p.text.String(), "\n")
-	if len(notes) > 0 {
-		out += "\n\n" + strings.Join(notes, "\n")
-	}
-	return out
-}
-
-func (p *page) ofTotal() string {
-	if p.complete {
-		return fmt.Sprintf(" of %d", p.total)
-	}
-	return ""
-}
-
-// imageKind names the image format of a file from its first bytes, or "".
-func imageKind(head []byte) string {
-	switch {
-	case bytes.HasPrefix(head, []byte("\x89PNG\r\n\x1a\n")):
-		return "png"
-	case bytes.HasPrefix(head, []byte("\xff\xd8\xff")):
-		return "jpeg"
-	case bytes.HasPrefix(head, []byte("GIF87a")), bytes.HasPrefix(head, []byte("GIF89a")):
-		return "gif"
-	case len(head) >= 12 && string(head[:4]) == "RIFF" && string(head[8:12]) == "WEBP":
-		return "webp"
-	}
-	return ""
 }
 
 // binaryKind says why a file's first bytes are not text Read can show, or "".
@@ -188,3 +129,18 @@ func binaryKind(head []byte) string {
 	}
 	return ""
 }
+
+// readAll reads an open file up to max bytes; more is an error naming the
+// size so the caller can advise paging.
+func readAll(f *os.File, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w (over %s)", errTooLarge, formatSize(max))
+	}
+	return data, nil
+}
+
+var errTooLarge = errors.New("file too large")

@@ -140,17 +140,3 @@ func TestSimilarNames(t *testing.T) {
 		assert.Equal(t, want, h.fail("Read", map[string]any{"file_path": asked}), asked)
 	}
 }
-
-func TestDistance(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"main", "mian", 1}, {"abc", "abc", 0}, {"kitten", "sitting", 3}, {"", "ab", 2}, {"ab", "ba", 1}, {"abcdef", "badcfe", 3},
-	} {
-		assert.Equal(t, c.want, distance(c.a, c.b, 5), "%s/%s", c.a, c.b)
-		assert.Equal(t, c.want, distance(c.b, c.a, 5), "%s/%s", c.b, c.a)
-	}
-	assert.Equal(t, 2, distance("kitten", "sitting", 1), "cut off past the limit")
-}

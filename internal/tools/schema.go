@@ -27,6 +27,9 @@ func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
 	return func(t *mcp.Tool) {
 		// mcp.NewTool presets InputSchema, and mcp-go refuses to marshal a
 		// tool that has both: tools/list would fail for the whole server.
+		// mcp-go's own WithRawInputSchema (v1.2.1) does not clear the
+		// preset, so it cannot be used. No upstream issue found; others
+		// clear it the same way (https://github.com/neo4j/mcp/pull/298).
 		t.InputSchema = mcp.ToolInputSchema{}
 		t.RawInputSchema = raw
 	}

@@ -10,15 +10,19 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/shell"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
-// Session is what the server remembers for one MCP client session: which
+// session is what the server remembers for one MCP client session: which
 // files it has seen, so Write and Edit never replace content the model has
-// not read or that changed on disk since.
-type Session struct {
+// not read or that changed on disk since, and its Bash.
+type session struct {
 	mu    sync.Mutex
 	files map[string]fileState // by workspace-relative path
-	shell shell                // Bash: working directory and jobs
+	shell *shell.Session       // Bash: working directory and jobs
 }
 
 // fileState is what a session knew of a file when it last read or wrote it.
@@ -48,21 +52,21 @@ func stateOf(fi fs.FileInfo, content []byte) fileState {
 }
 
 // remember records that the session has seen rel in state st.
-func (s *Session) remember(rel string, st fileState) {
+func (s *session) remember(rel string, st fileState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.files[rel] = st
 }
 
 // forget drops what the session knew of rel.
-func (s *Session) forget(rel string) {
+func (s *session) forget(rel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.files, rel)
 }
 
 // known returns what the session knew of rel.
-func (s *Session) known(rel string) (fileState, bool) {
+func (s *session) known(rel string) (fileState, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.files[rel]
@@ -78,7 +82,7 @@ var (
 // load returns the current content and is called only when size and
 // modification time alone cannot tell, so the common case costs one stat;
 // a file touched but not changed (same hash) still passes.
-func (s *Session) checkFresh(rel string, fi fs.FileInfo, load func() ([]byte, error)) error {
+func (s *session) checkFresh(rel string, fi fs.FileInfo, load func() ([]byte, error)) error {
 	was, ok := s.known(rel)
 	if !ok {
 		return errNotRead
@@ -103,19 +107,25 @@ func sizeChange(was, now int64) string {
 	return fmt.Sprintf("was %s, now %s", formatSize(was), formatSize(now))
 }
 
-// Sessions holds the state of every live client session. The zero value is
-// not usable; call NewSessions.
-type Sessions struct {
+// sessionSet holds the state of every live client session. The zero value
+// is not usable; call newSessionSet.
+type sessionSet struct {
+	sb *sandbox.Sandbox // where the sessions' Bash commands run
+	ws *workspace.Workspace
+
 	mu sync.Mutex
-	m  map[string]*Session
+	m  map[string]*session
 }
 
-// NewSessions returns an empty session registry.
-func NewSessions() *Sessions { return &Sessions{m: map[string]*Session{}} }
+// newSessionSet returns an empty set of the sessions of a server whose
+// Bash commands run in sb (nil for none) in ws.
+func newSessionSet(sb *sandbox.Sandbox, ws *workspace.Workspace) *sessionSet {
+	return &sessionSet{sb: sb, ws: ws, m: map[string]*session{}}
+}
 
 // of returns the session of the request in ctx, creating it on first use.
 // Calls made outside any MCP session share one anonymous session.
-func (ss *Sessions) of(ctx context.Context) *Session {
+func (ss *sessionSet) of(ctx context.Context) *session {
 	id := ""
 	if cs := server.ClientSessionFromContext(ctx); cs != nil {
 		id = cs.SessionID()
@@ -124,27 +134,27 @@ func (ss *Sessions) of(ctx context.Context) *Session {
 	defer ss.mu.Unlock()
 	s, ok := ss.m[id]
 	if !ok {
-		s = &Session{files: map[string]fileState{}}
+		s = &session{files: map[string]fileState{}, shell: shell.New(ss.sb, ss.ws)}
 		ss.m[id] = s
 	}
 	return s
 }
 
-// End forgets a session that has closed, stopping the commands it runs.
-func (ss *Sessions) End(id string) {
+// end forgets a session that has closed, stopping the commands it runs.
+func (ss *sessionSet) end(id string) {
 	ss.mu.Lock()
 	s := ss.m[id]
 	delete(ss.m, id)
 	ss.mu.Unlock()
 	if s != nil {
-		s.shell.close()
+		s.shell.Close()
 	}
 }
 
-// EndAll forgets every session, stopping the commands they run.
-func (ss *Sessions) EndAll() {
+// endAll forgets every session, stopping the commands they run.
+func (ss *sessionSet) endAll() {
 	ss.mu.Lock()
-	all := make([]*Session, 0, len(ss.m))
+	all := make([]*session, 0, len(ss.m))
 	for _, s := range ss.m {
 		all = append(all, s)
 	}
@@ -152,7 +162,7 @@ func (ss *Sessions) EndAll() {
 	ss.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, s := range all {
-		wg.Go(s.shell.close)
+		wg.Go(s.shell.Close)
 	}
 	wg.Wait()
 }

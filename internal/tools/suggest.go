@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/textedit"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 const (
@@ -34,7 +37,7 @@ func (t *Toolset) explain(name string, err error) error {
 		for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
 			if fi, err := t.ws.Stat(d); err == nil && fi.IsDir() {
 				return fmt.Errorf("%s: does not exist: its directory %s does not exist either (the nearest that does is %s). Use Glob to find the file",
-					name, Display(dir), displayDir(d))
+					name, workspace.Display(dir), displayDir(d))
 			}
 			if d == "." {
 				break
@@ -44,7 +47,7 @@ func (t *Toolset) explain(name string, err error) error {
 	}
 	if similar := similarNames(base, entries); len(similar) > 0 {
 		for i, s := range similar {
-			similar[i] = Display(filepath.Join(dir, s))
+			similar[i] = workspace.Display(filepath.Join(dir, s))
 		}
 		return fmt.Errorf("%s: does not exist. Did you mean %s?", name, strings.Join(similar, " or "))
 	}
@@ -55,7 +58,7 @@ func displayDir(d string) string {
 	if d == "." {
 		return "the workspace root"
 	}
-	return Display(d) + "/"
+	return workspace.Display(d) + "/"
 }
 
 // similarNames returns entry names close to base: the same letters in
@@ -80,7 +83,7 @@ func similarNames(base string, entries []fs.DirEntry) []string {
 			break
 		}
 		n := strings.ToLower(e.Name())
-		switch d := distance(lower, n, budget); {
+		switch d := textedit.Distance(lower, n, budget); {
 		case n == lower:
 			found = append(found, scored{e.Name(), 0})
 		case d <= budget:
@@ -97,47 +100,12 @@ func similarNames(base string, entries []fs.DirEntry) []string {
 	return names
 }
 
-// distance is the edit distance between a and b counting a swap of two
-// neighbouring letters as one edit (optimal string alignment), or limit+1
-// once it is known to exceed limit.
-func distance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > limit || -d > limit {
-		return limit + 1
-	}
-	rows := [3][]int{make([]int, len(rb)+1), make([]int, len(rb)+1), make([]int, len(rb)+1)}
-	for j := range rows[1] {
-		rows[1][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		pp, prev, cur := rows[0], rows[1], rows[2]
-		cur[0] = i
-		best := cur[0]
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], pp[j-2]+1)
-			}
-			best = min(best, cur[j])
-		}
-		if best > limit {
-			return limit + 1
-		}
-		rows[0], rows[1], rows[2] = prev, cur, pp
-	}
-	return rows[1][len(rb)]
-}
-
 // dirError explains that a directory was given where a file was expected,
 // and shows what is in it.
 func (t *Toolset) dirError(name string) error {
 	entries, err := t.ws.ReadDir(name)
 	if err != nil {
-		return &PathError{Path: name, Err: errIsDir}
+		return &workspace.PathError{Path: name, Err: workspace.ErrIsDir}
 	}
 	var names []string
 	for _, e := range entries[:min(len(entries), listMax)] {

@@ -1,12 +1,25 @@
-// Package tools implements the coding tools agentbox serves over MCP: Read,
-// Write, Edit and Glob (with Grep and Bash in their own files), all confined
-// to one Workspace.
+// Package tools implements the tools agentbox serves over MCP, all
+// confined to one workspace.Workspace:
 //
-// Each tool is a trio: name.go (argument struct, handler), name.md (the
-// description the model reads, a text/template filled from the limits the
-// code enforces) and name_test.go. Handlers turn every failure a model can act
-// on into an isError result naming the path it sent; a Go error from a
-// handler means the server itself broke.
+//   - Read, Write and Edit: read a file (text by line, or an image), write
+//     one whole, replace a string in one (with internal/textedit). Write
+//     and Edit refuse to replace content the session has not read or that
+//     changed since, and, when checks are on, add the problems a check of
+//     the written file finds (internal/check).
+//   - Glob and Grep: find files by name and by content, honouring
+//     .gitignore (internal/walk, internal/search).
+//   - Diagnostics: report the build errors and likely bugs of a file or a
+//     tree (internal/check).
+//   - Bash, BashOutput and KillShell: run a command in the sandbox, read a
+//     background job's output, stop it (internal/shell on
+//     internal/sandbox); offered only when there is a sandbox.
+//
+// This package is the MCP glue around those engines. Each tool is a trio:
+// name.go (argument struct, handler), name.md (the description the model
+// reads, a text/template filled from the limits the code enforces) and
+// name_test.go; a tool's other concerns are in name_concern.go. Handlers
+// turn every failure a model can act on into an isError result naming the
+// path it sent; a Go error from a handler means the server itself broke.
 package tools
 
 import (
@@ -18,21 +31,21 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/walk"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // Toolset is the tools of one server: the workspace they share and the
 // per-session state (what each session has read) they keep.
 type Toolset struct {
-	ws       *Workspace
-	sessions *Sessions
+	ws       *workspace.Workspace
+	sessions *sessionSet
 	opts     Options
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Write or Edit of a file at a time
-	checks   *checker             // checks after writes, and Diagnostics
-
-	checkRunner *sandboxRunner // runs checkers in the sandbox, when there is one
+	checks   *check.Checker       // checks after writes, and Diagnostics
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -46,27 +59,26 @@ type Options struct {
 	// also reach that call's client (see notify.LogHandler). nil discards.
 	Logger *slog.Logger
 	// Checks configure the checks after Write and Edit and the checkers
-	// Diagnostics runs.
-	Checks CheckOptions
+	// Diagnostics runs. Unless they say how to run checkers, they run in
+	// Sandbox.
+	Checks check.Options
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
 }
 
 // New returns the tools for ws.
-func New(ws *Workspace, opts Options) *Toolset {
+func New(ws *workspace.Workspace, opts Options) *Toolset {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	var runner *sandboxRunner
-	if opts.Checks.Run == nil && opts.Sandbox != nil {
+	if opts.Checks.Sandbox == nil {
 		// Checkers run where Bash's commands do: one from the workspace
 		// (a venv's python) must not escape the sandbox through a check.
-		runner = &sandboxRunner{sb: opts.Sandbox}
-		opts.Checks.Run = runner.run
+		opts.Checks.Sandbox = opts.Sandbox
 	}
-	return &Toolset{ws: ws, sessions: NewSessions(), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
-		checks: newChecker(ws, opts.Checks), checkRunner: runner}
+	return &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
+		checks: check.New(ws, opts.Checks)}
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -90,14 +102,12 @@ func (t *Toolset) All() []server.ServerTool {
 }
 
 // EndSession forgets the state of a closed client session.
-func (t *Toolset) EndSession(id string) { t.sessions.End(id) }
+func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
 
 // Close ends every session; the server calls it on the way out.
 func (t *Toolset) Close() {
-	t.sessions.EndAll()
-	if t.checkRunner != nil {
-		t.checkRunner.close()
-	}
+	t.sessions.endAll()
+	t.checks.Close()
 }
 
 // describe fills a tool's markdown description from the constants the code
@@ -122,8 +132,9 @@ func failedf(format string, args ...any) *mcp.CallToolResult {
 	return mcp.NewToolResultError(fmt.Sprintf(format, args...))
 }
 
-// annotate sets all four behaviour hints, since mcp-go assumes the unsafe
-// value (destructive, open world) for any left unset.
+// annotate sets all four behaviour hints, since a client assumes the unsafe
+// value (destructive, open world) for any left unset, as the MCP spec's
+// defaults say, and mcp-go sends those defaults.
 func annotate(readOnly, destructive, idempotent bool) []mcp.ToolOption {
 	return []mcp.ToolOption{
 		mcp.WithReadOnlyHintAnnotation(readOnly),

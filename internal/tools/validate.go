@@ -20,17 +20,24 @@ import (
 // validated checks a tool's arguments against its input schema before its
 // handler runs, and answers bad arguments with an isError result a model can
 // act on: which argument, what was wrong, and what the tool takes. (mcp-go's
-// own validation reports Go struct syntax such as "&{Missing:[file_path]}".)
+// own validation reports Go struct syntax such as "&{Missing:[file_path]}";
+// its tests pin that text, so it is a choice, not a bug to report.)
 //
 // The schema is compiled on the tool's first call, not at start-up, where
 // compiling every tool's schema cost a millisecond of each server's spawn;
-// TestSchemasCompile compiles them all.
+// TestSchemasCompile compiles them all. A schema that does not compile is
+// a bug in the tool's argument struct: the call fails with a Go error (the
+// server is broken), it does not panic.
 func validated(st server.ServerTool) server.ServerTool {
 	raw, name := st.Tool.RawInputSchema, st.Tool.Name
-	compile := sync.OnceValues(func() (*jsonschema.Schema, string) { return compileSchema(name, raw), usageOf(raw) })
+	compile := sync.OnceValues(func() (*jsonschema.Schema, error) { return compileSchema(name, raw) })
+	usage := sync.OnceValue(func() string { return usageOf(raw) })
 	next := st.Handler
 	st.Handler = func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		schema, usage := compile()
+		schema, err := compile()
+		if err != nil {
+			return nil, err
+		}
 		args := req.Params.Arguments
 		if args == nil {
 			args = map[string]any{}
@@ -39,36 +46,35 @@ func validated(st server.ServerTool) server.ServerTool {
 		// the transport decoded into.
 		b, err := json.Marshal(args)
 		if err != nil {
-			return failedf("%s: arguments are not a JSON object: %v. It takes %s", name, err, usage), nil
+			return failedf("%s: arguments are not a JSON object: %v. It takes %s", name, err, usage()), nil
 		}
 		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 		if err != nil {
-			return failedf("%s: arguments are not a JSON object: %v. It takes %s", name, err, usage), nil
+			return failedf("%s: arguments are not a JSON object: %v. It takes %s", name, err, usage()), nil
 		}
 		if err := schema.Validate(inst); err != nil {
-			return failedf("%s: invalid arguments: %s. It takes %s", name, explainInvalid(err), usage), nil
+			return failedf("%s: invalid arguments: %s. It takes %s", name, explainInvalid(err), usage()), nil
 		}
 		return next(ctx, req)
 	}
 	return st
 }
 
-// compileSchema compiles a tool's input schema; a schema that does not
-// compile is a bug in the tool's argument struct.
-func compileSchema(name string, raw []byte) *jsonschema.Schema {
+// compileSchema compiles a tool's input schema.
+func compileSchema(name string, raw []byte) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {
-		panic(fmt.Sprintf("%s: input schema: %v", name, err))
+		return nil, fmt.Errorf("%s: input schema: %w", name, err)
 	}
 	c := jsonschema.NewCompiler()
 	if err := c.AddResource("schema.json", doc); err != nil {
-		panic(fmt.Sprintf("%s: input schema: %v", name, err))
+		return nil, fmt.Errorf("%s: input schema: %w", name, err)
 	}
 	schema, err := c.Compile("schema.json")
 	if err != nil {
-		panic(fmt.Sprintf("%s: input schema: %v", name, err))
+		return nil, fmt.Errorf("%s: input schema: %w", name, err)
 	}
-	return schema
+	return schema, nil
 }
 
 var english = message.NewPrinter(language.English)

@@ -11,6 +11,9 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentbox/agentbox/internal/textedit"
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 //go:embed write.md
@@ -65,9 +68,9 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return failed(t.symlinkError(name))
 	case fi.IsDir():
-		return failed(&PathError{Path: name, Err: errIsDir})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrIsDir})
 	case !fi.Mode().IsRegular():
-		return failed(&PathError{Path: name, Err: errNotRegular})
+		return failed(&workspace.PathError{Path: name, Err: workspace.ErrNotRegular})
 	}
 	var old []byte
 	load := func() ([]byte, error) {
@@ -80,7 +83,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 		return old, err
 	}
 	if err := sess.checkFresh(rel, fi, load); err != nil {
-		return failed(&PathError{Path: name, Err: err})
+		return failed(&workspace.PathError{Path: name, Err: err})
 	}
 	if old == nil {
 		if _, err := load(); err != nil && !errors.Is(err, errTooLarge) {
@@ -101,7 +104,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 
 // recordWrite notes the state the session itself just gave a file, so it
 // may change the file again without reading it back.
-func (t *Toolset) recordWrite(sess *Session, name, rel string, data []byte) {
+func (t *Toolset) recordWrite(sess *session, name, rel string, data []byte) {
 	if fi, err := t.ws.Stat(name); err == nil {
 		sess.remember(rel, stateOf(fi, data))
 	} else {
@@ -123,7 +126,7 @@ func (t *Toolset) writeError(name string, err error) error {
 func (t *Toolset) symlinkError(name string) error {
 	target, err := t.ws.Readlink(name)
 	if err != nil {
-		return &PathError{Path: name, Err: errSymlink}
+		return &workspace.PathError{Path: name, Err: workspace.ErrSymlink}
 	}
 	fi, err := t.ws.Stat(name)
 	if err != nil {
@@ -141,7 +144,7 @@ func (t *Toolset) symlinkError(name string) error {
 // what it kept.
 func keepStyle(old, data []byte) ([]byte, []string) {
 	var kept []string
-	bom := []byte("\xef\xbb\xbf")
+	bom := []byte(textedit.UTF8BOM)
 	if bytes.HasPrefix(old, bom) && !bytes.HasPrefix(data, bom) {
 		data = append(bom[:3:3], data...)
 		kept = append(kept, "UTF-8 byte-order mark")

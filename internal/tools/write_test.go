@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 func TestWrite(t *testing.T) {
@@ -155,7 +157,7 @@ func TestHelperWriter(t *testing.T) {
 	if dir == "" {
 		t.Skip("runs only as the child of TestWriteKilledMidway")
 	}
-	ws, err := OpenWorkspace(dir)
+	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	for i := 0; ; i++ {
 		content := bytes.Repeat([]byte{"BC"[i%2]}, 8<<20)

@@ -1,0 +1,92 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/testutil"
+)
+
+// BenchmarkAfterWriteGo measures the check after a write of one file of a
+// 50-file Go package, with the build cache warm (the first check, before
+// the timer and with a long deadline, fills it), under the default 2s
+// deadline. Each write changes
+// the package, so every check type-checks it anew.
+func BenchmarkAfterWriteGo(b *testing.B) {
+	testutil.RequireGo(b)
+	f := newFixture(b, Options{})
+	f.write("go.mod", "module example.com/bench\n\ngo 1.22\n")
+	for i := range 50 {
+		f.write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
+	}
+	values := []string{"return s", "return s + 0"}
+	edit := func(i int) string { return f.edit("f07.go", "\t"+values[i%2]+"\n", "\t"+values[(i+1)%2]+"\n") }
+	got := edit(0) // fills the build cache with the dependencies' export data
+	require.NotContains(b, got, "skipped", "the first check")
+	f.c.opts.Timeout = DefaultTimeout
+	b.ResetTimer()
+	for i := 1; b.Loop(); i++ {
+		if got := edit(i); got != "" {
+			b.Fatalf("the check did not pass cleanly: %s", got)
+		}
+	}
+}
+
+// benchGoFile is one file of the benchmark's package: a type with
+// methods, an HTTP handler and a loop, importing a few standard packages.
+func benchGoFile(i int) string {
+	return fmt.Sprintf(`package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+type T%[1]d struct {
+	Name string
+	N    int
+}
+
+func (t *T%[1]d) String() string { return fmt.Sprintf("%%s-%%d", strings.ToUpper(t.Name), t.N) }
+
+func Handler%[1]d(w http.ResponseWriter, r *http.Request) {
+	var t T%[1]d
+	if err := json.NewDecoder(r.Body).Decode(&t); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	fmt.Fprintln(w, t.String())
+}
+
+func Sum%[1]d(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+`, i)
+}
+
+// BenchmarkAfterWritePython measures the check after a write of a
+// 500-line Python file (compile and pyflakes).
+func BenchmarkAfterWritePython(b *testing.B) {
+	python := testutil.Python(b, "/usr/bin/python3")
+	f := newFixture(b, Options{Timeout: DefaultTimeout, Python: python})
+	var src strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&src, "def f%d(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n", i)
+	}
+	f.write("app.py", src.String())
+	values := []string{"return total", "return total + 0"}
+	for i := 0; b.Loop(); i++ {
+		if got := f.edit("app.py", "    "+values[i%2]+"\ndef f1(", "    "+values[(i+1)%2]+"\ndef f1("); got != "" {
+			b.Fatalf("the check did not pass cleanly: %s", got)
+		}
+	}
+}

@@ -1,0 +1,9 @@
+package shell
+
+import (
+	"testing"
+
+	"github.com/agentbox/agentbox/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
