@@ -115,6 +115,8 @@ type Checker struct {
 	pythons map[string]string // launcher -> the interpreter it ran
 	goDirs  []string          // GOCACHE=, GOMODCACHE=, GOPATH= as the go command reported them
 	flagged map[string]bool   // files whose last after-write check found problems
+
+	golang goState // the Go checker process (golang_proc.go)
 }
 
 // New returns the checker of ws. Close it when done.
@@ -126,8 +128,10 @@ func New(ws *workspace.Workspace, opts Options) *Checker {
 	return c
 }
 
-// Close removes the private space of checks run in the sandbox.
+// Close ends the Go checker process and removes the private space of
+// checks run in the sandbox.
 func (c *Checker) Close() {
+	c.goClose()
 	if c.sandbox != nil {
 		c.sandbox.close()
 	}

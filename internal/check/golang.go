@@ -9,6 +9,7 @@ import (
 	"maps"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
@@ -16,50 +17,101 @@ import (
 
 	"golang.org/x/tools/go/packages"
 
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
-// goLoadMode is all a check reads of a package: its name and files (to find
-// the written file), and types from source (NeedSyntax is what makes
-// go/packages type-check the package itself rather than read the
-// compiler's export data; dependencies still come from export data, which
-// the build cache keeps).
-// NeedImports (which NeedTypes implies anyway) is asked for to read why a
-// dependency could not be loaded, such as one not downloaded.
-const goLoadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedSyntax
-
 // goEnv is the go command's environment for a check of the module rooted
 // at modRoot (workspace-relative; "" when its go.mod is not in the
-// workspace): the checkers' allow-list, the user's Go caches pinned, and
-// settings that keep a check offline, local and read-only.
+// workspace), with work the go.work it uses ("off" for none): the
+// checker process's environment (goProcEnv) and the module's settings.
 //
-//   - GOPROXY=off: a missing dependency is reported, never downloaded.
 //   - GOFLAGS=-mod=readonly: go.mod and go.sum are never rewritten by a
 //     check (-mod=mod would let it edit them behind the model's back);
 //     -mod=vendor when the module vendors its dependencies.
-//   - GOTOOLCHAIN=local: a go line newer than the installed Go is reported,
-//     not answered by downloading a toolchain.
-//   - GOPACKAGESDRIVER=off: no driver program found on PATH runs instead.
-func (c *Checker) goEnv(ctx context.Context, modRoot string) []string {
+//   - GOWORK: the workspace's own go.work, or off: one outside the
+//     workspace would build code from outside it (see goWork).
+func (c *Checker) goEnv(ctx context.Context, modRoot, work string) []string {
 	mod := "-mod=readonly"
 	if modRoot != "" {
 		if _, err := c.ws.Stat(path.Join(modRoot, "vendor/modules.txt")); err == nil {
 			mod = "-mod=vendor"
 		}
 	}
-	settings := append(c.goCacheDirs(ctx), "GOPROXY=off", "GOFLAGS="+mod, "GOTOOLCHAIN=local", "GOPACKAGESDRIVER=off")
+	return withEnv(c.goProcEnv(ctx), "GOFLAGS="+mod, "GOWORK="+work)
+}
+
+// goProcEnv is the checker process's environment, and what its go
+// commands share: the checkers' allow-list, the module cache pinned, a
+// private build cache, and settings that keep a check offline, local and
+// read-only.
+//
+//   - GOCACHE: the checks' private build cache, never the user's (see
+//     gocheck/cacheprog.go: it reads through to the user's, whose
+//     entries the user's own builds would link, but never writes it).
+//   - GOPROXY=off: a missing dependency is reported, never downloaded.
+//   - GOTOOLCHAIN=local: a go line newer than the installed Go is reported,
+//     not answered by downloading a toolchain.
+//   - GOPACKAGESDRIVER=off: no driver program found on PATH runs instead.
+//   - GOENV=off: no settings from the user's go env file (GOFLAGS there
+//     could name a -toolexec program).
+//   - PATH starts with the C compilers' wrappers (see ccWrappers).
+func (c *Checker) goProcEnv(ctx context.Context) []string {
+	g, err := c.goSetup()
+	if err != nil {
+		return c.opts.Env
+	}
+	var settings []string
+	userCache := ""
+	for _, kv := range c.goCacheDirs(ctx) {
+		if v, ok := strings.CutPrefix(kv, "GOCACHE="); ok {
+			userCache = v
+			continue
+		}
+		settings = append(settings, kv)
+	}
+	path := g.bin2
+	if p := sandbox.EnvValue(c.opts.Env, "PATH"); p != "" {
+		path += string(filepath.ListSeparator) + p
+	}
+	settings = append(settings, "PATH="+path, "GOCACHE="+g.cache, "TMPDIR="+g.tmp,
+		"GOPROXY=off", "GOTOOLCHAIN=local", "GOPACKAGESDRIVER=off", "GOENV=off", "GOFLAGS=-mod=readonly", "GOWORK=off")
+	if prog, ok := goCacheProg(g.bin, g.cache, userCache); ok {
+		settings = append(settings, "GOCACHEPROG="+prog)
+	}
 	return withEnv(c.opts.Env, settings...)
 }
 
-// goCacheDirs pins the build and module caches to the user's own, the
-// ones `go env` reports in the checkers' environment: the build cache is
-// what keeps a check fast (dependencies' export data is reused, not
-// recompiled), it is safe for concurrent use and shared with the user's
-// builds, so it is warm from the first check; and with GOPROXY=off the
-// user's module cache is the only place dependencies can come from.
-// Pinning them keeps them even if a sandbox gives commands another HOME.
-// Asked once; until the go command answers, nothing is pinned.
+// goCacheProg is GOCACHEPROG for the checks' build cache: this binary in
+// gocheck's cache mode, with the private cache over the user's. The go
+// command splits it on spaces, honouring quotes; a path it cannot quote
+// leaves the private cache alone (ok false).
+func goCacheProg(bin, private, user string) (string, bool) {
+	var parts []string
+	for _, a := range append([]string{bin}, gocheck.Args(gocheck.CacheMode, private, user)...) {
+		switch {
+		case a == "":
+			a = "''"
+		case !strings.ContainsAny(a, " \t\n'\""):
+		case !strings.Contains(a, "'"):
+			a = "'" + a + "'"
+		case !strings.Contains(a, `"`):
+			a = `"` + a + `"`
+		default:
+			return "", false
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " "), true
+}
+
+// goCacheDirs pins the module cache (and GOPATH) to the user's own, the
+// ones `go env` reports in the checkers' environment: with GOPROXY=off it
+// is the only place dependencies can come from, and it is read only.
+// GOCACHE= is the user's build cache, which the checks' own reads through
+// (see goProcEnv). Asked once; until the go command answers, nothing is
+// pinned.
 func (c *Checker) goCacheDirs(ctx context.Context) []string {
 	c.mu.Lock()
 	dirs := c.goDirs
@@ -71,7 +123,7 @@ func (c *Checker) goCacheDirs(ctx context.Context) []string {
 	if err != nil {
 		return nil
 	}
-	out, err := c.run(ctx, command{Path: goCmd, Args: []string{"env", "GOCACHE", "GOMODCACHE", "GOPATH"}, Dir: c.ws.Dir(),
+	out, err := c.goRun(ctx, command{Path: goCmd, Args: []string{"env", "GOCACHE", "GOMODCACHE", "GOPATH"}, Dir: c.ws.Dir(),
 		Env: withEnv(c.opts.Env, "GOTOOLCHAIN=local", "GOFLAGS=")})
 	if err != nil || out.ExitCode != 0 {
 		return nil
@@ -105,34 +157,64 @@ func (c *Checker) modRoot(dir string) string {
 	}
 }
 
-// loadGo runs go/packages in dir.
-func (c *Checker) loadGo(ctx context.Context, dir string, env []string, tests bool, patterns ...string) ([]*packages.Package, error) {
-	cfg := &packages.Config{
-		Context: ctx,
-		Dir:     dir,
-		Env:     env,
-		Mode:    goLoadMode,
-		Tests:   tests,
+// errGoOutside is a load that reached packages outside the workspace.
+type errGoOutside struct{ pkgs []string }
+
+func (e *errGoOutside) Error() string {
+	return fmt.Sprintf("it would build code outside the workspace (%s), through a symbolic link, a go.work or a replace directive; checks build only the workspace's packages, the standard library and the module cache", strings.Join(e.pkgs[:min(len(e.pkgs), 3)], ", "))
+}
+
+// loadGo has the checker process load patterns in dir (a host path), as
+// go/packages does. reuse lets it answer from its last load of the same
+// (see gocheck/warm.go).
+func (c *Checker) loadGo(ctx context.Context, dir string, env []string, tests, reuse bool, patterns ...string) ([]gocheck.Package, error) {
+	resp, err := c.goLoad(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: patterns, Tests: tests, Reuse: reuse, Root: c.ws.Dir()})
+	switch {
+	case err != nil:
+		return nil, err
+	case resp.Err != "":
+		return nil, errors.New(resp.Err)
+	case len(resp.Outside) > 0:
+		return nil, &errGoOutside{resp.Outside}
 	}
-	return packages.Load(cfg, patterns...)
+	return resp.Packages, nil
 }
 
 // checkGoFile type-checks the package that holds the Go file rel (with its
 // test files when tests is set or rel is one) and reports the problems in
 // all its files. Outside a module, the file is checked alone, as
-// `go run file.go` builds it.
-func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) report {
+// `go run file.go` builds it. reuse lets the checker process answer from
+// its last load of the package (an after-write check; see
+// gocheck/warm.go).
+//
+// Before any go command runs, the file's directory is looked at through
+// the workspace (goDoor): a symbolic link there that leads out, a go.work
+// or replace directive that points out, stop the check with a word on
+// them. A file the server parses itself (for syntax errors, which need no
+// go command) is read through the workspace too.
+func (c *Checker) checkGoFile(ctx context.Context, rel string, tests, reuse bool) report {
 	disp := workspace.Display(rel)
 	abs := filepath.Join(c.ws.Dir(), rel)
 	dir := filepath.Dir(abs)
-	env := c.goEnv(ctx, c.modRoot(path.Dir(disp)))
+	if r, ok := c.goDoor(path.Dir(disp)); !ok {
+		return r
+	}
+	if r, ok := c.goSyntax(disp); !ok {
+		return r
+	}
+	modRoot := c.modRoot(path.Dir(disp))
+	work, refused := c.goWork(path.Dir(disp), modRoot)
+	if refused != "" {
+		return report{skipped: refused}
+	}
+	env := c.goEnv(ctx, modRoot, work)
 	tests = tests || strings.HasSuffix(rel, "_test.go")
 	scope := ""
-	pkgs, err := c.loadGo(ctx, dir, env, tests, ".")
+	pkgs, err := c.loadGo(ctx, dir, env, tests, reuse, ".")
 	if err == nil && len(pkgs) == 0 {
 		// Outside a module "." is no package (go.mod file not found);
 		// a file named on the command line still is.
-		pkgs, err = c.loadGo(ctx, dir, env, tests, "./"+filepath.Base(abs))
+		pkgs, err = c.loadGo(ctx, dir, env, tests, false, "./"+filepath.Base(abs))
 		scope = "checked alone: no go.mod"
 	}
 	if err != nil {
@@ -157,11 +239,11 @@ func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) repor
 	if scope == "" {
 		scope = "package " + pkg.PkgPath
 	}
-	found := c.goFindings(pkg, dir)
+	found := c.goFindings(*pkg, dir)
 	if tests {
 		// The external test package (package x_test) is checked too.
 		for _, p := range pkgs {
-			if p != pkg && strings.HasSuffix(p.Name, "_test") && strings.HasSuffix(p.ID, ".test]") {
+			if p.ID != pkg.ID && strings.HasSuffix(p.Name, "_test") && strings.HasSuffix(p.ID, ".test]") {
 				found = append(found, c.goFindings(p, dir)...)
 			}
 		}
@@ -172,13 +254,13 @@ func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) repor
 // packageOf picks the loaded package that compiles the file disp (with
 // tests, the test variant), or says the file is left out by build
 // constraints.
-func (c *Checker) packageOf(pkgs []*packages.Package, disp string) (*packages.Package, bool) {
-	var found *packages.Package
+func (c *Checker) packageOf(pkgs []gocheck.Package, disp string) (*gocheck.Package, bool) {
+	var found *gocheck.Package
 	ignored := false
-	for _, p := range pkgs {
+	for i, p := range pkgs {
 		for _, f := range p.GoFiles {
 			if c.display(f) == disp && (found == nil || len(p.GoFiles) > len(found.GoFiles)) {
-				found = p // the test variant lists more files than the plain one
+				found = &pkgs[i] // the test variant lists more files than the plain one
 			}
 		}
 		for _, f := range p.IgnoredFiles {
@@ -205,8 +287,15 @@ func (c *Checker) display(host string) string {
 
 // goFindings turns a package's errors into findings. dir is where the go
 // command ran, which relative positions are relative to.
-func (c *Checker) goFindings(pkg *packages.Package, dir string) []finding {
-	typed := slices.ContainsFunc(pkg.Errors, func(e packages.Error) bool {
+func (c *Checker) goFindings(pkg gocheck.Package, dir string) []finding {
+	// With cgo, the type check cannot import "C" when cgo failed: cgo's
+	// own words (in the compiler's output) say why.
+	cgoFailed := slices.ContainsFunc(pkg.Errors, func(e packages.Error) bool {
+		return e.Kind == packages.TypeError && strings.HasPrefix(e.Msg, "could not import C ")
+	}) && slices.ContainsFunc(pkg.Errors, func(e packages.Error) bool {
+		return e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ")
+	})
+	typed := !cgoFailed && slices.ContainsFunc(pkg.Errors, func(e packages.Error) bool {
 		return e.Kind == packages.TypeError || e.Kind == packages.ParseError
 	})
 	var out []finding
@@ -214,22 +303,20 @@ func (c *Checker) goFindings(pkg *packages.Package, dir string) []finding {
 	// go.mod) is explained by the go command at the import; the type
 	// check's "could not import" for it says less.
 	broken := map[string]bool{}
-	for _, ipath := range slices.Sorted(maps.Keys(pkg.Imports)) {
-		for _, e := range pkg.Imports[ipath].Errors {
-			if e.Kind != packages.ListError || strings.HasPrefix(e.Msg, "# ") {
-				continue // a dependency that loaded but does not build is checked on its own
-			}
+	for _, ipath := range slices.Sorted(maps.Keys(pkg.ImportErrors)) {
+		for _, e := range pkg.ImportErrors[ipath] {
 			broken[ipath] = true
-			f := finding{msg: c.cleanMsg(e.Msg), checker: "go list"}
+			f := c.goFinding(e.Pos, dir, e.Msg, "go list")
 			if !strings.Contains(f.msg, ipath) {
 				f.msg = ipath + ": " + f.msg
 			}
-			f.file, f.line, f.col = c.goPos(e.Pos, dir)
-			f.msg += missingModuleHint(e.Msg)
 			out = append(out, f)
 		}
 	}
 	for _, e := range pkg.Errors {
+		if cgoFailed && e.Kind == packages.TypeError && strings.HasPrefix(e.Msg, "could not import C ") {
+			continue
+		}
 		if e.Kind == packages.TypeError && strings.HasPrefix(e.Msg, "could not import ") {
 			if ipath, _, _ := strings.Cut(strings.TrimPrefix(e.Msg, "could not import "), " "); broken[ipath] {
 				continue
@@ -244,17 +331,37 @@ func (c *Checker) goFindings(pkg *packages.Package, dir string) []finding {
 			}
 			continue
 		}
-		f := finding{msg: c.cleanMsg(e.Msg), checker: goChecker(e.Kind)}
-		f.file, f.line, f.col = c.goPos(e.Pos, dir)
+		f := c.goFinding(e.Pos, dir, e.Msg, goChecker(e.Kind))
 		if e.Kind == packages.ParseError && slices.ContainsFunc(out, func(g finding) bool {
 			return g.checker == f.checker && g.file == f.file && g.line == f.line
 		}) {
 			continue // the parser's first complaint on a line is the one that counts
 		}
-		f.msg += missingModuleHint(e.Msg)
 		out = append(out, f)
 	}
 	return out
+}
+
+// goFinding is the finding of a go command's message msg at pos. A
+// message about a file outside the workspace is not shown: it could quote
+// that file (the assembler's and cgo's errors on an #include quote the
+// included file's lines), and the checks never show what is outside.
+func (c *Checker) goFinding(pos, dir, msg, checker string) finding {
+	f := finding{checker: checker}
+	var outside string
+	f.file, f.line, f.col, outside = c.goPlace(pos, dir)
+	if outside != "" {
+		f.msg = outsideMsg(outside)
+		return f
+	}
+	f.msg = c.cleanMsg(msg) + missingModuleHint(msg)
+	return f
+}
+
+// outsideMsg stands for a message about the file host, outside the
+// workspace.
+func outsideMsg(host string) string {
+	return fmt.Sprintf("a problem in %s, which is outside the workspace (checks do not show what is outside it)", host)
 }
 
 // dropRebuilt drops the compiler's findings that repeat a type checker's
@@ -287,11 +394,12 @@ func goChecker(k packages.ErrorKind) string {
 	return "go list"
 }
 
-// goPos splits a go command position ("file:line:col", "file:line",
-// "file", "-" or "").
-func (c *Checker) goPos(pos, dir string) (file string, line, col int) {
+// goPlace splits a go command position ("file:line:col", "file:line",
+// "file", "-" or ""). outside is the file's host path when it is outside
+// the workspace; file is then "".
+func (c *Checker) goPlace(pos, dir string) (file string, line, col int, outside string) {
 	if pos == "" || pos == "-" {
-		return "", 0, 0
+		return "", 0, 0, ""
 	}
 	rest := pos
 	var nums []int
@@ -312,7 +420,7 @@ func (c *Checker) goPos(pos, dir string) (file string, line, col int) {
 	}
 	file = c.display(rest)
 	if file == "" {
-		return "", 0, 0
+		return "", 0, 0, filepath.Clean(rest)
 	}
 	if len(nums) > 0 {
 		line = nums[0]
@@ -320,14 +428,17 @@ func (c *Checker) goPos(pos, dir string) (file string, line, col int) {
 	if len(nums) > 1 {
 		col = nums[1]
 	}
-	return file, line, col
+	return file, line, col, ""
 }
 
-// compilerFindings reads the compiler's "# pkg\n./f.go:1:2: msg" output.
+// compilerFindings reads the compiler's "# pkg\n./f.go:1:2: msg" output
+// (or the assembler's, or cgo's). A line about a file outside the
+// workspace is not shown, nor are the source lines gcc quotes under its
+// messages ("    3 | text"), which may be an included file's.
 func (c *Checker) compilerFindings(msg, dir string) []finding {
 	var out []finding
 	for _, line := range strings.Split(msg, "\n") {
-		if line == "" || strings.HasPrefix(line, "# ") {
+		if line == "" || strings.HasPrefix(line, "# ") || gccExcerpt.MatchString(line) {
 			continue
 		}
 		f, ok := parseLine(line, "go build")
@@ -335,12 +446,23 @@ func (c *Checker) compilerFindings(msg, dir string) []finding {
 			out = append(out, finding{msg: c.cleanMsg(line), checker: "go build"})
 			continue
 		}
-		f.file, _, _ = c.goPos(filepath.FromSlash(f.file), dir)
-		f.msg = c.cleanMsg(f.msg)
-		out = append(out, f)
+		pos := filepath.FromSlash(f.file)
+		if f.line > 0 {
+			pos += ":" + strconv.Itoa(f.line)
+		}
+		g := c.goFinding(pos, dir, f.msg, "go build")
+		g.col = f.col
+		if g.file == "" {
+			g.col = 0
+		}
+		out = append(out, g)
 	}
 	return out
 }
+
+// gccExcerpt matches the lines of source gcc quotes under a message, and
+// the marker line under them.
+var gccExcerpt = regexp.MustCompile(`^\s*\d*\s*\|`)
 
 // cleanMsg keeps the workspace's host path out of a message and makes it
 // one line.
@@ -366,6 +488,7 @@ func missingModuleHint(msg string) string {
 // goLoadError words an error of go/packages itself: no go command, a
 // go.mod it cannot use, a deadline.
 func (c *Checker) goLoadError(err error) string {
+	var outside *errGoOutside
 	msg := err.Error()
 	if i := strings.Index(msg, "stderr: "); i >= 0 {
 		msg = msg[i+len("stderr: "):]
@@ -373,6 +496,8 @@ func (c *Checker) goLoadError(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the go command did not finish in time"
+	case errors.As(err, &outside), errors.Is(err, errGoCheckerEnded):
+		return err.Error()
 	case strings.Contains(msg, "executable file not found"):
 		return "go is not installed (not found on PATH)"
 	}
@@ -385,7 +510,7 @@ func (c *Checker) vetFindings(ctx context.Context, dir string, env []string, pat
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.run(ctx, command{Path: goCmd, Args: append([]string{"vet", "-json"}, patterns...), Dir: dir, Env: env})
+	out, err := c.goRun(ctx, command{Path: goCmd, Args: append([]string{"vet", "-json"}, patterns...), Dir: dir, Env: env})
 	if err != nil {
 		return nil, err
 	}
@@ -421,9 +546,7 @@ func (c *Checker) parseVet(b []byte, dir string) []finding {
 					continue // {"error": ...}: type errors, which the type check reports
 				}
 				for _, d := range diags {
-					f := finding{msg: c.cleanMsg(d.Message), checker: "go vet " + name}
-					f.file, f.line, f.col = c.goPos(d.Posn, dir)
-					out = append(out, f)
+					out = append(out, c.goFinding(d.Posn, dir, d.Message, "go vet "+name))
 				}
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -115,9 +116,11 @@ func Sandbox(t testing.TB, dir string, cfg sandbox.Config) *sandbox.Sandbox {
 	return sb
 }
 
-// Main is the TestMain of a package whose tests start sandboxed commands:
-// the test binary is then also the sandbox's launcher (see sandbox.Main).
+// Main is the TestMain of a package whose tests start sandboxed commands
+// or Go checks: the test binary is then also the sandbox's launcher (see
+// sandbox.Main) and the Go checker process (see gocheck.Main).
 func Main(m *testing.M) {
 	sandbox.Main()
+	gocheck.Main()
 	os.Exit(m.Run())
 }

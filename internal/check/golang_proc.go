@@ -1,0 +1,526 @@
+package check
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/agentbox/agentbox/internal/check/gocheck"
+	"github.com/agentbox/agentbox/internal/sandbox"
+)
+
+// The Go check runs whole in a checker process (internal/check/gocheck):
+// this binary, started again in a hidden mode inside the sandbox, like
+// Bash's commands, so that go/packages, the go command and what it starts
+// (the compiler, the assembler, cgo's gcc) read only what the sandbox lets
+// them read, reach no network, and stay within its process and memory
+// bounds, with the OOM killer taking them before the server. The process
+// lives as long as the server, one per workspace, and keeps what it loaded
+// so that a re-check of the package just edited does not load the world
+// again; it is started again if it dies or its environment changes, and
+// it ends with the server (the sandbox's PID namespace and its launcher's
+// parent-death signal see to that even when the server is killed).
+//
+// Its go commands build into a private cache (GOCACHE under the checks'
+// private directory of the server's state), reading through to the
+// user's own GOCACHE without ever writing it (gocheck/cacheprog.go).
+
+// goState is a Checker's Go checker process and what starting it needs.
+// The zero value is ready; close ends the process.
+type goState struct {
+	once   sync.Once
+	runner *sandboxRunner // with a sandbox: runs the process and go vet there
+	err    error          // why the checks' private space could not be made
+	bin    string         // the binary the process runs
+	cache  string         // the private GOCACHE
+	tmp    string         // TMPDIR of the go commands
+	bin2   string         // a directory put first on the go commands' PATH (see ccWrappers)
+	local  string         // without a sandbox: the private directory to remove
+
+	mu     sync.Mutex
+	proc   *goProcess
+	closed bool
+	nextID atomic.Int64
+	reused atomic.Int64 // loads answered by re-checking (tests read it)
+	loads  atomic.Int64 // loads answered by the go command
+}
+
+// goAddressLimit bounds the address space of each process of the Go check
+// (RLIMIT_AS), until the sandbox bounds a command's memory as a whole: a
+// cgo preamble that includes /dev/zero makes cc1 grow without end. A
+// binary built with the race detector maps terabytes of shadow memory, so
+// it gets no such bound (its check's deadline still ends it).
+var goAddressLimit int64 = 8 << 30
+
+// goCCAddressLimit bounds the address space of each C compiler cgo runs
+// (RLIMIT_AS): a preamble that includes /dev/zero makes cc1 grow without
+// end, 250 MB a second.
+var goCCAddressLimit int64 = 4 << 30
+
+// ccNames are the C compilers cgo may run.
+var ccNames = []string{"gcc", "cc", "g++", "c++", "clang", "clang++"}
+
+// ccWrappers writes into dir, for each C compiler on env's PATH, a script
+// of the same name that runs it with its address space bounded by limit.
+// dir goes first on the go commands' PATH, so that CC stays "gcc": the
+// compiler's name is part of a cgo package's build cache key, and the
+// user's cache still answers for the standard library's cgo packages.
+func ccWrappers(dir string, env []string, limit int64) error {
+	for _, name := range ccNames {
+		real, err := sandbox.LookPath(name, env)
+		if err != nil {
+			continue
+		}
+		script := fmt.Sprintf("#!/bin/sh\nulimit -S -v %d 2>/dev/null\nexec %s \"$@\"\n", limit>>10, shellQuote(real))
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(script), 0o500); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goProcess is one run of the checker process.
+type goProcess struct {
+	env  []string // its environment: a change means a new process
+	reqs io.WriteCloser
+	wmu  sync.Mutex
+	stop func()        // ends it
+	done chan struct{} // closed when it has ended
+
+	mu      sync.Mutex
+	pending map[int64]chan gocheck.Response
+}
+
+// errGoCheckerEnded says the checker process ended while it had a load.
+var errGoCheckerEnded = errors.New("the Go checker stopped before it answered")
+
+// setup makes the checks' private space: the binary copy, the build
+// cache, the temporary directory.
+func (c *Checker) goSetup() (*goState, error) {
+	g := &c.golang
+	g.once.Do(func() {
+		exe, err := os.Executable()
+		if err != nil {
+			g.err = fmt.Errorf("the Go checker: %w", err)
+			return
+		}
+		if c.opts.Sandbox == nil {
+			dir, err := os.MkdirTemp("", "agentbox-gocheck-")
+			if err != nil {
+				g.err = fmt.Errorf("the Go checker's private directory: %w", err)
+				return
+			}
+			g.local, g.bin, g.cache, g.tmp = dir, exe, filepath.Join(dir, "gocache"), filepath.Join(dir, "tmp")
+		} else {
+			g.runner = &sandboxRunner{sb: c.opts.Sandbox}
+			sc, err := g.runner.ensure()
+			if err != nil {
+				g.err = fmt.Errorf("the Go checker's private directory: %w", err)
+				return
+			}
+			// The sandbox may hide where the server's binary is (a test
+			// binary under /tmp, a binary outside the read allow-list):
+			// a copy in the checks' private directory is always there,
+			// and no other command sees it.
+			g.bin = filepath.Join(sc.Tmp, "agentbox-gocheck")
+			if err := copyFile(exe, g.bin); err != nil {
+				g.err = fmt.Errorf("the Go checker: %w", err)
+				return
+			}
+			g.cache, g.tmp = filepath.Join(sc.Tmp, "gocache"), filepath.Join(sc.Tmp, "tmp")
+		}
+		g.bin2 = filepath.Join(filepath.Dir(g.cache), "bin")
+		for _, d := range []string{g.cache, g.tmp, g.bin2} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				g.err = fmt.Errorf("the Go checker's private directory: %w", err)
+				return
+			}
+		}
+		if err := ccWrappers(g.bin2, c.opts.Env, goCCAddressLimit); err != nil {
+			g.err = fmt.Errorf("the Go checker's private directory: %w", err)
+		}
+	})
+	return g, g.err
+}
+
+// ensure makes the runner's private space, once, and returns it.
+func (r *sandboxRunner) ensure() (*sandbox.Scratch, error) {
+	r.once.Do(func() { r.scratch, r.err = r.sb.NewScratch() })
+	return r.scratch, r.err
+}
+
+// copyFile copies the program src to dst, executable and read-only.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o500)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, dst)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// goRun runs a go command (go env, go vet) where the Go checker runs.
+func (c *Checker) goRun(ctx context.Context, cmd command) (output, error) {
+	g, err := c.goSetup()
+	if err != nil {
+		return output{}, err
+	}
+	if g.runner != nil {
+		return g.runner.run(ctx, cmd)
+	}
+	return runLocal(ctx, cmd)
+}
+
+// goLoad has the checker process load packages, starting it if needed
+// (once more if it ends while loading). On ctx's deadline the process is
+// stopped, with whatever its go commands started, and started anew for
+// the next load: what a load that does not end runs (cc1 on an endless
+// include) must not go on.
+func (c *Checker) goLoad(ctx context.Context, req gocheck.Request) (gocheck.Response, error) {
+	g, err := c.goSetup()
+	if err != nil {
+		return gocheck.Response{}, err
+	}
+	env := c.goProcEnv(ctx)
+	for attempt := 0; ; attempt++ {
+		p, err := c.goProc(env)
+		if err != nil {
+			return gocheck.Response{}, err
+		}
+		req.ID = g.nextID.Add(1)
+		resp, err := p.load(ctx, req)
+		if err == nil && resp.Reused {
+			g.reused.Add(1)
+		} else if err == nil {
+			g.loads.Add(1)
+		}
+		switch {
+		case errors.Is(err, errGoCheckerEnded) && attempt == 0 && ctx.Err() == nil:
+			continue
+		case errors.Is(err, context.DeadlineExceeded):
+			g.mu.Lock()
+			if g.proc == p {
+				g.proc = nil
+			}
+			g.mu.Unlock()
+			p.stop()
+		}
+		return resp, err
+	}
+}
+
+// goProc returns the running checker process for env, starting one if
+// there is none, it ended, or it runs with another environment.
+func (c *Checker) goProc(env []string) (*goProcess, error) {
+	g := &c.golang
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil, errors.New("the checks are closed")
+	}
+	if p := g.proc; p != nil {
+		select {
+		case <-p.done:
+		default:
+			if slices.Equal(p.env, env) {
+				return p, nil
+			}
+			p.stop()
+		}
+		g.proc = nil
+	}
+	var p *goProcess
+	var err error
+	if g.runner != nil {
+		p, err = c.startSandboxed(g, env)
+	} else {
+		p, err = startLocal(g, c.ws.Dir(), env)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the Go checker could not be started: %w", err)
+	}
+	g.proc = p
+	return p, nil
+}
+
+// goClose ends the checker process and removes the checks' private space.
+func (c *Checker) goClose() {
+	g := &c.golang
+	g.mu.Lock()
+	g.closed = true
+	p := g.proc
+	g.proc = nil
+	g.mu.Unlock()
+	if p != nil {
+		p.stop()
+		select {
+		case <-p.done:
+		case <-time.After(sandbox.Grace + time.Second):
+		}
+	}
+	if g.runner != nil {
+		g.runner.close()
+	}
+	if g.local != "" {
+		os.RemoveAll(g.local)
+	}
+}
+
+// startSandboxed starts the checker process in the sandbox. The sandbox
+// gives a command no standard input, so requests go through a named pipe
+// in the checks' private directory, which no other command sees; answers
+// come on its standard output.
+func (c *Checker) startSandboxed(g *goState, env []string) (*goProcess, error) {
+	sc := g.runner.scratch
+	var suffix [6]byte
+	_, _ = rand.Read(suffix[:])
+	base := filepath.Join(sc.Tmp, fmt.Sprintf("gocheck-%x", suffix))
+	fifo, errLog := base+".in", base+".err"
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		return nil, err
+	}
+	// Read and write: opening does not wait for the reader, and the pipe
+	// never reports that it has none.
+	reqs, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		os.Remove(fifo)
+		return nil, err
+	}
+	var src strings.Builder
+	if !raceEnabled && goAddressLimit > 0 {
+		fmt.Fprintf(&src, "ulimit -S -v %d 2>/dev/null; ", goAddressLimit>>10)
+	}
+	src.WriteString("exec env -i")
+	for _, kv := range env {
+		src.WriteString(" " + shellQuote(kv))
+	}
+	src.WriteString(" " + shellQuote(g.bin))
+	for _, a := range gocheck.Args(gocheck.CheckMode) {
+		src.WriteString(" " + shellQuote(a))
+	}
+	src.WriteString(" <" + shellQuote(fifo) + " 2>" + shellQuote(errLog))
+
+	p := newGoProcess(env, reqs)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd, err := c.opts.Sandbox.Start(ctx, sandbox.Spec{Command: src.String(), Dir: c.ws.Dir(), Scratch: sc, Output: p.output()})
+	if err != nil {
+		cancel()
+		reqs.Close()
+		os.Remove(fifo)
+		return nil, err
+	}
+	p.stop = func() {
+		reqs.Close() // the process reads the end of its input and exits
+		cancel()     // and the sandbox ends it, and all it started, if not
+	}
+	go func() {
+		exit, err := cmd.Wait()
+		cancel()
+		if b, _ := os.ReadFile(errLog); len(bytes.TrimSpace(b)) > 0 || err != nil {
+			slog.Debug("the Go checker ended", "code", exit.Code, "err", err, "stderr", string(b[:min(len(b), 4096)]))
+		}
+		os.Remove(fifo)
+		os.Remove(errLog)
+		p.ended()
+	}()
+	return p, nil
+}
+
+// startLocal starts the checker process as a child of the server, for a
+// Checker without a sandbox.
+func startLocal(g *goState, dir string, env []string) (*goProcess, error) {
+	cmd := exec.Command(g.bin, gocheck.Args(gocheck.CheckMode)...)
+	cmd.Dir, cmd.Env = dir, env
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	p := newGoProcess(env, stdin)
+	cmd.Stdout = p.output()
+	stderr := &capped{max: 64 << 10}
+	cmd.Stderr = stderr
+	cmd.SysProcAttr = localProcAttr()
+	cmd.WaitDelay = checkWaitDelay
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	p.stop = func() {
+		once.Do(func() {
+			stdin.Close()
+			killGroup(cmd.Process.Pid)
+		})
+	}
+	go func() {
+		err := cmd.Wait()
+		killGroup(cmd.Process.Pid) // whatever its go commands left
+		if err != nil || stderr.buf.Len() > 0 {
+			slog.Debug("the Go checker ended", "err", err, "stderr", stderr.buf.String())
+		}
+		p.ended()
+	}()
+	return p, nil
+}
+
+func newGoProcess(env []string, reqs io.WriteCloser) *goProcess {
+	return &goProcess{env: env, reqs: reqs, done: make(chan struct{}), pending: map[int64]chan gocheck.Response{}}
+}
+
+// maxAnswer bounds one answer of the checker process.
+const maxAnswer = 64 << 20
+
+// output is the writer the process's standard output goes to: each line
+// is an answer, handed to the load waiting for it.
+func (p *goProcess) output() io.Writer {
+	return &lineWriter{max: maxAnswer, line: func(b []byte) {
+		var resp gocheck.Response
+		if json.Unmarshal(b, &resp) != nil {
+			return
+		}
+		p.mu.Lock()
+		ch := p.pending[resp.ID]
+		delete(p.pending, resp.ID)
+		p.mu.Unlock()
+		if ch != nil {
+			ch <- resp
+		}
+	}}
+}
+
+// ended fails the loads still waiting.
+func (p *goProcess) ended() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+	default:
+		close(p.done)
+	}
+	for id := range p.pending {
+		delete(p.pending, id)
+	}
+}
+
+// load sends req and waits for its answer, the process's end, or ctx.
+func (p *goProcess) load(ctx context.Context, req gocheck.Request) (gocheck.Response, error) {
+	ch := make(chan gocheck.Response, 1)
+	p.mu.Lock()
+	select {
+	case <-p.done:
+		p.mu.Unlock()
+		return gocheck.Response{}, errGoCheckerEnded
+	default:
+	}
+	p.pending[req.ID] = ch
+	p.mu.Unlock()
+	if err := p.send(req); err != nil {
+		return gocheck.Response{}, errGoCheckerEnded
+	}
+	select {
+	case resp := <-ch:
+		return resp, nil
+	case <-p.done:
+		select {
+		case resp := <-ch:
+			return resp, nil
+		default:
+		}
+		return gocheck.Response{}, errGoCheckerEnded
+	case <-ctx.Done():
+		p.mu.Lock()
+		delete(p.pending, req.ID)
+		p.mu.Unlock()
+		_ = p.send(gocheck.Request{ID: req.ID, Op: "cancel"})
+		return gocheck.Response{}, ctx.Err()
+	}
+}
+
+// send writes one request line.
+func (p *goProcess) send(req gocheck.Request) error {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return err
+	}
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	if f, ok := p.reqs.(*os.File); ok {
+		// A process that stopped reading must not hold the caller.
+		_ = f.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	}
+	_, err = p.reqs.Write(append(b, '\n'))
+	return err
+}
+
+// lineWriter hands each complete line written to it to line, dropping
+// lines longer than max.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  []byte
+	max  int
+	over bool // the current line went past max
+	line func([]byte)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		chunk := p
+		if i >= 0 {
+			chunk = p[:i]
+		}
+		if !w.over {
+			if len(w.buf)+len(chunk) > w.max {
+				w.over, w.buf = true, nil
+			} else {
+				w.buf = append(w.buf, chunk...)
+			}
+		}
+		if i < 0 {
+			break
+		}
+		if !w.over {
+			w.line(w.buf)
+		}
+		w.buf, w.over = w.buf[:0], false
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// killGroup kills the process group pgid: a checker process and what it
+// started.
+func killGroup(pgid int) { _ = syscall.Kill(-pgid, syscall.SIGKILL) }

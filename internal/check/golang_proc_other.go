@@ -1,0 +1,11 @@
+//go:build !linux
+
+package check
+
+import "syscall"
+
+// localProcAttr puts a checker process started without a sandbox in a
+// process group of its own (killGroup ends it with what it started).
+func localProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
