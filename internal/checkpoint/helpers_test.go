@@ -13,18 +13,26 @@ import (
 
 // fixture is a workspace and its journal, in temporary directories.
 type fixture struct {
-	t   *testing.T
-	ws  string // the workspace's real path
-	dir string // the journal's
-	j   *Journal
+	t    *testing.T
+	ws   string // the workspace's real path
+	dir  string // the journal's
+	opts Options
+	j    *Journal
 }
 
 func newFixture(t *testing.T, files map[string]string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, files, Options{})
+}
+
+// newFixtureWith makes a fixture whose journal has opts (Dir and Live
+// are set here).
+func newFixtureWith(t *testing.T, files map[string]string, opts Options) *fixture {
+	t.Helper()
 	ws, err := filepath.EvalSymlinks(t.TempDir())
 	require.NoError(t, err)
 	writeTree(t, ws, files)
-	f := &fixture{t: t, ws: ws, dir: filepath.Join(t.TempDir(), "journal")}
+	f := &fixture{t: t, ws: ws, dir: filepath.Join(t.TempDir(), "journal"), opts: opts}
 	f.j = f.open(true)
 	<-f.j.Primed()
 	return f
@@ -36,7 +44,9 @@ func (f *fixture) open(live bool) *Journal {
 	f.t.Helper()
 	root, err := os.OpenRoot(f.ws)
 	require.NoError(f.t, err)
-	j, err := Open(root, f.ws, Options{Dir: f.dir, Live: live})
+	opts := f.opts
+	opts.Dir, opts.Live = f.dir, live
+	j, err := Open(root, f.ws, opts)
 	require.NoError(f.t, err)
 	f.t.Cleanup(func() { j.Close(); root.Close() })
 	return j

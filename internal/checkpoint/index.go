@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // entry is what the index knows of a file or symlink: enough of its stat to
@@ -28,7 +29,21 @@ type entry struct {
 const (
 	captured uint8 = 1 << iota // hash names the content, which the store holds
 	tooLarge                   // over the size cap: never stored
+	racy                       // changed so recently that another change in the same clock tick would keep its stat: compare the content next time
 )
+
+// racyWindow is longer than any file system's timestamp granularity that
+// matters here (Linux's coarse clock ticks every 1 to 10 ms).
+const racyWindow = 50 * time.Millisecond
+
+// markRacy flags an entry whose file changed within racyWindow of now.
+func (e *entry) markRacy() {
+	if time.Now().UnixNano()-e.mtime < int64(racyWindow) {
+		e.flags |= racy
+	} else {
+		e.flags &^= racy
+	}
+}
 
 func entryOf(fi fs.FileInfo) entry {
 	e := entry{size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime().UnixNano()}
@@ -189,6 +204,7 @@ func readContent(root *os.Root, p string, max int64) ([]byte, entry, error) {
 		return nil, entry{}, errNotFile
 	}
 	e := entryOf(fi)
+	e.markRacy()
 	if fi.Size() > max {
 		e.flags |= tooLarge
 		return nil, e, nil

@@ -39,6 +39,10 @@ type Options struct {
 	// MaxFileSize is the largest file whose content is kept; a larger one
 	// is named in the checkpoints that change it.
 	MaxFileSize int64
+	// Poll scans the whole tree for every command instead of watching it
+	// for changes: what happens anyway where inotify is missing or the
+	// kernel refuses more watches.
+	Poll bool
 	// Excludes are the user's global git excludes, honoured as Glob does.
 	Excludes *walk.GlobalExcludes
 	// LockWait is how long to wait for another process's operation.
@@ -128,7 +132,9 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
 		j.liveF = f
 	}
-	if w, err := newWatcher(base); err == nil {
+	if w, err := newWatcher(base); opts.Poll {
+		w.close()
+	} else if err == nil {
 		j.w = w
 	} else {
 		j.lg.Debug("checkpoint: no change notification; every scan reads the whole tree", "err", err)

@@ -231,7 +231,7 @@ func (j *Journal) stateNow(p string, trustIndex bool) (*State, error) {
 		return &State{Type: Dir, Mode: fi.Mode().Perm()}, nil
 	}
 	if trustIndex && j.live() {
-		if e := j.idx.file(p); e != nil && e.flags&captured != 0 {
+		if e := j.idx.file(p); e != nil && e.flags&captured != 0 && e.flags&racy == 0 {
 			now := entryOf(fi)
 			if e.sameStat(&now) {
 				return e.state(), nil

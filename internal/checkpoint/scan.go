@@ -93,6 +93,7 @@ func (j *Journal) look(ctx context.Context, reg region) (*seen, error) {
 			return nil // gone since the directory was read: as if never there
 		}
 		ent := entryOf(fi)
+		ent.markRacy()
 		mu.Lock()
 		s.files[e.Path] = ent
 		mu.Unlock()
@@ -217,7 +218,7 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 		}
 		old := files[p]
 		_, name := split(p)
-		if old != nil && old.sameStat(&st) && !(reg.named[name] && dirOf(p) == reg.dir) {
+		if old != nil && old.sameStat(&st) && old.flags&racy == 0 && !(reg.named[name] && dirOf(p) == reg.dir) {
 			continue
 		}
 		data, now, err := readContent(j.root, p, j.opts.MaxFileSize)
@@ -348,6 +349,8 @@ func (j *Journal) refresh(ctx context.Context) (*found, error) {
 		j.merge(reg, s, out)
 	}
 	slices.SortFunc(out.files, func(a, b FileChange) int { return strings.Compare(a.Path, b.Path) })
+	slices.SortFunc(out.uncovered, func(a, b Uncovered) int { return strings.Compare(a.Path, b.Path) })
+	out.uncovered = slices.Compact(out.uncovered)
 	return out, nil
 }
 
