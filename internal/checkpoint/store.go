@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // Hash names a content in the store: the SHA-256 of its bytes.
@@ -40,7 +41,8 @@ func hashOf(data []byte) Hash { return sha256.Sum256(data) }
 // written to a temporary file and renamed into place: a crash leaves either
 // the whole content or a temporary file that gc removes, never a torn one.
 type store struct {
-	dir string // the objects directory
+	dir  string           // the objects directory
+	made [256]atomic.Bool // fan-out directories known to exist
 }
 
 func (s *store) path(h Hash) string {
@@ -62,8 +64,11 @@ func (s *store) put(data []byte) (Hash, int64, error) {
 	if _, err := os.Lstat(p); err == nil {
 		return h, 0, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return h, 0, err
+	if !s.made[h[0]].Load() {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return h, 0, err
+		}
+		s.made[h[0]].Store(true)
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
