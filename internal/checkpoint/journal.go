@@ -75,6 +75,8 @@ type Journal struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	liveF  *os.File
+	closed sync.Once
+	err    error // Close's
 }
 
 // Open opens the journal of the workspace whose root is root and whose
@@ -149,16 +151,19 @@ func (j *Journal) Dir() string { return j.opts.Dir }
 
 // Close stops the background snapshot and releases the journal.
 func (j *Journal) Close() error {
-	j.cancel()
-	j.wg.Wait()
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	j.w.close()
-	j.w = nil
-	if j.liveF != nil {
-		j.liveF.Close()
-	}
-	return j.log.close()
+	j.closed.Do(func() {
+		j.cancel()
+		j.wg.Wait()
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		j.w.close()
+		j.w = nil
+		if j.liveF != nil {
+			j.liveF.Close()
+		}
+		j.err = j.log.close()
+	})
+	return j.err
 }
 
 // Primed is closed when the first snapshot of a live journal is complete:
