@@ -87,7 +87,9 @@ func BenchmarkWrite(b *testing.B) {
 	ws := benchTree(b, 5000)
 	name := "mod00/pkg000/user0/target.py"
 	path := filepath.Join(ws, name)
-	content := func(i int) []byte { return []byte(strings.Repeat(fmt.Sprintf("line %d of a file being written\n", i), 300)) }
+	content := func(i int) []byte {
+		return []byte(strings.Repeat(fmt.Sprintf("line %d of a file being written\n", i), 300))
+	}
 	b.Run("off", func(b *testing.B) {
 		var call timings
 		for i := 0; b.Loop(); i++ {

@@ -121,3 +121,26 @@ func TestBusy(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "a\n", string(before))
 }
+
+func TestUndoByAnotherProcess(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]string{"a.txt": "a\n"})
+	cp := f.write("a.txt", "b\n")
+	f.write("new.txt", "n\n")
+
+	// A command runs on the server while the command line undoes.
+	op, err := f.j.BeginScan(t.Context(), "Bash", "long command")
+	require.NoError(t, err)
+	run(t, f.ws, "echo job > job.txt")
+	res, err := f.open(false).Undo(t.Context(), cp.ID, false, false)
+	require.NoError(t, err)
+	require.NotNil(t, res.Checkpoint)
+	got, err := op.Done(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, "added job.txt", kinds(got), "the undo is the other process's checkpoint, not the command's")
+
+	next := f.write("a.txt", "c\n")
+	before, err := f.j.content(next.Files[0].Before)
+	require.NoError(t, err)
+	assert.Equal(t, "a\n", string(before), "the server's index knows what the undo restored")
+}

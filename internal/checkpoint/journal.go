@@ -64,11 +64,12 @@ type Journal struct {
 	mu      sync.Mutex
 	idx     *index
 	w       *watcher
-	pending map[string]int  // paths a Begin operation is changing: scans leave them alone
-	touched map[string]bool // paths operations set while the first walk ran
-	scans   []*Op           // open scan operations, oldest first
-	walked  bool            // the first walk is merged: scans may compare
-	bytes   int64           // the store's size, once the first snapshot counted it
+	pending map[string]int    // paths a Begin operation is changing: scans leave them alone
+	touched map[string]bool   // paths operations set while the first walk ran
+	scans   []*Op             // open scan operations, oldest first
+	walked  bool              // the first walk is merged: scans may compare
+	bytes   int64             // the store's size, once the first snapshot counted it
+	foreign map[string]*State // paths as other processes' checkpoints left them, not yet seen by a scan
 
 	primed chan struct{} // closed when the first snapshot is done
 	ctx    context.Context

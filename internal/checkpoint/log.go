@@ -37,6 +37,11 @@ type logFile struct {
 	ino     uint64        // the log's inode: a rewrite replaces it
 	lastID  int64
 	skipped int // lines that failed their checksum
+
+	// foreign are the checkpoints another process recorded since the
+	// first read, for a live journal to take in.
+	foreign []*Checkpoint
+	read    bool // the log was read once
 }
 
 func openLog(dir string) (*logFile, error) {
@@ -121,9 +126,11 @@ func (l *logFile) sync() error {
 		return err
 	}
 	ino := uint64(fi.Sys().(*syscall.Stat_t).Ino)
+	known := l.lastID // a log rewritten by another process is read again: what this one knew is not news
 	if ino != l.ino || fi.Size() < l.off {
 		l.cps, l.intent, l.off, l.ino, l.skipped = nil, nil, 0, ino, 0
 	}
+	defer func() { l.read = true }()
 	if fi.Size() == l.off {
 		return nil
 	}
@@ -146,6 +153,9 @@ func (l *logFile) sync() error {
 			continue
 		}
 		l.add(rec)
+		if rec.Kind == "cp" && l.read && rec.CP.ID > known {
+			l.foreign = append(l.foreign, rec.CP)
+		}
 	}
 }
 

@@ -195,6 +195,10 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 		j.idx.remove(p)
 	}
 	for _, p := range gone {
+		if j.claimedElsewhere(p, nil) {
+			j.idx.remove(p)
+			continue
+		}
 		out.files = append(out.files, FileChange{Path: p, Change: Deleted, Before: &State{Type: Dir, Mode: dirs[p].Perm()}})
 		j.idx.remove(p)
 		if j.w != nil {
@@ -210,6 +214,9 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 	slices.Sort(added)
 	for _, p := range added {
 		j.idx.ensureDir(p, s.dirs[p])
+		if j.claimedElsewhere(p, &State{Type: Dir, Mode: s.dirs[p].Perm()}) {
+			continue
+		}
 		out.files = append(out.files, FileChange{Path: p, Change: Added, After: &State{Type: Dir, Mode: s.dirs[p].Perm()}})
 	}
 	for p, st := range s.files {
@@ -258,9 +265,45 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 
 func dirOf(p string) string { d, _ := split(p); return d }
 
+// takeForeign reads what other processes recorded (an undo on the command
+// line), so that a scan does not claim those changes for a command: a path
+// found as another process's checkpoint left it is refreshed, not
+// recorded. The caller holds j.mu.
+func (j *Journal) takeForeign() error {
+	return j.locked(func() error {
+		for _, cp := range j.log.foreign {
+			for _, fc := range cp.Files {
+				if j.foreign == nil {
+					j.foreign = map[string]*State{}
+				}
+				j.foreign[fc.Path] = fc.After
+			}
+		}
+		j.log.foreign = nil
+		return nil
+	})
+}
+
+// claimedElsewhere reports whether another process's checkpoint left p
+// as st.
+func (j *Journal) claimedElsewhere(p string, st *State) bool {
+	want, ok := j.foreign[p]
+	if ok {
+		delete(j.foreign, p)
+	}
+	return ok && st.same(want)
+}
+
 // record adds the change from old to now (either nil) to out, or names
 // the path as uncovered when a content is not in the store.
 func (j *Journal) record(out *found, p string, old, now *entry) {
+	var st *State
+	if now != nil {
+		st = now.state()
+	}
+	if j.claimedElsewhere(p, st) {
+		return // another process's doing, recorded there
+	}
 	switch {
 	case old != nil && old.flags&tooLarge != 0, now != nil && now.flags&tooLarge != 0:
 		out.uncover(p, fmt.Sprintf("over the %s size cap: its content is not kept", formatSize(j.opts.MaxFileSize)))
@@ -298,6 +341,9 @@ func changeOf(before, after *State) Change {
 // The caller holds j.mu, and the first walk is merged.
 func (j *Journal) refresh(ctx context.Context) (*found, error) {
 	out := &found{}
+	if err := j.takeForeign(); err != nil {
+		return out, err
+	}
 	var d *dirty
 	if j.w != nil {
 		d = j.w.drain()
@@ -394,10 +440,7 @@ func (j *Journal) prime() {
 		todo = append(todo, p)
 	}
 	j.touched = nil
-	j.walked = true
-	if j.w != nil {
-		j.w.drain() // what changed while the walk ran is in what it saw
-	}
+	j.walked = true // events queued since each directory was watched are left for the first scan
 	j.mu.Unlock()
 	slices.Sort(todo)
 	for _, p := range todo {
