@@ -10,11 +10,14 @@ import (
 )
 
 // watcher learns from inotify(7) which directories changed since it was
-// last drained, so that a scan reads only those. It is drained, not read
-// by a goroutine: the kernel queues an event before the write that caused
-// it returns, so once a command has ended, draining sees everything it
-// did. A full queue (IN_Q_OVERFLOW) or a watch the kernel refuses means
-// the next scan reads the whole tree.
+// last drained, so that a scan reads only those. The kernel queues an
+// event before the write that caused it returns, so once a command has
+// ended, draining the queue sees everything it did. A goroutine also
+// empties the queue into a set of dirty names as events come, so a long
+// background job or a large command does not overflow the kernel's queue
+// (16,384 events by default). An overflow anyway, a set grown past
+// maxDirtyNames, or a watch the kernel refuses means the next scan reads
+// the whole tree.
 type watcher struct {
 	base string // the workspace's real path
 
@@ -22,8 +25,17 @@ type watcher struct {
 	fd     int
 	byWD   map[int32]watched
 	byPath map[string]int32
-	failed bool // a watch could not be added: trust no dirty set until a full scan
+	failed bool   // a watch could not be added: trust no dirty set until a full scan
+	acc    *dirty // what was read from the queue since the last drain
+	names  int    // dirty names in acc
+
+	stop chan struct{}
+	done chan struct{}
 }
+
+// maxDirtyNames bounds the dirty set's memory; past it, the next scan
+// reads the whole tree.
+const maxDirtyNames = 200_000
 
 type watched struct {
 	path    string
@@ -53,11 +65,42 @@ func newWatcher(base string) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &watcher{base: base, fd: fd, byWD: map[int32]watched{}, byPath: map[string]int32{}}, nil
+	w := &watcher{base: base, fd: fd, byWD: map[int32]watched{}, byPath: map[string]int32{},
+		acc: newDirty(), stop: make(chan struct{}), done: make(chan struct{})}
+	go w.run()
+	return w, nil
+}
+
+func newDirty() *dirty { return &dirty{dirs: map[string]*dirtyDir{}, ignored: map[string]bool{}} }
+
+// run empties the queue whenever events wait, until close.
+func (w *watcher) run() {
+	defer close(w.done)
+	fds := []unix.PollFd{{Fd: int32(w.fd), Events: unix.POLLIN}}
+	for {
+		select {
+		case <-w.stop:
+			return
+		default:
+		}
+		// A timeout, so that close is noticed: closing a descriptor does
+		// not wake a poll(2) on it.
+		n, err := unix.Poll(fds, 200)
+		if err != nil && err != unix.EINTR {
+			return
+		}
+		if n > 0 {
+			w.mu.Lock()
+			w.read()
+			w.mu.Unlock()
+		}
+	}
 }
 
 func (w *watcher) close() {
 	if w != nil {
+		close(w.stop)
+		<-w.done
 		unix.Close(w.fd)
 	}
 }
@@ -104,25 +147,37 @@ func (w *watcher) forget(p string) {
 	}
 }
 
-// drain reads every queued event and says which directories changed.
+// drain reads every queued event and returns which directories changed
+// since the last drain.
 func (w *watcher) drain() *dirty {
-	d := &dirty{dirs: map[string]*dirtyDir{}, ignored: map[string]bool{}}
-	var buf [64 << 10]byte
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.read()
+	d := w.acc
+	w.acc, w.names = newDirty(), 0
 	if w.failed {
 		d.overflow = true
 		w.failed = false
 	}
+	return d
+}
+
+// read takes the queued events into w.acc. The caller holds w.mu.
+func (w *watcher) read() {
+	var buf [64 << 10]byte
+	d := w.acc
 	for {
 		n, err := unix.Read(w.fd, buf[:])
 		if err != nil || n <= 0 {
-			break // EAGAIN: the queue is empty
+			return // EAGAIN: the queue is empty
 		}
 		for off := 0; off+unix.SizeofInotifyEvent <= n; {
 			ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
 			nameBytes := buf[off+unix.SizeofInotifyEvent : off+unix.SizeofInotifyEvent+int(ev.Len)]
 			off += unix.SizeofInotifyEvent + int(ev.Len)
+			if d.overflow && ev.Mask&unix.IN_IGNORED == 0 {
+				continue // the next scan reads everything anyway
+			}
 			name := cstring(nameBytes)
 			if ev.Mask&unix.IN_Q_OVERFLOW != 0 {
 				d.overflow = true
@@ -155,7 +210,14 @@ func (w *watcher) drain() *dirty {
 			if name == "" {
 				continue
 			}
-			dd.names[name] = true
+			if !dd.names[name] {
+				dd.names[name] = true
+				if w.names++; w.names > maxDirtyNames {
+					d.overflow = true
+					d.dirs, d.ignored = map[string]*dirtyDir{}, map[string]bool{}
+					continue
+				}
+			}
 			if ev.Mask&unix.IN_ISDIR != 0 && ev.Mask&(unix.IN_CREATE|unix.IN_MOVED_TO) != 0 {
 				dd.enter[name] = true
 			}
@@ -164,7 +226,6 @@ func (w *watcher) drain() *dirty {
 			}
 		}
 	}
-	return d
 }
 
 func cstring(b []byte) string {
