@@ -56,6 +56,7 @@ type Options struct {
 type Journal struct {
 	root *os.Root
 	base string // the workspace's real path
+	self string // the journal's directory, workspace-relative, when it is inside: never scanned
 	opts Options
 	log  *logFile
 	lg   *slog.Logger
@@ -110,6 +111,11 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 	j := &Journal{root: root, base: base, opts: opts, log: l, lg: opts.Logger,
 		idx: newIndex(), pending: map[string]int{}, touched: map[string]bool{}, primed: make(chan struct{})}
 	j.ctx, j.cancel = context.WithCancel(context.Background())
+	if real, err := filepath.EvalSymlinks(opts.Dir); err == nil {
+		if rel, err := filepath.Rel(base, real); err == nil && filepath.IsLocal(rel) {
+			j.self = filepath.ToSlash(rel)
+		}
+	}
 	unlock, err := l.lock(opts.LockWait)
 	if err != nil {
 		l.close()

@@ -72,3 +72,29 @@ func TestUndoConflict(t *testing.T) {
 	assert.Equal(t, "file -rw-r--r-- one\n", got["a.txt"], "force restores over the conflict")
 	assert.Equal(t, "file -rw-r--r-- two\n", got["b.txt"])
 }
+
+func TestJournalInsideWorkspace(t *testing.T) {
+	t.Parallel()
+	ws, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	writeTree(t, ws, map[string]string{"a.txt": "a\n"})
+	f := &fixture{t: t, ws: ws, dir: filepath.Join(ws, ".local", "state", "journal")}
+	f.j = f.open(true)
+	<-f.j.Primed()
+	f.write("a.txt", "b\n")
+	cp := f.sh("echo c > a.txt")
+	assert.Equal(t, "modified a.txt", kinds(cp), "the journal's own files are never recorded (a workspace of ~ holds ~/.local/state)")
+	assert.Nil(t, f.sh("true"))
+}
+
+func TestNilJournal(t *testing.T) {
+	t.Parallel()
+	var j *Journal
+	op := j.Begin("Write", "a", "a")
+	cp, err := op.Done(t.Context())
+	assert.Nil(t, cp)
+	assert.NoError(t, err)
+	sop, err := j.BeginScan(t.Context(), "Bash", "true")
+	assert.NoError(t, err)
+	sop.Abort()
+}

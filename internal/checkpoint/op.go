@@ -30,7 +30,13 @@ type Op struct {
 // each file's state (its content is in the store already when the index
 // knows it unchanged; otherwise it is read now) and keeps scans from
 // claiming the change for a command running meanwhile.
+//
+// A nil Journal (checkpoints off) records nothing: its operations are nil,
+// and a nil Op's Done returns nil.
 func (j *Journal) Begin(tool, summary string, paths ...string) *Op {
+	if j == nil {
+		return nil
+	}
 	op := &Op{j: j, tool: tool, summary: summary, before: map[string]*State{}}
 	seen := map[string]bool{}
 	for _, p := range paths {
@@ -70,6 +76,9 @@ func (j *Journal) Begin(tool, summary string, paths ...string) *Op {
 // of their own); otherwise they came from outside and only refresh what
 // the journal knows.
 func (j *Journal) BeginScan(ctx context.Context, tool, summary string) (*Op, error) {
+	if j == nil {
+		return nil, nil
+	}
 	op := &Op{j: j, tool: tool, summary: summary, scan: true}
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -107,6 +116,9 @@ func (j *Journal) running() *Op {
 // Done ends the operation and records what it changed as a checkpoint,
 // which it returns; nil when nothing changed.
 func (op *Op) Done(ctx context.Context) (*Checkpoint, error) {
+	if op == nil {
+		return nil, nil
+	}
 	j := op.j
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -149,6 +161,9 @@ func (op *Op) Done(ctx context.Context) (*Checkpoint, error) {
 // Abort ends the operation without recording it: the tool call changed
 // nothing. Scans take in whatever it did change after all.
 func (op *Op) Abort() {
+	if op == nil {
+		return
+	}
 	j := op.j
 	j.mu.Lock()
 	defer j.mu.Unlock()

@@ -54,19 +54,23 @@ func (j *Journal) look(ctx context.Context, reg region) (*seen, error) {
 		j.w.add(reg.dir, false)
 	}
 	opts := walk.Options{Start: reg.dir, Global: j.global()}
-	if !reg.recursive {
-		opts.Filter = func(rel string, isDir bool) walk.Decision {
-			if !isDir || strings.Contains(rel, "/") {
-				return walk.Pass
-			}
-			mu.Lock()
-			s.present[rel] = true
-			mu.Unlock()
-			if reg.enter[rel] {
-				return walk.Pass
-			}
-			return walk.Exclude
+	opts.Filter = func(rel string, isDir bool) walk.Decision {
+		if !isDir {
+			return walk.Pass
 		}
+		if j.self != "" && join(reg.dir, rel) == j.self {
+			return walk.Exclude // the journal itself, kept inside the workspace
+		}
+		if reg.recursive || strings.Contains(rel, "/") {
+			return walk.Pass
+		}
+		mu.Lock()
+		s.present[rel] = true
+		mu.Unlock()
+		if reg.enter[rel] {
+			return walk.Pass
+		}
+		return walk.Exclude
 	}
 	var dirs []string
 	opts.Notice = func(p string, isDir, ignored bool) {
