@@ -56,7 +56,7 @@ func (j *Journal) diffFile(b *strings.Builder, fc FileChange) {
 		fmt.Fprintf(b, "# content not available: %v\n", firstErr(oerr, nerr))
 		return
 	}
-	if binary(old) || binary(neu) {
+	if isBinary(old) || isBinary(neu) {
 		fmt.Fprintf(b, "Binary files a/%s and b/%s differ\n", p, p)
 		return
 	}
@@ -98,7 +98,7 @@ func (j *Journal) content(s *State) ([]byte, error) {
 	return j.log.store.get(s.Hash)
 }
 
-func binary(b []byte) bool { return bytes.IndexByte(b[:min(len(b), 8000)], 0) >= 0 }
+func isBinary(b []byte) bool { return bytes.IndexByte(b[:min(len(b), 8000)], 0) >= 0 }
 
 // splitLines splits after each newline; the last line may lack one.
 func splitLines(b []byte) []string {

@@ -62,15 +62,16 @@ type Journal struct {
 	lg   *slog.Logger
 
 	// ops serialises this process's operations on the log and the index.
-	mu      sync.Mutex
-	idx     *index
-	w       *watcher
-	pending map[string]int    // paths a Begin operation is changing: scans leave them alone
-	touched map[string]bool   // paths operations set while the first walk ran
-	scans   []*Op             // open scan operations, oldest first
-	walked  bool              // the first walk is merged: scans may compare
-	bytes   int64             // the store's size, once the first snapshot counted it
-	foreign map[string]*State // paths as other processes' checkpoints left them, not yet seen by a scan
+	mu          sync.Mutex
+	idx         *index
+	w           *watcher
+	pending     map[string]int    // paths a Begin operation is changing: scans leave them alone
+	touched     map[string]bool   // paths operations set while the first walk ran
+	scans       []*Op             // open scan operations, oldest first
+	walked      bool              // the first walk is merged: scans may compare
+	snapshotted bool              // the first snapshot stored every file's content
+	bytes       int64             // the store's size, once the first snapshot counted it
+	foreign     map[string]*State // paths as other processes' checkpoints left them, not yet seen by a scan
 
 	primed chan struct{} // closed when the first snapshot is done
 	ctx    context.Context
@@ -163,6 +164,11 @@ func (j *Journal) Close() error {
 		j.wg.Wait()
 		j.mu.Lock()
 		defer j.mu.Unlock()
+		if j.snapshotted { // else the first snapshot was cut short: what it learned is not worth keeping
+			if err := j.saveIndex(j.encodeIndex()); err != nil {
+				j.lg.Warn("checkpoint: cannot save the index", "err", err)
+			}
+		}
 		j.w.close()
 		j.w = nil
 		if j.liveF != nil {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -97,4 +98,44 @@ func TestNilJournal(t *testing.T) {
 	sop, err := j.BeginScan(t.Context(), "Bash", "true")
 	assert.NoError(t, err)
 	sop.Abort()
+}
+
+func TestRestart(t *testing.T) {
+	t.Parallel()
+	ws, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	writeTree(t, ws, map[string]string{"a.txt": "a\n", "b.txt": "b\n", "c/d.txt": "d\n"})
+	// Files written this instant are "racy" (see racyWindow) and not saved.
+	old := time.Now().Add(-time.Hour)
+	for _, name := range []string{"a.txt", "b.txt", "c/d.txt"} {
+		require.NoError(t, os.Chtimes(filepath.Join(ws, name), old, old))
+	}
+	f := &fixture{t: t, ws: ws, dir: filepath.Join(t.TempDir(), "journal")}
+	f.j = f.open(true)
+	<-f.j.Primed()
+	require.NoError(t, f.j.Close())
+	saved, err := f.j.loadIndex()
+	require.NoError(t, err)
+	assert.Len(t, saved, 3, "the index is saved when the journal closes")
+
+	// While no server runs, b.txt changes; a new server takes the saved
+	// index for the rest, and reads b.txt again.
+	require.NoError(t, os.WriteFile(filepath.Join(f.ws, "b.txt"), []byte("changed while stopped\n"), 0o644))
+	f.j = f.open(true)
+	<-f.j.Primed()
+	cp := f.sh("echo x > a.txt; echo y > b.txt")
+	require.Equal(t, "modified a.txt\nmodified b.txt", kinds(cp))
+	for i, want := range []string{"a\n", "changed while stopped\n"} {
+		old, err := f.j.content(cp.Files[i].Before)
+		require.NoError(t, err)
+		assert.Equal(t, want, string(old))
+	}
+
+	// A damaged index is ignored: every file is read again.
+	require.NoError(t, f.j.Close())
+	require.NoError(t, os.WriteFile(f.j.indexPath(), []byte(indexHeader+"garbage"), 0o600))
+	f.j = f.open(true)
+	<-f.j.Primed()
+	cp = f.sh("echo z > c/d.txt")
+	require.Equal(t, "modified c/d.txt", kinds(cp))
 }

@@ -429,6 +429,20 @@ func (j *Journal) prime() {
 		}
 		return
 	}
+	// What the last server saved, unchanged since and still in the store,
+	// need not be read again.
+	saved, err := j.loadIndex()
+	if err != nil {
+		j.lg.Warn("checkpoint: reading every file again", "err", err)
+	}
+	for p, e := range s.files {
+		old, ok := saved[p]
+		if ok && old.sameStat(&e) && e.flags&racy == 0 && j.log.store.has(old.hash) {
+			e.hash, e.flags = old.hash, captured
+			s.files[p] = e
+		}
+	}
+	saved = nil
 	j.mu.Lock()
 	for p, m := range s.dirs {
 		if !j.touched[p] {
@@ -441,7 +455,9 @@ func (j *Journal) prime() {
 			continue
 		}
 		j.idx.setFile(p, e)
-		todo = append(todo, p)
+		if e.flags&captured == 0 {
+			todo = append(todo, p)
+		}
 	}
 	j.touched = nil
 	j.walked = true // events queued since each directory was watched are left for the first scan
@@ -476,5 +492,10 @@ func (j *Journal) prime() {
 	size, _ := j.log.store.size()
 	j.mu.Lock()
 	j.bytes = size
+	j.snapshotted = true
+	data := j.encodeIndex()
 	j.mu.Unlock()
+	if err := j.saveIndex(data); err != nil {
+		j.lg.Warn("checkpoint: cannot save the index", "err", err)
+	}
 }
