@@ -196,7 +196,8 @@ func (j *Journal) locked(f func() error) error {
 	return f()
 }
 
-// List returns the recorded checkpoints, newest first.
+// List returns the recorded checkpoints, newest first. They are shared:
+// callers must not change them.
 func (j *Journal) List() ([]*Checkpoint, error) {
 	var out []*Checkpoint
 	err := j.locked(func() error {

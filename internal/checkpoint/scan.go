@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -498,4 +499,8 @@ func (j *Journal) prime() {
 	if err := j.saveIndex(data); err != nil {
 		j.lg.Warn("checkpoint: cannot save the index", "err", err)
 	}
+	// The snapshot is a one-time burst of garbage (the walk's maps, the
+	// contents read): give the memory back now rather than keep it.
+	data = nil
+	debug.FreeOSMemory()
 }

@@ -101,6 +101,9 @@ func (j *Journal) Undo(ctx context.Context, id int64, force, dryRun bool) (*Undo
 		}
 		for _, fc := range res.Changes {
 			j.pending[fc.Path]++
+			if j.touched != nil {
+				j.touched[fc.Path] = true // the first walk may have seen it before the undo
+			}
 		}
 		defer func() {
 			for _, fc := range res.Changes {
