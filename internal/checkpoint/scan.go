@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/agentbox/agentbox/internal/walk"
 )
@@ -391,7 +392,7 @@ func (j *Journal) refresh(ctx context.Context) (*found, error) {
 			continue // removed by an earlier region of this refresh
 		}
 		s, err := j.look(ctx, reg)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNotDirectory) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			continue // gone: its parent's region records that
 		}
 		if err != nil {
@@ -404,8 +405,6 @@ func (j *Journal) refresh(ctx context.Context) (*found, error) {
 	out.uncovered = slices.Compact(out.uncovered)
 	return out, nil
 }
-
-var errNotDirectory = errors.New("not a directory")
 
 // under reports whether p is one of dirs or below one.
 func under(p string, dirs []string) bool {
