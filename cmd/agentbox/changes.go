@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,13 +15,8 @@ import (
 // as a unified diff. It reads the journal a server keeps, while the server
 // runs or after.
 func changesCmd(_ context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("agentbox changes", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	workspace := fs.String("workspace", ".", "the workspace `dir`ectory whose changes to show")
+	fs, workspace, cf := journalFlagSet(e, "changes", "the workspace `dir`ectory whose changes to show")
 	asJSON := fs.Bool("json", false, "print one JSON object per checkpoint per line, newest first")
-	var cf checkpointFlags
-	cf.registerDir(fs)
-	fs.DurationVar(&cf.lockWait, "lock-wait", checkpoint.DefaultLockWait, "how long to wait while another process works on the journal")
 	args, code := parse(e, fs, args, "[ID]")
 	if code >= 0 {
 		return code
@@ -40,7 +34,7 @@ func changesCmd(_ context.Context, e *env, args []string) int {
 		}
 		id = n
 	}
-	j, root, err := openJournal(e, *workspace, &cf)
+	j, root, err := openJournal(e, *workspace, cf)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "agentbox changes:", err)
 		return 1

@@ -37,6 +37,18 @@ func (c *checkpointFlags) registerDir(fs *flag.FlagSet) {
 	fs.StringVar(&c.dir, "checkpoint-dir", "", "keep checkpoint journals under `dir`, one per workspace, instead of the user's state directory")
 }
 
+// journalFlagSet returns the flag set of a command that reads a
+// workspace's journal (changes, undo), with the flags they share.
+func journalFlagSet(e *env, name, workspaceUsage string) (*flag.FlagSet, *string, *checkpointFlags) {
+	fs := flag.NewFlagSet("agentbox "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	workspace := fs.String("workspace", ".", workspaceUsage)
+	cf := &checkpointFlags{}
+	cf.registerDir(fs)
+	fs.DurationVar(&cf.lockWait, "lock-wait", checkpoint.DefaultLockWait, "how long to wait while another process works on the journal")
+	return fs, workspace, cf
+}
+
 // journalDir returns the journal directory of the workspace at realWS.
 func (c *checkpointFlags) journalDir(e *env, realWS string) (string, error) {
 	parent := c.dir

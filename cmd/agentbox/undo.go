@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,15 +14,10 @@ import (
 // it and every later one. Exit status: 0 done (or a dry run), 1 refused
 // (conflicts) or failed, 2 bad usage.
 func undoCmd(ctx context.Context, e *env, args []string) int {
-	fs := flag.NewFlagSet("agentbox undo", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	workspace := fs.String("workspace", ".", "the workspace `dir`ectory to restore")
+	fs, workspace, cf := journalFlagSet(e, "undo", "the workspace `dir`ectory to restore")
 	to := fs.String("to", "", "restore the workspace to how it was before checkpoint `ID`, undoing it and every later one")
 	dryRun := fs.Bool("dry-run", false, "say what would be restored, and change nothing")
 	force := fs.Bool("force", false, "restore even files changed since the journal saw them (by an editor, another process)")
-	var cf checkpointFlags
-	cf.registerDir(fs)
-	fs.DurationVar(&cf.lockWait, "lock-wait", checkpoint.DefaultLockWait, "how long to wait while another process works on the journal")
 	args, code := parse(e, fs, args, "--to ID")
 	if code >= 0 {
 		return code
@@ -37,7 +31,7 @@ func undoCmd(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "agentbox undo: want --to ID, a checkpoint's number as agentbox changes lists it")
 		return 2
 	}
-	j, root, err := openJournal(e, *workspace, &cf)
+	j, root, err := openJournal(e, *workspace, cf)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "agentbox undo:", err)
 		return 1

@@ -66,9 +66,9 @@ func (t timings) report(b *testing.B, name string) {
 	b.ReportMetric(ms(s[len(s)*9/10]), name+"-p90-ms")
 }
 
-// writeAtomic writes as the workspace does: a temporary file, synced,
+// writeLikeWorkspace writes as the workspace does: a temporary file, synced,
 // renamed over the old one.
-func writeAtomic(b *testing.B, path string, data []byte) {
+func writeLikeWorkspace(b *testing.B, path string, data []byte) {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
 	if err != nil {
@@ -94,7 +94,7 @@ func BenchmarkWrite(b *testing.B) {
 		var call timings
 		for i := 0; b.Loop(); i++ {
 			start := time.Now()
-			writeAtomic(b, path, content(i))
+			writeLikeWorkspace(b, path, content(i))
 			call = append(call, time.Since(start))
 		}
 		call.report(b, "call")
@@ -106,7 +106,7 @@ func BenchmarkWrite(b *testing.B) {
 			start := time.Now()
 			op := j.Begin("Write", name, name)
 			begun := time.Now()
-			writeAtomic(b, path, content(i))
+			writeLikeWorkspace(b, path, content(i))
 			written := time.Now()
 			if _, err := op.Done(b.Context()); err != nil {
 				b.Fatal(err)

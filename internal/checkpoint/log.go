@@ -211,28 +211,42 @@ func (l *logFile) append(rec record) error {
 // oldest): written to a temporary file, synced, renamed over the log, and
 // the directory synced, so a crash leaves the old log or the new one.
 func (l *logFile) rewrite(keep []*Checkpoint) error {
-	tmp := l.path() + ".tmp"
+	var b bytes.Buffer
+	for _, cp := range keep {
+		line, err := encodeRecord(record{Kind: "cp", CP: cp})
+		if err != nil {
+			return err
+		}
+		b.Write(line)
+	}
+	if l.intent != nil {
+		line, err := encodeRecord(record{Kind: "intent", CP: l.intent})
+		if err != nil {
+			return err
+		}
+		b.Write(line)
+	}
+	if err := writeAtomic(l.path(), b.Bytes()); err != nil {
+		return err
+	}
+	fi, err := os.Stat(l.path())
+	if err != nil {
+		return err
+	}
+	l.cps, l.off, l.ino = keep, int64(b.Len()), uint64(fi.Sys().(*syscall.Stat_t).Ino)
+	return nil
+}
+
+// writeAtomic replaces the file at path with data: written to a
+// temporary file, synced, renamed over it, and the directory synced, so a
+// crash leaves the old file or the new.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriterSize(f, 64<<10)
-	var n int64
-	for _, cp := range keep {
-		line, err := encodeRecord(record{Kind: "cp", CP: cp})
-		if err != nil {
-			f.Close()
-			return err
-		}
-		w.Write(line)
-		n += int64(len(line))
-	}
-	if l.intent != nil {
-		line, _ := encodeRecord(record{Kind: "intent", CP: l.intent})
-		w.Write(line)
-		n += int64(len(line))
-	}
-	err = w.Flush()
+	_, err = f.Write(data)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -240,18 +254,13 @@ func (l *logFile) rewrite(keep []*Checkpoint) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, l.path())
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	syncDir(l.dir)
-	fi, err := os.Stat(l.path())
-	if err != nil {
-		return err
-	}
-	l.cps, l.off, l.ino = keep, n, uint64(fi.Sys().(*syscall.Stat_t).Ino)
+	syncDir(filepath.Dir(path))
 	return nil
 }
 

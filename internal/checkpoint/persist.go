@@ -51,29 +51,8 @@ func (j *Journal) encodeIndex() []byte {
 	return b.Bytes()
 }
 
-// saveIndex writes data (from encodeIndex) to the index file: a temporary
-// file, synced, renamed over the old one.
-func (j *Journal) saveIndex(data []byte) error {
-	tmp := j.indexPath() + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, j.indexPath())
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
-}
+// saveIndex writes data (from encodeIndex) to the index file.
+func (j *Journal) saveIndex(data []byte) error { return writeAtomic(j.indexPath(), data) }
 
 var errBadIndex = errors.New("the saved index is damaged")
 
