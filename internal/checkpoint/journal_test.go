@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -138,4 +139,17 @@ func TestRestart(t *testing.T) {
 	<-f.j.Primed()
 	cp = f.sh("echo z > c/d.txt")
 	require.Equal(t, "modified c/d.txt", kinds(cp))
+}
+
+func TestScanOutlivesItsCall(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, map[string]string{"a.txt": "a\n"})
+	op, err := f.j.BeginScan(t.Context(), "Bash", "echo b > a.txt")
+	require.NoError(t, err)
+	run(t, f.ws, "echo b > a.txt")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel() // the client gave up on the call
+	cp, err := op.Done(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "modified a.txt", kinds(cp), "the command's changes are recorded all the same")
 }

@@ -345,7 +345,12 @@ func changeOf(before, after *State) Change {
 // changed since the last refresh: with a watcher, only the directories it
 // reported are read; without one, or when it lost track, the whole tree.
 // The caller holds j.mu, and the first walk is merged.
+//
+// A scan is not cut short when ctx is cancelled (a client gave up on the
+// call): what it found is merged into the index as it goes, and stopping
+// halfway would leave changes in the index that no checkpoint records.
 func (j *Journal) refresh(ctx context.Context) (*found, error) {
+	ctx = context.WithoutCancel(ctx)
 	out := &found{}
 	if err := j.takeForeign(); err != nil {
 		return out, err
