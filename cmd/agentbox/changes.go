@@ -59,6 +59,11 @@ func changesCmd(_ context.Context, e *env, args []string) int {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetEscapeHTML(false)
 		for _, cp := range list {
+			if cp.Files == nil {
+				c := *cp
+				c.Files = []checkpoint.FileChange{} // always a list
+				cp = &c
+			}
 			if err := enc.Encode(cp); err != nil {
 				fmt.Fprintln(e.stderr, "agentbox changes:", err)
 				return 1

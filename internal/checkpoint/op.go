@@ -26,10 +26,12 @@ type Op struct {
 }
 
 // Begin starts recording a tool call that changes the given files
-// (workspace-relative) and nothing else, as Write and Edit do: it notes
-// each file's state (its content is in the store already when the index
-// knows it unchanged; otherwise it is read now) and keeps scans from
-// claiming the change for a command running meanwhile.
+// (workspace-relative, slash-separated) and nothing else, as Write and
+// Edit do: it notes each file's state (its content is in the store already
+// when the index knows it unchanged; otherwise it is read now) and keeps
+// scans from claiming the change for a command running meanwhile. Call
+// Done even when the call failed: it records whatever did change (the
+// directories a failed write made, say), and nothing when nothing did.
 //
 // A nil Journal (checkpoints off) records nothing: its operations are nil,
 // and a nil Op's Done returns nil.
