@@ -144,3 +144,25 @@ func TestUndoByAnotherProcess(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "a\n", string(before), "the server's index knows what the undo restored")
 }
+
+func TestIgnoreRulesChange(t *testing.T) {
+	t.Parallel()
+	for _, poll := range []bool{false, true} {
+		t.Run(map[bool]string{false: "watching", true: "polling"}[poll], func(t *testing.T) {
+			t.Parallel()
+			f := newFixtureWith(t, map[string]string{".gitignore": "gen/\n", "gen/a.txt": "generated\n", "src/b.txt": "b\n"},
+				Options{Poll: poll})
+			cp := f.sh("echo src/ >> .gitignore")
+			assert.Equal(t, "modified .gitignore", kinds(cp), "files the rules now leave out are not deleted")
+			cp = f.sh("printf 'x\\n' > .gitignore && echo new > new.txt")
+			assert.Equal(t, "modified .gitignore\nadded new.txt", kinds(cp), "files the rules no longer leave out are not added")
+
+			res, err := f.j.Undo(t.Context(), cp.ID, false, false)
+			require.NoError(t, err)
+			assert.ElementsMatch(t, []string{".gitignore", "new.txt"}, res.Restored)
+			got := snapshot(t, f.ws)
+			assert.Equal(t, "file -rw-r--r-- generated\n", got["gen/a.txt"], "undo never deletes what was only un-ignored")
+			assert.Equal(t, "file -rw-r--r-- b\n", got["src/b.txt"])
+		})
+	}
+}

@@ -72,6 +72,7 @@ type Journal struct {
 	snapshotted bool              // the first snapshot stored every file's content
 	bytes       int64             // the store's size, once the first snapshot counted it
 	foreign     map[string]*State // paths as other processes' checkpoints left them, not yet seen by a scan
+	ignored     map[string]bool   // paths the walks found left out by the ignore rules (true: a directory)
 
 	primed chan struct{} // closed when the first snapshot is done
 	ctx    context.Context
@@ -110,7 +111,7 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 	}
 	_ = os.WriteFile(filepath.Join(opts.Dir, "workspace"), []byte(base+"\n"), 0o600)
 	j := &Journal{root: root, base: base, opts: opts, log: l, lg: opts.Logger,
-		idx: newIndex(), pending: map[string]int{}, touched: map[string]bool{}, primed: make(chan struct{})}
+		idx: newIndex(), pending: map[string]int{}, ignored: map[string]bool{}, touched: map[string]bool{}, primed: make(chan struct{})}
 	j.ctx, j.cancel = context.WithCancel(context.Background())
 	if real, err := filepath.EvalSymlinks(opts.Dir); err == nil {
 		if rel, err := filepath.Rel(base, real); err == nil && filepath.IsLocal(rel) {

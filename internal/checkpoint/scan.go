@@ -180,9 +180,8 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 	// Directories: gone ones first, deepest first; then new ones.
 	var gone []string
 	for p := range dirs {
-		if _, ok := s.ignored[p]; ok {
-			j.idx.remove(p) // now left out by the ignore rules: no longer tracked
-			continue
+		if s.leftOut(p) {
+			continue // now left out by the ignore rules: no longer tracked, not deleted
 		}
 		if _, ok := s.dirs[p]; !ok && j.pending[p] == 0 {
 			gone = append(gone, p)
@@ -193,12 +192,15 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 		if _, ok := s.files[p]; ok || j.pending[p] > 0 {
 			continue
 		}
-		if _, ok := s.ignored[p]; ok {
-			j.idx.remove(p) // written by a tool, but left out by the ignore rules
-			continue
+		if !s.leftOut(p) {
+			j.record(out, p, e, nil)
 		}
-		j.record(out, p, e, nil)
 		j.idx.remove(p)
+	}
+	for p := range dirs {
+		if s.leftOut(p) {
+			j.idx.remove(p)
+		}
 	}
 	for _, p := range gone {
 		if j.claimedElsewhere(p, nil) {
@@ -220,7 +222,7 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 	slices.Sort(added)
 	for _, p := range added {
 		j.idx.ensureDir(p, s.dirs[p])
-		if j.claimedElsewhere(p, &State{Type: Dir, Mode: s.dirs[p].Perm()}) {
+		if j.claimedElsewhere(p, &State{Type: Dir, Mode: s.dirs[p].Perm()}) || j.wasIgnored(p) {
 			continue
 		}
 		out.files = append(out.files, FileChange{Path: p, Change: Added, After: &State{Type: Dir, Mode: s.dirs[p].Perm()}})
@@ -255,8 +257,20 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 			j.idx.setFile(p, now) // touched, not changed
 			continue
 		}
+		if old == nil && j.wasIgnored(p) {
+			j.idx.setFile(p, now) // not new: the ignore rules no longer leave it out
+			continue
+		}
 		j.record(out, p, old, &now)
 		j.idx.setFile(p, now)
+	}
+	for p := range j.ignored {
+		if _, kept := s.files[p]; kept || s.dirs[p] != 0 {
+			delete(j.ignored, p)
+		}
+	}
+	for p, isDir := range s.ignored {
+		j.ignored[p] = isDir
 	}
 	for name := range reg.named {
 		p := join(reg.dir, name)
@@ -270,6 +284,29 @@ func (j *Journal) merge(reg region, s *seen, out *found) {
 }
 
 func dirOf(p string) string { d, _ := split(p); return d }
+
+// leftOut reports whether the walk found p, or a directory above it, left
+// out by the ignore rules.
+func (s *seen) leftOut(p string) bool {
+	for ; p != ""; p = dirOf(p) {
+		if _, ok := s.ignored[p]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// wasIgnored reports whether an earlier walk found p, or a directory
+// above it, left out by the ignore rules: a path that appears now was
+// there before, and an ignore file changed. The caller holds j.mu.
+func (j *Journal) wasIgnored(p string) bool {
+	for ; p != ""; p = dirOf(p) {
+		if _, ok := j.ignored[p]; ok {
+			return true
+		}
+	}
+	return false
+}
 
 // takeForeign reads what other processes recorded (an undo on the command
 // line), so that a scan does not claim those changes for a command: a path
@@ -463,6 +500,9 @@ func (j *Journal) prime() {
 		if e.flags&captured == 0 {
 			todo = append(todo, p)
 		}
+	}
+	for p, isDir := range s.ignored {
+		j.ignored[p] = isDir
 	}
 	j.touched = nil
 	j.walked = true // events queued since each directory was watched are left for the first scan
