@@ -34,6 +34,8 @@ type config struct {
 	// sandbox is how Bash's commands are confined.
 	sandbox sandbox.Config
 	getenv  func(string) string
+
+	checkpoints checkpointFlags // where and how much of the workspace's changes are recorded
 }
 
 // flags returns a flag set for a subcommand with the flags every command
@@ -65,6 +67,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `dir`: under --read-confinement=strict one more readable directory; under default, a place it would hide (~/.config/gh, say) made readable again (repeatable)")
 	fs.Var((*listFlag)(&sb.AllowWrite), "allow-write", "let Bash commands write `dir` besides the workspace (repeatable)")
 	fs.BoolVar(&sb.AllowGitConfig, "allow-git-config", false, "let Bash commands change the workspace's .git/config and .git/hooks")
+	cfg.checkpoints.register(fs)
 	return fs
 }
 
