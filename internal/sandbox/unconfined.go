@@ -5,6 +5,7 @@ package sandbox
 import (
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"runtime"
 )
 
@@ -19,8 +20,10 @@ func Main() {}
 const offMissing = "the sandbox is off (--sandbox=off): commands run unconfined, as the server's user, with the network"
 
 // prepare makes what commands need whatever confines them: the server's
-// private directory, the allow-listed environment and the shell.
-func prepare(cfg Config) (*Sandbox, error) {
+// private directory, the allow-listed environment and the shell. cacheEnv
+// names more variables to point into the build cache, for tools that do not
+// follow XDG_CACHE_HOME on this system.
+func prepare(cfg Config, cacheEnv map[string]string) (*Sandbox, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -29,11 +32,15 @@ func prepare(cfg Config) (*Sandbox, error) {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	s := &Sandbox{cfg: cfg, log: cfg.Logger, state: state, cache: cache}
-	var missingEnv []string
-	s.env, missingEnv = commandEnv(cfg.Env, cfg.PassEnv, map[string]string{
+	fixed := map[string]string{
 		"TERM": "dumb", "LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin",
 		"XDG_CACHE_HOME": cache, "AGENTBOX": "1",
-	})
+	}
+	for k, sub := range cacheEnv {
+		fixed[k] = filepath.Join(cache, sub)
+	}
+	var missingEnv []string
+	s.env, missingEnv = commandEnv(cfg.Env, cfg.PassEnv, fixed)
 	for _, name := range missingEnv {
 		s.log.Warn("--env names a variable the server's environment lacks", "name", name)
 	}
@@ -55,7 +62,7 @@ func newUnconfined(cfg Config) (*Sandbox, error) {
 	if cfg.Mode == Require {
 		return nil, fmt.Errorf("%w (--sandbox=require): there is no sandbox for commands on %s", ErrUnavailable, runtime.GOOS)
 	}
-	s, err := prepare(cfg)
+	s, err := prepare(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
