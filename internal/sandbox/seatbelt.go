@@ -198,6 +198,10 @@ func seatbeltPolicyFor(in seatbeltInput, resolve func(string) string) seatbeltPo
 		}
 	}
 
+	// A hidden path that is itself writable or allowed to be read (--allow-read
+	// ~/.aws) is not hidden, as on Linux.
+	granted := paths(slices.Concat(p.Write, allowRead))
+	p.Hidden = slices.DeleteFunc(p.Hidden, func(h sbPath) bool { return slices.Contains(granted, h.Path) })
 	hidden := paths(p.Hidden)
 	inHidden := func(q sbPath) bool {
 		return slices.ContainsFunc(hidden, func(h string) bool { return q.Path != h && within(q.Path, h) })

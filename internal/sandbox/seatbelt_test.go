@@ -235,6 +235,8 @@ var sbplOperations = map[string]bool{
 }
 
 // checkFilter checks one filter and collects the parameters it names.
+// It knows only the filters our profiles use (require-not is left out on
+// purpose: sandbox-exec has been seen to refuse it inside a deny).
 func checkFilter(t *testing.T, f sexp, params map[string]bool) {
 	t.Helper()
 	if !f.IsList || len(f.List) == 0 || f.List[0].Atom == "" {
@@ -263,14 +265,7 @@ func checkFilter(t *testing.T, f sexp, params map[string]bool) {
 		if len(args) != 1 || !args[0].Regex {
 			t.Errorf("regex takes one #\"...\": %s", f)
 		}
-	case "require-all", "require-any":
-		for _, a := range args {
-			checkFilter(t, a, params)
-		}
-	case "require-not":
-		if len(args) != 1 {
-			t.Errorf("require-not takes one filter: %s", f)
-		}
+	case "require-all":
 		for _, a := range args {
 			checkFilter(t, a, params)
 		}
@@ -461,6 +456,15 @@ func TestSeatbeltPolicy(t *testing.T) {
 			assert.Contains(t, pinned, want)
 		}
 		assert.NotContains(t, pinned, "/Users/alice", "the workspace itself is not inside a writable directory")
+	})
+	t.Run("does not hide what is granted by name", func(t *testing.T) {
+		in := aliceInput()
+		in.Workspace = "/Users/alice/.config"
+		in.AllowRead = []string{"/Users/alice/.aws"}
+		p := seatbeltPolicyFor(in, macPaths)
+		assert.NotContains(t, paths(p.Hidden), "/Users/alice/.config")
+		assert.NotContains(t, paths(p.Hidden), "/Users/alice/.aws")
+		assert.Contains(t, paths(p.Hidden), "/Users/alice/.ssh")
 	})
 	t.Run("without a home, hides no home secrets", func(t *testing.T) {
 		in := aliceInput()
