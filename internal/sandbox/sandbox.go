@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // Sandbox starts commands inside the boundary its Config draws. It is safe
@@ -164,14 +163,11 @@ func removeStale(parent string) {
 		if err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		if !processGone(pid) {
 			continue // alive (or not ours to ask about)
 		}
 		fi, err := os.Lstat(m)
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		if err != nil || !fi.IsDir() || !ownedByUser(fi) {
 			continue
 		}
 		os.RemoveAll(m)
@@ -192,3 +188,11 @@ func (c *Cmd) Wait() (Exit, error) { return c.wait() }
 // Stop ends the command: SIGTERM to every process it started, then SIGKILL
 // after Grace. Wait returns once they are gone.
 func (c *Cmd) Stop() { c.stop() }
+
+// report logs what confines commands and, as warnings, what does not.
+func (s *Sandbox) report() {
+	s.log.Info("sandbox", "mode", s.cfg.Mode.String(), "layers", strings.Join(s.layers, "; "))
+	for _, m := range s.missing {
+		s.log.Warn("sandbox layer unavailable", "what", m)
+	}
+}

@@ -1,16 +1,13 @@
 package sandbox
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,7 +96,7 @@ func New(cfg Config) (*Sandbox, error) {
 			s.Close()
 			return nil, fmt.Errorf("sandbox: --read-confinement=strict needs Landlock, which is unavailable here: %w", ErrUnavailable)
 		}
-		s.os.reads = strictReadRoots(cfg, s.env)
+		s.os.reads = strictReadRoots(cfg, s.env, strictRoots)
 	}
 	s.facts = Facts{
 		Confined:     s.os.abi > 0 || s.os.mount,
@@ -117,14 +114,6 @@ func New(cfg Config) (*Sandbox, error) {
 		return nil, fmt.Errorf("%w (--sandbox=require): %s", ErrUnavailable, strings.Join(s.missing, "; "))
 	}
 	return s, nil
-}
-
-// report logs what confines commands and, as warnings, what does not.
-func (s *Sandbox) report() {
-	s.log.Info("sandbox", "mode", s.cfg.Mode.String(), "layers", strings.Join(s.layers, "; "))
-	for _, m := range s.missing {
-		s.log.Warn("sandbox layer unavailable", "what", m)
-	}
 }
 
 // gitDir returns the workspace's .git, when commands may not change its
@@ -242,34 +231,4 @@ func (s *Sandbox) resolverDirs() []string {
 		return nil
 	}
 	return []string{filepath.Dir(real)}
-}
-
-// strictReadRoots are the directories commands may read in strict mode:
-// system directories, the toolchains on PATH and Go's, and AllowRead.
-func strictReadRoots(cfg Config, env []string) []string {
-	roots := slices.Clone(strictRoots)
-	for _, dir := range filepath.SplitList(EnvValue(env, "PATH")) {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil || withinAny(real, strictRoots) {
-			continue
-		}
-		switch filepath.Base(real) {
-		case "bin", "sbin", "shims":
-			// A toolchain's bin directory: the toolchain is its parent.
-			real = filepath.Dir(real)
-		}
-		roots = append(roots, real)
-	}
-	if gobin, err := LookPath("go", env); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, gobin, "env", "GOROOT", "GOMODCACHE")
-		cmd.Env = env
-		if out, err := cmd.Output(); err == nil {
-			for _, line := range strings.Fields(string(out)) {
-				roots = append(roots, line)
-			}
-		}
-	}
-	return append(roots, cfg.AllowRead...)
 }

