@@ -23,19 +23,34 @@ const (
 		unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
 )
 
+// Rights by the ABI version that introduced them.
+const (
+	llABI1 = unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
+		unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_READ_DIR |
+		unix.LANDLOCK_ACCESS_FS_REMOVE_DIR | unix.LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		unix.LANDLOCK_ACCESS_FS_MAKE_CHAR | unix.LANDLOCK_ACCESS_FS_MAKE_DIR |
+		unix.LANDLOCK_ACCESS_FS_MAKE_REG | unix.LANDLOCK_ACCESS_FS_MAKE_SOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SYM
+	llABI2 = llABI1 | unix.LANDLOCK_ACCESS_FS_REFER    // renames and links across directories
+	llABI3 = llABI2 | unix.LANDLOCK_ACCESS_FS_TRUNCATE // truncate(2), O_TRUNC
+	llABI5 = llABI3 | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+	llABI9 = llABI5 | unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX // connecting to Unix sockets
+)
+
 // llFS returns every file-system right the given ABI knows.
 func llFS(abi int) uint64 {
 	switch {
 	case abi >= 9:
-		return 1<<17 - 1 // + RESOLVE_UNIX: connecting to Unix sockets
+		return llABI9
 	case abi >= 5:
-		return 1<<16 - 1 // + IOCTL_DEV
+		return llABI5
 	case abi >= 3:
-		return 1<<15 - 1 // + TRUNCATE
+		return llABI3
 	case abi >= 2:
-		return 1<<14 - 1 // + REFER: renames across directories
+		return llABI2
 	case abi >= 1:
-		return 1<<13 - 1
+		return llABI1
 	}
 	return 0
 }

@@ -503,3 +503,14 @@ func BenchmarkTrue(b *testing.B) {
 		}
 	})
 }
+
+func TestLandlockRights(t *testing.T) {
+	t.Parallel()
+	// Each ABI adds its rights to the last one's, and they are the kernel's
+	// bits 0 up to the newest: nothing skipped, nothing made up.
+	want := map[int]int{1: 13, 2: 14, 3: 15, 4: 15, 5: 16, 6: 16, 7: 16, 8: 16, 9: 17}
+	for abi, bits := range want {
+		assert.Equal(t, uint64(1)<<bits-1, llFS(abi), "ABI %d", abi)
+	}
+	assert.Zero(t, llFS(0))
+}
