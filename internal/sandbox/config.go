@@ -162,18 +162,21 @@ var homeSecrets = []string{
 }
 
 // systemSecrets are system paths hidden from commands: password hashes, host
-// keys, the directories where daemons keep their Unix sockets (Landlock
-// before ABI 9 cannot stop a connect(2) to a socket, and a socket such as
-// Docker's or systemd's gives its user the machine), and the shared
-// temporary directories, where other programs' files and sockets (SSH
-// agents, X11) live; commands get their own TMPDIR instead. Entries may be
-// globs.
+// keys, and the directories where daemons keep their Unix sockets. Entries
+// may be globs.
 var systemSecrets = []string{
 	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
 	"/etc/ssh/ssh_host_*key", "/etc/sudoers", "/etc/sudoers.d",
-	"/run", "/var/run", "/var/snap/lxd/common/lxd", "/var/lib/lxd",
-	"/tmp", "/var/tmp",
+	"/var/snap/lxd/common/lxd", "/var/lib/lxd",
 }
+
+// sharedDirs are hidden from commands too, not for what they are but for
+// what other programs keep there: daemons' sockets in /run (Docker's or
+// systemd's gives its user the machine) and other programs' files and
+// sockets (SSH agents, X11) in the shared temporary directories; commands
+// get their own TMPDIR instead. A toolchain on PATH inside them stays
+// visible, read-only.
+var sharedDirs = []string{"/run", "/var/run", "/tmp", "/var/tmp"}
 
 // strictRoots are the system directories commands may read in strict mode.
 var strictRoots = []string{
@@ -185,10 +188,16 @@ var strictRoots = []string{
 var allowedEnv = []string{"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME"}
 
 // Environ returns the part of the server's environment (read with getenv)
-// that Config.Env needs: the allow-listed variables and those in pass.
+// that Config.Env needs: the allow-listed variables, those in pass, and
+// VIRTUAL_ENV, whose environment the sandbox keeps readable (commands do
+// not get the variable unless it is in pass).
 func Environ(getenv func(string) string, pass []string) []string {
 	var env []string
-	for _, k := range slices.Concat(allowedEnv, pass) {
+	names := slices.Concat(allowedEnv, pass)
+	if !slices.Contains(names, "VIRTUAL_ENV") {
+		names = append(names, "VIRTUAL_ENV")
+	}
+	for _, k := range names {
 		if v := getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}

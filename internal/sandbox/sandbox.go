@@ -26,6 +26,7 @@ type Sandbox struct {
 	shell    string // absolute path of bash
 	launcher []string
 	env      []string // the allow-listed environment, without TMPDIR
+	venv     string   // the server's VIRTUAL_ENV, kept readable
 	layers   []string // what confines commands, for people and models
 	missing  []string // what does not, and why
 	facts    Facts

@@ -24,7 +24,8 @@ type osState struct {
 	abi      int  // Landlock ABI in use; 0 for none
 	loopback bool
 	caps     bool
-	reads    []string // strict mode: the roots commands may read
+	reads    []string // strict mode: the system roots commands may read
+	path     []string // the toolchains on PATH, kept readable
 	home     string
 	ws       string // the workspace, symlinks resolved
 }
@@ -79,6 +80,7 @@ func New(cfg Config) (*Sandbox, error) {
 		s.log.Warn("--env names a variable the server's environment lacks", "name", name)
 	}
 	s.shell = lookPath("bash", envValue(s.env, "PATH"))
+	s.venv = envValue(cfg.Env, "VIRTUAL_ENV")
 
 	if cfg.Mode == Off {
 		s.facts = Facts{Network: true}
@@ -86,6 +88,11 @@ func New(cfg Config) (*Sandbox, error) {
 		s.layers = []string{"an environment built from an allow-list", "a process tree that ends with each command"}
 		s.report()
 		return s, nil
+	}
+	var hiddenPath []string
+	s.os.path, hiddenPath = pathToolchains(envValue(s.env, "PATH"), s.os.home, s.secrets())
+	if len(hiddenPath) > 0 {
+		s.log.Warn("PATH directories hidden from commands: they lie among the secrets the sandbox hides, or would uncover all of a shared directory such as /tmp", "dirs", strings.Join(hiddenPath, ":"))
 	}
 	if err := s.probe(); err != nil {
 		s.Close()
@@ -181,15 +188,12 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	}
 	writable := []string{s.os.ws, tmp, s.cache}
 	writable = append(writable, expand(s.cfg.AllowWrite)...)
-	hidden := []string{s.state}
-	if s.os.home != "" && s.os.home != "/" {
-		for _, name := range homeSecrets {
-			hidden = append(hidden, filepath.Join(s.os.home, name))
-		}
-	}
-	hidden = append(hidden, systemSecrets...)
-	hidden = expand(hidden)
-	kept := slices.Concat(writable, expand(s.cfg.AllowRead), s.resolverDirs())
+	secrets := s.secrets()
+	hidden := append(slices.Clone(secrets), expand(sharedDirs)...)
+	// The toolchains on PATH and the Python environments in use, read-only
+	// wherever they are, unless among the secrets.
+	tools, _ := splitHidden(expand(slices.Concat(s.os.path, workspaceEnvs(s.os.ws, s.venv, s.os.home))), secrets)
+	kept := slices.Concat(writable, expand(s.cfg.AllowRead), s.resolverDirs(), tools)
 	if s.os.mount {
 		pin, protect := protectGit(s.gitDir())
 		ls.Mount = &mountPlan{
@@ -207,7 +211,8 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 			roots = s.os.reads
 		}
 		read, list := cover(roots, append(slices.Clone(hidden), "/dev"))
-		read = append(read, kept...)
+		toolRead, _ := cover(tools, secrets)
+		read = slices.Concat(read, writable, expand(s.cfg.AllowRead), s.resolverDirs(), toolRead)
 		read = append(read, s.shell)
 		lp := &landlockPlan{
 			ABI:     s.os.abi,
@@ -241,23 +246,25 @@ func (s *Sandbox) resolverDirs() []string {
 	return []string{filepath.Dir(real)}
 }
 
-// strictReadRoots are the directories commands may read in strict mode:
-// system directories, the toolchains on PATH and Go's, and AllowRead.
+// secrets are the real paths hidden from commands in every mode: the
+// server's private directory, the home directory's credentials and the
+// system's (see homeSecrets and systemSecrets).
+func (s *Sandbox) secrets() []string {
+	secrets := []string{s.state}
+	if s.os.home != "" && s.os.home != "/" {
+		for _, name := range homeSecrets {
+			secrets = append(secrets, filepath.Join(s.os.home, name))
+		}
+	}
+	return expand(append(secrets, systemSecrets...))
+}
+
+// strictReadRoots are the directories commands may read in strict mode
+// besides the toolchains on PATH: system directories, Go's root and module
+// cache, and AllowRead.
 func strictReadRoots(cfg Config, env []string) []string {
 	roots := slices.Clone(strictRoots)
 	path := envValue(env, "PATH")
-	for _, dir := range filepath.SplitList(path) {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil || withinAny(real, strictRoots) {
-			continue
-		}
-		switch filepath.Base(real) {
-		case "bin", "sbin", "shims":
-			// A toolchain's bin directory: the toolchain is its parent.
-			real = filepath.Dir(real)
-		}
-		roots = append(roots, real)
-	}
 	if gobin := lookPath("go", path); gobin != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

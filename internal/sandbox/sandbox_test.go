@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -513,4 +515,85 @@ func TestLandlockRights(t *testing.T) {
 		assert.Equal(t, uint64(1)<<bits-1, llFS(abi), "ABI %d", abi)
 	}
 	assert.Zero(t, llFS(0))
+}
+
+// syncLog is a log the test reads while the sandbox writes it.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *syncLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }
+
+// write makes the files of a tree under root: a content starting with "->"
+// makes a symbolic link to the rest.
+func write(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		if target, ok := strings.CutPrefix(content, "->"); ok {
+			require.NoError(t, os.Symlink(target, p))
+			continue
+		}
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o755))
+	}
+}
+
+func TestToolchainsStayVisible(t *testing.T) {
+	t.Parallel()
+	home := fakeHome(t)
+	tmp := t.TempDir() // under the shared /tmp, which commands do not see
+	write(t, tmp, map[string]string{
+		"shim/python3":       "->/usr/bin/python3",
+		"env/pyvenv.cfg":     "home = " + filepath.Join(tmp, "interp/bin") + "\nversion = 3.11\n",
+		"env/bin/python3":    "->" + filepath.Join(tmp, "linked/bin/python3"),
+		"interp/bin/marker":  "interpreter home",
+		"linked/bin/python3": "#!/bin/sh\necho linked",
+		"linked/lib/marker":  "linked toolchain",
+		"wshome/bin/marker":  "workspace env home",
+	})
+	write(t, home, map[string]string{
+		".hidden/bin/hello": "#!/bin/sh\necho hello from a hidden toolchain\n",
+		".config/x/bin/sec": "#!/bin/sh\necho secret tool\n",
+	})
+	path := strings.Join([]string{
+		filepath.Join(tmp, "shim"), filepath.Join(home, ".hidden/bin"),
+		filepath.Join(home, ".config/x/bin"), os.Getenv("PATH"),
+	}, ":")
+	for _, reads := range []Reads{ReadSystem, ReadStrict} {
+		t.Run(reads.String(), func(t *testing.T) {
+			var log syncLog
+			b := newBox(t, Config{Home: home, Reads: reads, Logger: log.logger(), Env: []string{
+				"PATH=" + path, "HOME=" + home, "VIRTUAL_ENV=" + filepath.Join(tmp, "env"),
+			}})
+			write(t, b.ws, map[string]string{".venv/pyvenv.cfg": "home = " + filepath.Join(tmp, "wshome/bin") + "\n"})
+
+			assert.Equal(t, filepath.Join(tmp, "shim/python3")+"\n", b.ok("which python3"))
+			assert.Equal(t, "3\n", b.ok("python3 -c 'import sys; print(sys.version_info[0])'"))
+			assert.Equal(t, "hello from a hidden toolchain\n", b.ok("hello"))
+			for _, marker := range []string{"interp/bin/marker", "linked/lib/marker", "wshome/bin/marker"} {
+				b.ok("cat " + filepath.Join(tmp, marker))
+			}
+			assert.Equal(t, "linked\n", b.ok(filepath.Join(tmp, "env/bin/python3")))
+			b.fails("echo x > " + filepath.Join(tmp, "shim/planted"))
+
+			b.fails("sec")
+			assert.Contains(t, log.String(), "PATH directories hidden from commands")
+			assert.Contains(t, log.String(), filepath.Join(home, ".config/x/bin"))
+			assert.Equal(t, 1, strings.Count(log.String(), "PATH directories hidden"))
+		})
+	}
 }
