@@ -34,6 +34,7 @@ type launchSpec struct {
 	PIDNS    bool // the launcher is init of a new PID namespace
 	NetNS    bool // the launcher is in a new network namespace: bring lo up
 	PidMax   int
+	DropCaps bool // drop capabilities (unless the probe found it impossible)
 	Mount    *mountPlan
 	Landlock *landlockPlan
 }
@@ -106,7 +107,7 @@ func launch() int {
 	if spec.Landlock != nil {
 		errs = append(errs, note("landlock", spec.Landlock.restrict()))
 	}
-	if spec.Mount != nil || spec.Landlock != nil {
+	if spec.DropCaps {
 		errs = append(errs, note("caps", dropCaps()))
 	}
 	if spec.Probe {
@@ -259,7 +260,18 @@ var keptCaps = []uintptr{
 
 // dropCaps removes every other capability from this thread's bounding,
 // inheritable and ambient sets, so the shell it starts cannot regain them.
+// A thread of another user than root that holds no capability at all (as
+// in a sandbox without a user namespace) has nothing to drop: the shell it
+// starts gets none.
 func dropCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	if data[0].Permitted|data[1].Permitted|data[0].Inheritable|data[1].Inheritable == 0 && os.Geteuid() != 0 {
+		return nil
+	}
 	keep := map[uintptr]bool{}
 	for _, c := range keptCaps {
 		keep[c] = true
@@ -274,11 +286,6 @@ func dropCaps() error {
 			}
 			return fmt.Errorf("drop capability %d: %w", c, err)
 		}
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capget: %w", err)
 	}
 	var mask [2]uint32
 	for _, c := range keptCaps {

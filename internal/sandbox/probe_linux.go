@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -42,15 +44,15 @@ func (s *Sandbox) probe() error {
 		if err == nil {
 			break
 		}
-		refused = append(refused, err.Error())
+		refused = append(refused, refusal(err))
 		report = nil
 	}
 	if report == nil {
 		return fmt.Errorf("sandbox: the launcher does not run (%s); is sandbox.Main called first in main (and TestMain)?", strings.Join(refused, "; "))
 	}
 	var layers, missing []string
-	if len(refused) > 0 {
-		missing = append(missing, "namespaces refused by the kernel ("+refused[0]+")")
+	if !s.os.userns {
+		missing = append(missing, "no user namespace: the kernel refused to make one ("+refused[0]+"), as it does inside a container or sandbox that forbids them (bwrap --disable-userns) or where user.max_user_namespaces is 0")
 	}
 	stepErr := func(names ...string) string {
 		for _, n := range names {
@@ -71,7 +73,7 @@ func (s *Sandbox) probe() error {
 			}
 		}
 	} else {
-		missing = append(missing, "no mount namespace: secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
+		missing = append(missing, "no mount namespace ("+refused[len(refused)-1]+"): secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
 	}
 	if s.os.clone&unix.CLONE_NEWPID != 0 {
 		layers = append(layers, "PID namespace: every process a command starts ends with it")
@@ -103,8 +105,6 @@ func (s *Sandbox) probe() error {
 	}
 	if s.os.userns {
 		layers = append(layers, "user namespace: no capabilities over the host")
-	} else {
-		missing = append(missing, "no user namespace")
 	}
 	switch e := stepErr("landlock"); {
 	case s.os.abi == 0:
@@ -150,4 +150,14 @@ func (s *Sandbox) runProbe() (map[string]string, error) {
 		return nil, fmt.Errorf("probe: %q %q", status, out.String())
 	}
 	return report, nil
+}
+
+// refusal says why the kernel refused to start the launcher in its
+// namespaces: the system call's error, without the path of the binary.
+func refusal(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return "clone: " + errno.Error()
+	}
+	return err.Error()
 }

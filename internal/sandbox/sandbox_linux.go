@@ -230,6 +230,7 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 		}
 		ls.Landlock = lp
 	}
+	ls.DropCaps = s.os.caps && (ls.Mount != nil || ls.Landlock != nil)
 	return ls
 }
 

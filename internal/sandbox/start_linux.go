@@ -71,7 +71,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	if err != nil {
 		cancel()
 		r.Close()
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return &started{cmd: c, status: r, cancel: cancel}, nil
 }
