@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,4 +112,41 @@ func TestPathUnderTmp(t *testing.T) {
 		"call", "--workspace", t.TempDir(), "Bash", `{"command":"which python3 && python3 -c 'import sys; print(sys.executable)'"}`)
 	require.Equal(t, 0, code, "%s\n%s", out, log)
 	assert.Equal(t, filepath.Join(shim, "python3")+"\n"+filepath.Join(shim, "python3")+"\n", out)
+}
+
+// TestMemoryLimitOverStdio: a command that goes past --memory-limit is
+// killed and the result says so; the server goes on, and so do its other
+// commands, in the foreground and in the background.
+func TestMemoryLimitOverStdio(t *testing.T) {
+	t.Parallel()
+	s := startRaw(t, "--memory-limit=100MiB", "--log-level=info")
+	if strings.Contains(s.stderr.String(), "RLIMIT_DATA") {
+		t.Skip("no memory cgroup here: each process is bounded, and nothing is killed")
+	}
+	hog := `/usr/bin/python3 -c 'b = "x" * (400 << 20); print("al" + "located")'`
+	s.call(1, "Bash", map[string]any{"command": hog}, nil)
+	resp, _ := s.await(1)
+	out, isErr := rawText(t, resp)
+	assert.True(t, isErr)
+	assert.True(t, strings.HasPrefix(out, "Exit code 137 (killed)"), out)
+	assert.NotContains(t, out, "allocated")
+	assert.Contains(t, out, "[Killed for memory: the command went past its limit of 100 MiB")
+
+	s.call(2, "Bash", map[string]any{"command": hog, "run_in_background": true}, nil)
+	resp, _ = s.await(2)
+	out, _ = rawText(t, resp)
+	id := regexp.MustCompile(`with ID (\S+)\.`).FindStringSubmatch(out)
+	require.Len(t, id, 2, out)
+	s.call(3, "Bash", map[string]any{"command": "echo still here"}, nil)
+	resp, _ = s.await(3)
+	out, isErr = rawText(t, resp)
+	assert.False(t, isErr)
+	assert.Equal(t, "still here", out)
+	require.Eventually(t, func() bool {
+		s.call(4, "BashOutput", map[string]any{"bash_id": id[1]}, nil)
+		resp, _ = s.await(4)
+		out, _ = rawText(t, resp)
+		return !strings.Contains(out, "running for")
+	}, 30*time.Second, 50*time.Millisecond)
+	assert.Contains(t, out, "killed for memory (past its limit of 100 MiB)")
 }

@@ -126,6 +126,9 @@ type Config struct {
 	AllowGitConfig bool     // let commands change .git/config and .git/hooks
 	// MaxProcs bounds the processes of one command (0: DefaultMaxProcs).
 	MaxProcs int
+	// MemoryLimit bounds the memory of one command, every process it
+	// starts included (0: half of the machine's; MemoryOff: none).
+	MemoryLimit Memory
 	// StateDir is where the server keeps its private directory (per-session
 	// temporary directories, output spools, a build cache); "" means the
 	// system temporary directory.

@@ -34,7 +34,8 @@ type launchSpec struct {
 	PIDNS    bool // the launcher is init of a new PID namespace
 	NetNS    bool // the launcher is in a new network namespace: bring lo up
 	PidMax   int
-	DropCaps bool // drop capabilities (unless the probe found it impossible)
+	DropCaps bool   // drop capabilities (unless the probe found it impossible)
+	Cgroup   string // the command's memory cgroup, which the launcher joins first
 	Mount    *mountPlan
 	Landlock *landlockPlan
 }
@@ -83,6 +84,9 @@ func launch() int {
 		return err
 	}
 	var errs []error
+	if spec.Cgroup != "" {
+		errs = append(errs, note("cgroup", joinCgroup(spec.Cgroup)))
+	}
 	// The kernel's OOM killer takes the command before the server.
 	_ = os.WriteFile("/proc/self/oom_score_adj", []byte("1000"), 0)
 	if !spec.PIDNS {

@@ -30,6 +30,11 @@ func (s *Sandbox) probe() error {
 	if abi, err := landlockABI(); err == nil {
 		s.os.abi = abi
 	}
+	if cg, err := s.newCgroup(); err != nil {
+		s.os.memcg, s.os.noMemcg = nil, err.Error()
+	} else {
+		cg.finish()
+	}
 	var report map[string]string
 	var refused []string
 	for _, flags := range tries {
@@ -118,6 +123,22 @@ func (s *Sandbox) probe() error {
 			missing = append(missing, "Landlock before ABI 6 cannot scope signals and abstract Unix sockets")
 		}
 	}
+	if s.os.memcg != nil {
+		if e := stepErr("cgroup"); e != "" {
+			s.os.memcg, s.os.noMemcg = nil, e
+		}
+	}
+	switch {
+	case s.os.memory <= 0:
+	case s.os.memcg != nil:
+		v := 1
+		if s.os.memcg.v2 {
+			v = 2
+		}
+		layers = append(layers, fmt.Sprintf("memory: at most %s per command, all its processes together (a cgroup v%d of its own), killed past it; --memory-limit sets it", s.os.memory, v))
+	default:
+		layers = append(layers, fmt.Sprintf("memory: at most %s of data per process (RLIMIT_DATA; allocations past it fail), not per command: no memory cgroup here (%s)", s.os.memory, s.os.noMemcg))
+	}
 	if e := stepErr("caps"); e != "" {
 		missing = append(missing, "capabilities not dropped ("+e+")")
 		s.os.caps = false
@@ -134,6 +155,12 @@ func (s *Sandbox) probe() error {
 func (s *Sandbox) runProbe() (map[string]string, error) {
 	spec := s.launchSpec(Spec{Command: "true", Dir: s.os.ws}, s.cache)
 	spec.Probe = true
+	cg, err := s.newCgroup()
+	if err != nil {
+		return nil, err
+	}
+	defer cg.finish()
+	spec.Cgroup = cg.path()
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -50,7 +50,11 @@ type Facts struct {
 	HidesSecrets bool // the home directory's credentials are hidden
 	GitProtected bool // .git/hooks and .git/config are read-only
 	MaxProcs     int  // processes a command may have at once; 0: no limit
-	Missing      []string
+	// MemoryLimit is the memory a command may use, all its processes
+	// together, or each of them when MemoryPerProcess; 0: no limit.
+	MemoryLimit      Memory
+	MemoryPerProcess bool
+	Missing          []string
 }
 
 // Facts returns what a model needs to know of the sandbox.
@@ -109,6 +113,19 @@ type Spec struct {
 type Exit struct {
 	Code int    // exit status; 128+N when killed by signal N; -1 if unknown
 	Dir  string // the shell's directory at the end, "" if it did not say
+	// OutOfMemory reports that the kernel killed the command, or a process
+	// of it, for going past MemoryLimit.
+	OutOfMemory bool
+	MemoryLimit Memory
+}
+
+// Note explains an end the exit status alone does not tell, in a sentence
+// for the model; "" when there is nothing to add.
+func (e Exit) Note() string {
+	if !e.OutOfMemory {
+		return ""
+	}
+	return fmt.Sprintf("[Killed for memory: the command went past its limit of %s (all its processes together), and the kernel stopped it. Use less at once (smaller inputs, fewer parallel jobs such as make -j or pytest -n), or ask the user to raise --memory-limit.]", e.MemoryLimit)
 }
 
 // ErrSetup reports that the sandbox could not be set up for a command.
@@ -125,6 +142,14 @@ const wrapper = `__agentbox_c=$1; shift; eval "$__agentbox_c" 3>&-; __agentbox_s
 // shellArgs is bash's argv for command.
 func shellArgs(command string) []string {
 	return []string{"bash", "--noprofile", "--norc", "-c", wrapper, "bash", command}
+}
+
+// shellArgsLimited is bash's argv for command, with each process's data
+// (RLIMIT_DATA, in KiB for ulimit) bounded by limit.
+func shellArgsLimited(command string, limit Memory) []string {
+	args := shellArgs(command)
+	args[4] = fmt.Sprintf("ulimit -H -S -d %d || exit 125; %s", limit>>10, wrapper)
+	return args
 }
 
 // newState makes the server's private directory.

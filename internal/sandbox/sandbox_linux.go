@@ -28,6 +28,9 @@ type osState struct {
 	path     []string // the toolchains on PATH, kept readable
 	home     string
 	ws       string // the workspace, symlinks resolved
+	memory   Memory // the memory limit; 0 for none
+	memcg    *memcg // where commands' memory cgroups go; nil: RLIMIT_DATA
+	noMemcg  string // why there are no memory cgroups
 }
 
 // New probes what this machine offers and returns a sandbox that uses it.
@@ -89,6 +92,19 @@ func New(cfg Config) (*Sandbox, error) {
 		s.report()
 		return s, nil
 	}
+	if cfg.MemoryLimit >= 0 {
+		mcg, err := findMemcg()
+		s.os.memory = cfg.MemoryLimit
+		if s.os.memory == 0 {
+			s.os.memory = defaultMemory(mcg)
+		}
+		if err != nil {
+			s.os.noMemcg = err.Error()
+		} else {
+			s.os.memcg = mcg
+			mcg.removeStale()
+		}
+	}
 	var hiddenPath []string
 	s.os.path, hiddenPath = pathToolchains(envValue(s.env, "PATH"), s.os.home, s.secrets())
 	if len(hiddenPath) > 0 {
@@ -115,6 +131,7 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.os.pidMax {
 		s.facts.MaxProcs = cfg.MaxProcs
 	}
+	s.facts.MemoryLimit, s.facts.MemoryPerProcess = s.os.memory, s.os.memcg == nil
 	s.report()
 	if cfg.Mode == Require && len(s.missing) > 0 {
 		s.Close()
@@ -185,6 +202,11 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	}
 	if s.cfg.Mode == Off {
 		return ls
+	}
+	if s.os.memcg == nil && s.os.memory > 0 {
+		// The shell bounds itself before it runs anything; the launcher,
+		// which may be a bigger program, stays out of it.
+		ls.Args = shellArgsLimited(spec.Command, s.os.memory)
 	}
 	writable := []string{s.os.ws, tmp, s.cache}
 	writable = append(writable, expand(s.cfg.AllowWrite)...)

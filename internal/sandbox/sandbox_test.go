@@ -24,7 +24,16 @@ import (
 
 func TestMain(m *testing.M) {
 	Main() // this test binary is also the launcher
-	os.Exit(m.Run())
+	code := m.Run()
+	// Every command's memory cgroup is gone with it.
+	if mcg, err := findMemcg(); err == nil {
+		left, _ := filepath.Glob(filepath.Join(mcg.dir, fmt.Sprintf("%s%d-*", cgroupPrefix, os.Getpid())))
+		if len(left) > 0 {
+			fmt.Fprintln(os.Stderr, "memory cgroups left behind:", left)
+			code = 1
+		}
+	}
+	os.Exit(code)
 }
 
 // box is a sandbox on a temporary workspace, with one session's scratch.
@@ -596,4 +605,75 @@ func TestToolchainsStayVisible(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(log.String(), "PATH directories hidden"))
 		})
 	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	// Python writes every byte of the string, so its pages are really used.
+	hog := `/usr/bin/python3 -c 'b = "x" * (400 << 20); print("al" + "located")'`
+	small := `/usr/bin/python3 -c 'b = "x" * (20 << 20); print("al" + "located")'`
+	b := newBox(t, Config{MemoryLimit: 128 << 20})
+	facts := b.s.Facts()
+	assert.Equal(t, Memory(128<<20), facts.MemoryLimit)
+	assert.Contains(t, strings.Join(b.s.Layers(), "; "), "memory: at most 128 MiB")
+	assert.Equal(t, "allocated\n", b.ok(small))
+	assert.Equal(t, "1000\n", b.ok("cat /proc/self/oom_score_adj"), "the OOM killer picks commands first")
+	own, err := os.ReadFile("/proc/self/oom_score_adj")
+	require.NoError(t, err)
+	assert.NotEqual(t, "1000\n", string(own), "and not the server")
+
+	t.Run("a command past the limit is killed and reported", func(t *testing.T) {
+		if facts.MemoryPerProcess {
+			t.Skipf("no memory cgroup here: %v", b.s.Layers())
+		}
+		out, exit := b.run(hog)
+		assert.NotContains(t, out, "allocated")
+		assert.Equal(t, 137, exit.Code, out)
+		assert.True(t, exit.OutOfMemory)
+		assert.Equal(t, Memory(128<<20), exit.MemoryLimit)
+		assert.Contains(t, exit.Note(), "Killed for memory")
+		assert.Contains(t, exit.Note(), "128 MiB")
+		// The sandbox goes on.
+		assert.Equal(t, "allocated\n", b.ok(small))
+		_, exit = b.run("exit 3")
+		assert.False(t, exit.OutOfMemory)
+		assert.Empty(t, exit.Note())
+	})
+	t.Run("without a memory cgroup each process is bounded", func(t *testing.T) {
+		rb := newBox(t, Config{MemoryLimit: 128 << 20})
+		rb.s.os.memcg = nil // as where no cgroup can be had
+		out, exit := rb.run(hog)
+		assert.NotContains(t, out, "allocated")
+		assert.Contains(t, out, "MemoryError")
+		assert.Equal(t, 1, exit.Code)
+		assert.Equal(t, "allocated\n", rb.ok(small))
+		assert.Equal(t, "131072\n", rb.ok("ulimit -d"))
+	})
+	t.Run("off", func(t *testing.T) {
+		ob := newBox(t, Config{MemoryLimit: MemoryOff})
+		assert.Zero(t, ob.s.Facts().MemoryLimit)
+		assert.Equal(t, "unlimited\n", ob.ok("ulimit -d"))
+	})
+}
+
+func TestMemoryText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Memory{
+		"4GiB": 4 << 30, "4G": 4 << 30, "4gb": 4 << 30, "512MiB": 512 << 20, "512m": 512 << 20,
+		"1.5GiB": 3 << 29, "1TiB": 1 << 40, "65536K": 64 << 20, "134217728": 128 << 20,
+		"auto": 0, "": 0, "off": MemoryOff,
+	} {
+		var m Memory
+		require.NoError(t, m.UnmarshalText([]byte(in)), in)
+		assert.Equal(t, want, m, in)
+	}
+	for _, in := range []string{"lots", "-1G", "0", "1M", "4X", "GiB", "9999999999T"} {
+		var m Memory
+		assert.Error(t, m.UnmarshalText([]byte(in)), in)
+	}
+	assert.Equal(t, "1.5 GiB", Memory(3<<29).String())
+	assert.Equal(t, "128 MiB", Memory(128<<20).String())
+	text, err := Memory(4 << 30).MarshalText()
+	require.NoError(t, err)
+	assert.Equal(t, "4GiB", string(text))
 }

@@ -20,12 +20,21 @@ import (
 // then SIGKILL after Grace).
 func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	ls := s.launchSpec(spec, spec.Scratch.Tmp)
+	cg, err := s.newCgroup()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	ls.Cgroup = cg.path()
 	c, err := s.start(ctx, ls, spec.Output)
 	if err != nil {
+		cg.finish()
 		return nil, err
 	}
 	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
 		status, exit, err := c.finish()
+		if exit.OutOfMemory = cg.finish(); exit.OutOfMemory {
+			exit.MemoryLimit = s.os.memory
+		}
 		if err != nil {
 			return exit, err
 		}

@@ -46,6 +46,8 @@ func bashTool(t *Toolset) server.ServerTool {
 			"Network":        facts.Network,
 			"GitProtected":   facts.GitProtected,
 			"MaxProcs":       facts.MaxProcs,
+			"MemoryLimit":    facts.MemoryLimit,
+			"PerProcess":     facts.MemoryPerProcess,
 			"Missing":        facts.Missing,
 			"MissingText":    strings.Join(facts.Missing, "; "),
 		})),
@@ -138,11 +140,14 @@ func exitCode(code int) string {
 // hints explain failures the sandbox causes, so the model does not retry
 // what cannot work.
 func (t *Toolset) hints(j *job, text string) []string {
+	var hints []string
+	if note := j.exit.Note(); note != "" {
+		hints = append(hints, note)
+	}
 	if j.exit.Code == 0 {
-		return nil
+		return hints
 	}
 	facts := t.opts.Sandbox.Facts()
-	var hints []string
 	if facts.Confined && strings.Contains(text, "Read-only file system") {
 		hints = append(hints, "[Commands may write only inside the workspace and $TMPDIR; the rest of the file system is read-only to them.]")
 	}
