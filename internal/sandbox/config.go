@@ -124,6 +124,9 @@ type Config struct {
 	AllowRead      []string // more directories commands may read in strict mode
 	AllowWrite     []string // more directories commands may write
 	AllowGitConfig bool     // let commands change .git/config and .git/hooks
+	// AllowUnixSocket are Unix sockets (or directories of them) outside
+	// the workspace that commands may connect to with the network off.
+	AllowUnixSocket []string
 	// MaxProcs bounds the processes of one command (0: DefaultMaxProcs).
 	MaxProcs int
 	// MemoryLimit bounds the memory of one command, every process it

@@ -18,7 +18,7 @@ const (
 	// llFileRights are the rights that apply to a file (not a directory).
 	llFileRights = unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
 		unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE |
-		unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+		unix.LANDLOCK_ACCESS_FS_IOCTL_DEV | unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
 	llDevice = unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
 		unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
 )
@@ -78,6 +78,10 @@ type landlockPlan struct {
 	Devices []string // device files commands may read, write and ioctl
 	DevDirs []string // directories of devices (such as /dev/pts)
 	NoTCP   bool     // deny TCP bind and connect (no network namespace)
+	// From ABI 9 commands may connect to the Unix sockets in Write and to
+	// Sockets (sockets or directories of them), unless UnixOpen.
+	Sockets  []string
+	UnixOpen bool
 }
 
 // restrict applies plan to the calling thread (which must be locked) and
@@ -87,6 +91,9 @@ func (p *landlockPlan) restrict() error {
 	fsRights := llFS(p.ABI)
 	if fsRights == 0 {
 		return errors.New("landlock: not supported by this kernel")
+	}
+	if p.UnixOpen {
+		fsRights &^= unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
 	}
 	attr := llRuleset{fs: fsRights}
 	size := unsafe.Sizeof(attr.fs)
@@ -159,6 +166,11 @@ func (p *landlockPlan) restrict() error {
 	}
 	for _, p := range p.Write {
 		if err := add(p, fsRights); err != nil {
+			return err
+		}
+	}
+	for _, p := range p.Sockets {
+		if err := add(p, unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX); err != nil {
 			return err
 		}
 	}

@@ -38,6 +38,7 @@ type launchSpec struct {
 	Cgroup   string // the command's memory cgroup, which the launcher joins first
 	Mount    *mountPlan
 	Landlock *landlockPlan
+	Seccomp  *seccompPlan
 }
 
 // launcherArgs are the arguments the launcher is started with. The first
@@ -113,6 +114,13 @@ func launch() int {
 	}
 	if spec.DropCaps {
 		errs = append(errs, note("caps", dropCaps()))
+	}
+	if spec.Seccomp != nil {
+		listener, err := spec.Seccomp.start(spec.Probe)
+		errs = append(errs, note("seccomp", err))
+		if listener >= 0 && spec.Probe {
+			unix.Close(listener)
+		}
 	}
 	if spec.Probe {
 		abi, _ := landlockABI()

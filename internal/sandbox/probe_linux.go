@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +45,7 @@ func (s *Sandbox) probe() error {
 		s.os.pidMax = flags&unix.CLONE_NEWPID != 0
 		s.os.loopback = flags&unix.CLONE_NEWNET != 0
 		s.os.caps = true
+		s.os.seccomp = seccompSupported()
 		var err error
 		report, err = s.runProbe()
 		if err == nil {
@@ -95,6 +97,12 @@ func (s *Sandbox) probe() error {
 	} else {
 		missing = append(missing, "no process limit: a fork bomb is bounded only by the timeout")
 	}
+	seccompErr := "seccomp filters are not written for " + runtime.GOARCH
+	if s.os.seccomp {
+		if seccompErr = stepErr("seccomp"); seccompErr != "" {
+			s.os.seccomp = false
+		}
+	}
 	switch {
 	case s.cfg.AllowNetwork:
 		layers = append(layers, "network allowed (--allow-network)")
@@ -103,10 +111,24 @@ func (s *Sandbox) probe() error {
 	case s.os.loopback:
 		layers = append(layers, "network namespace: no network")
 		s.os.loopback = false
+	case s.os.clone&unix.CLONE_NEWNET != 0:
+		layers = append(layers, "network namespace: no network")
+	case s.os.seccomp:
+		layers = append(layers, "no network: no sockets but Unix ones (seccomp)")
 	case s.os.abi >= 4:
-		layers = append(layers, "no TCP (Landlock): UDP and Unix sockets still reach the host")
+		layers = append(layers, "no TCP (Landlock)")
+		missing = append(missing, "no network namespace, and no seccomp filter ("+seccompErr+"): UDP reaches the network")
 	default:
 		missing = append(missing, "no network isolation: commands can reach the network")
+	}
+	switch {
+	case s.cfg.AllowNetwork:
+	case s.os.abi >= 9 && stepErr("landlock") == "":
+		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket (Landlock)")
+	case s.os.seccomp:
+		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket, checked by the launcher at each connect (seccomp); datagram Unix sockets refused")
+	default:
+		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot refuse connect, and no seccomp filter: "+seccompErr+")")
 	}
 	if s.os.userns {
 		layers = append(layers, "user namespace: no capabilities over the host")
@@ -142,9 +164,6 @@ func (s *Sandbox) probe() error {
 	if e := stepErr("caps"); e != "" {
 		missing = append(missing, "capabilities not dropped ("+e+")")
 		s.os.caps = false
-	}
-	if s.os.abi < 9 && !s.os.mount {
-		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot stop connect)")
 	}
 	s.layers, s.missing = layers, missing
 	return nil

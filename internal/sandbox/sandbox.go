@@ -49,6 +49,7 @@ type Facts struct {
 	Strict       bool // reads are confined to an allow-list
 	HidesSecrets bool // the home directory's credentials are hidden
 	GitProtected bool // .git/hooks and .git/config are read-only
+	UnixSockets  bool // Unix sockets outside the workspace are out of reach
 	MaxProcs     int  // processes a command may have at once; 0: no limit
 	// MemoryLimit is the memory a command may use, all its processes
 	// together, or each of them when MemoryPerProcess; 0: no limit.

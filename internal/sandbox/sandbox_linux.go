@@ -24,6 +24,7 @@ type osState struct {
 	abi      int  // Landlock ABI in use; 0 for none
 	loopback bool
 	caps     bool
+	seccomp  bool     // the seccomp filter works here
 	reads    []string // strict mode: the system roots commands may read
 	path     []string // the toolchains on PATH, kept readable
 	home     string
@@ -123,7 +124,8 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	s.facts = Facts{
 		Confined:     s.os.abi > 0 || s.os.mount,
-		Network:      cfg.AllowNetwork || (!s.os.loopback && s.os.abi < 4 && s.os.clone&unix.CLONE_NEWNET == 0),
+		Network:      cfg.AllowNetwork || (s.os.clone&unix.CLONE_NEWNET == 0 && !s.os.seccomp && s.os.abi < 4),
+		UnixSockets:  !cfg.AllowNetwork && (s.os.seccomp || s.os.abi >= 9),
 		Strict:       cfg.Reads == ReadStrict,
 		HidesSecrets: s.os.abi > 0 || s.os.mount,
 		GitProtected: s.os.mount && !cfg.AllowGitConfig,
@@ -215,7 +217,8 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	// The toolchains on PATH and the Python environments in use, read-only
 	// wherever they are, unless among the secrets.
 	tools, _ := splitHidden(expand(slices.Concat(s.os.path, workspaceEnvs(s.os.ws, s.venv, s.os.home))), secrets)
-	kept := slices.Concat(writable, expand(s.cfg.AllowRead), s.resolverDirs(), tools)
+	sockets := expand(s.cfg.AllowUnixSocket)
+	kept := slices.Concat(writable, expand(s.cfg.AllowRead), s.resolverDirs(), tools, sockets)
 	if s.os.mount {
 		pin, protect := protectGit(s.gitDir())
 		ls.Mount = &mountPlan{
@@ -250,7 +253,26 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 			lp.DevDirs = []string{"/dev/pts"}
 			lp.Write = append(lp.Write, "/dev/shm")
 		}
+		if s.cfg.AllowNetwork {
+			lp.UnixOpen = true
+		} else {
+			lp.Sockets = sockets
+		}
 		ls.Landlock = lp
+	}
+	if s.os.seccomp && !s.cfg.AllowNetwork {
+		ls.Seccomp = &seccompPlan{
+			Unix:     s.os.abi < 9,
+			Allow:    slices.Concat(writable, sockets),
+			Abstract: s.os.clone&unix.CLONE_NEWNET != 0,
+			OnlyUnix: s.os.clone&unix.CLONE_NEWNET == 0,
+		}
+		if s.os.mount {
+			ls.Seccomp.Allow = append(ls.Seccomp.Allow, "/dev/shm")
+		}
+		if !ls.Seccomp.Unix && !ls.Seccomp.OnlyUnix {
+			ls.Seccomp = nil
+		}
 	}
 	ls.DropCaps = s.os.caps && (ls.Mount != nil || ls.Landlock != nil)
 	return ls

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -676,4 +677,81 @@ func TestMemoryText(t *testing.T) {
 	text, err := Memory(4 << 30).MarshalText()
 	require.NoError(t, err)
 	assert.Equal(t, "4GiB", string(text))
+}
+
+// listenUnix serves "hello" on a Unix socket at path and counts the
+// connections it accepts.
+func listenUnix(t *testing.T, path string) *atomic.Int32 {
+	t.Helper()
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			c.Write([]byte("hello"))
+			c.Close()
+		}
+	}()
+	return &n
+}
+
+// connectUnix is a command that connects to the Unix socket at path and
+// prints what it reads.
+func connectUnix(path string) string {
+	return fmt.Sprintf(`/usr/bin/python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(5).decode())' %q`, path)
+}
+
+func TestUnixSockets(t *testing.T) {
+	t.Parallel()
+	home := fakeHome(t) // not among the hidden places
+	outside := filepath.Join(home, "daemon.sock")
+	accepted := listenUnix(t, outside)
+	b := newBox(t, Config{Home: home})
+	if !b.s.Facts().UnixSockets {
+		t.Skipf("Unix sockets are not confined here: %v", b.s.Missing())
+	}
+	require.NoError(t, os.Symlink(outside, filepath.Join(b.ws, "link.sock")))
+
+	t.Run("refuses a socket outside", func(t *testing.T) {
+		for _, path := range []string{outside, "link.sock", "../" + filepath.Base(b.ws) + "/link.sock"} {
+			out := b.fails(connectUnix(path))
+			assert.Contains(t, out, "PermissionError", path)
+			assert.NotContains(t, out, "hello", path)
+		}
+		out := b.fails(fmt.Sprintf(`cd %q && /usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.connect("daemon.sock")'`, home))
+		assert.Contains(t, out, "PermissionError")
+		assert.Zero(t, accepted.Load(), "the listener saw no connection")
+	})
+	t.Run("serves sockets in the workspace and TMPDIR", func(t *testing.T) {
+		for _, dir := range []string{".", "$TMPDIR"} {
+			assert.Equal(t, "inside\n", b.ok(`cd `+dir+` && /usr/bin/python3 -c '
+import socket
+srv = socket.socket(socket.AF_UNIX); srv.bind("in.sock"); srv.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect("in.sock")
+a, _ = srv.accept(); a.sendall(b"inside"); print(c.recv(6).decode())' && rm in.sock`), dir)
+		}
+		assert.Equal(t, "pair\n", b.ok(`/usr/bin/python3 -c '
+import socket
+a, b = socket.socketpair(); a.sendall(b"pair"); print(b.recv(4).decode())'`))
+	})
+	t.Run("refuses datagram sockets, which send by path", func(t *testing.T) {
+		assert.Contains(t, b.fails(`/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)'`), "PermissionError")
+	})
+	t.Run("connects to a socket allowed by name", func(t *testing.T) {
+		ab := newBox(t, Config{Home: home, AllowUnixSocket: []string{outside}})
+		assert.Equal(t, "hello\n", ab.ok(connectUnix(outside)))
+		require.NoError(t, os.Symlink(outside, filepath.Join(ab.ws, "link.sock")))
+		assert.Equal(t, "hello\n", ab.ok(connectUnix("link.sock")))
+		assert.Equal(t, int32(2), accepted.Swap(0))
+	})
+	t.Run("connects anywhere with the network allowed", func(t *testing.T) {
+		nb := newBox(t, Config{Home: home, AllowNetwork: true})
+		assert.Equal(t, "hello\n", nb.ok(connectUnix(outside)))
+	})
 }

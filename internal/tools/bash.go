@@ -45,6 +45,7 @@ func bashTool(t *Toolset) server.ServerTool {
 			"HidesSecrets":   facts.HidesSecrets,
 			"Network":        facts.Network,
 			"GitProtected":   facts.GitProtected,
+			"UnixSockets":    facts.UnixSockets,
 			"MaxProcs":       facts.MaxProcs,
 			"MemoryLimit":    facts.MemoryLimit,
 			"PerProcess":     facts.MemoryPerProcess,
