@@ -67,6 +67,11 @@ func launch() int {
 	// Landlock, no_new_privs and the capability bounding set belong to a
 	// thread: set them on this one and start the shell from it.
 	runtime.LockOSThread()
+	// Listen for termination from the start: as init of a PID namespace
+	// the launcher ignores a signal it has no handler for, so one that
+	// came during setup would be lost.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT)
 	status := os.NewFile(3, "status")
 	fail := func(err error) int {
 		fmt.Fprintf(status, "!%v", err)
@@ -131,6 +136,11 @@ func launch() int {
 	if err := errors.Join(errs...); err != nil {
 		return fail(err)
 	}
+	select {
+	case sig := <-sigs:
+		return 128 + int(sig.(syscall.Signal)) // stopped before it started
+	default:
+	}
 	pid, err := syscall.ForkExec(spec.Shell, spec.Args, &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   spec.Env,
@@ -141,16 +151,14 @@ func launch() int {
 		return fail(fmt.Errorf("start %s: %w", spec.Shell, err))
 	}
 	status.Close()
-	return reap(pid, spec.PIDNS)
+	return reap(pid, spec.PIDNS, sigs)
 }
 
 // reap is init's loop: it forwards termination signals to every process of
 // the sandbox, reaps whatever exits, and returns the shell's exit status
 // when the shell ends. In a PID namespace, returning is enough to end the
 // rest: the kernel kills every process left when init exits.
-func reap(shell int, pidns bool) int {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT)
+func reap(shell int, pidns bool, sigs <-chan os.Signal) int {
 	go func() {
 		for s := range sigs {
 			sig := s.(syscall.Signal)
