@@ -17,12 +17,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// runWrapped runs the built binary with argv prefixed by wrap (another program
-// that runs it, such as bwrap) and env added to this process's environment;
-// it returns stdout, stderr and the exit status.
-func runWrapped(t *testing.T, wrap, env []string, args ...string) (string, string, int) {
+// runWrapped runs argv (the binary and its arguments) prefixed by wrap
+// (another program that runs it, such as bwrap), with env added to this
+// process's environment; it returns stdout, stderr and the exit status.
+func runWrapped(t *testing.T, wrap, env []string, argv ...string) (string, string, int) {
 	t.Helper()
-	argv := append(append(append([]string(nil), wrap...), binary), args...)
+	argv = append(append([]string(nil), wrap...), argv...)
 	cmd := exec.CommandContext(t.Context(), argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
@@ -42,7 +42,7 @@ func runWrapped(t *testing.T, wrap, env []string, args ...string) (string, strin
 func logValues(t *testing.T, log, msg, key string) []string {
 	t.Helper()
 	var out []string
-	re := regexp.MustCompile(`msg=` + regexp.QuoteMeta(strconv.Quote(msg)) + `.* ` + key + `=("(?:[^"\\]|\\.)*")`)
+	re := regexp.MustCompile(`msg=(?:` + regexp.QuoteMeta(strconv.Quote(msg)) + `|` + regexp.QuoteMeta(msg) + `) .*` + key + `=("(?:[^"\\]|\\.)*")`)
 	for _, m := range re.FindAllStringSubmatch(log, -1) {
 		v, err := strconv.Unquote(m[1])
 		require.NoError(t, err)
@@ -61,37 +61,92 @@ func TestInsideAnotherSandbox(t *testing.T) {
 	if err != nil {
 		t.Skip("bubblewrap is not installed (.ci/run installs it)")
 	}
-	for _, user := range []struct {
+	for _, tc := range []struct {
 		name string
-		args []string
-	}{
-		{"root", nil},
-		// Another user has no capability at all: no namespace of any kind.
-		{"another user", []string{"--uid", "1000", "--gid", "1000"}},
-	} {
-		t.Run(user.name, func(t *testing.T) {
+		// user runs bwrap as another user of the host (setpriv), with the
+		// files it needs made its own.
+		user    bool
+		args    []string // more bwrap arguments
+		layers  []string // beginnings of layers the log names
+		missing []string // beginnings of the layers missing, in order
+	}{{
+		name:    "root",
+		layers:  []string{"mount namespace", "PID namespace", "network namespace", "Unix sockets: only those", "Landlock ABI", "memory: at most 256 MiB per command"},
+		missing: []string{"no user namespace: the kernel refused to make one"},
+	}, {
+		// Root of the host seen as another user: no capability, so no
+		// namespace of any kind; its files are its own.
+		name: "host root as another user",
+		args: []string{"--uid", "1000", "--gid", "1000"},
+		layers: []string{"no network: no sockets but Unix ones (seccomp)", "Unix sockets: only those", "Landlock ABI",
+			"memory: at most 256 MiB per command"},
+		missing: []string{"no user namespace", "no mount namespace (only root may make one without a user namespace)",
+			"no PID namespace", "no process limit"},
+	}, {
+		// A user with no rights over the host: no cgroup either.
+		name: "an unprivileged user",
+		user: true,
+		layers: []string{"at most 1024 processes per command beyond those the user already runs (RLIMIT_NPROC)",
+			"no network: no sockets but Unix ones (seccomp)", "Unix sockets: only those", "Landlock ABI",
+			"memory: at most 256 MiB of data per process (RLIMIT_DATA"},
+		missing: []string{"no user namespace", "no mount namespace (only root may make one without a user namespace)",
+			"no PID namespace"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			wrap := append([]string{bwrap, "--unshare-user", "--disable-userns", "--dev-bind", "/", "/"}, user.args...)
-			ws := t.TempDir()
-			outside := filepath.Join(t.TempDir(), "outside")
-			out, log, code := runWrapped(t, wrap, nil, "call", "--workspace", ws, "--log-level=info", "Bash",
-				`{"command":"echo inside > f && cat f"}`)
+			bin, ws, outside := binary, t.TempDir(), t.TempDir()
+			var wrap []string
+			if tc.user {
+				if os.Geteuid() != 0 {
+					t.Skip("needs root to run as another user")
+				}
+				bin, ws = forNobody(t, ws)
+				wrap = []string{"setpriv", "--reuid=4242", "--regid=4242", "--clear-groups"}
+				require.NoError(t, os.Chmod(outside, 0o777))
+			}
+			wrap = append(append(wrap, bwrap, "--unshare-user", "--disable-userns", "--dev-bind", "/", "/"), tc.args...)
+			wrap = append(wrap, "--setenv", "HOME", ws, "--", bin)
+			call := func(args ...string) (string, string, int) {
+				t.Helper()
+				return runWrapped(t, wrap[:len(wrap)-1], nil, append([]string{bin, "call", "--workspace", ws, "--memory-limit=256MiB"}, args...)...)
+			}
+			out, log, code := call("--log-level=info", "Bash", `{"command":"echo inside > f && cat f"}`)
 			require.Equal(t, 0, code, "%s\n%s", out, log)
 			assert.Equal(t, "inside\n", out)
-			assert.Contains(t, log, "Landlock ABI", "Landlock needs no namespace")
+			logged := logValues(t, log, "sandbox", "layers")
+			require.Len(t, logged, 1, log)
+			layers := strings.Split(logged[0], "; ")
+			for _, want := range tc.layers {
+				assert.True(t, hasPrefix(layers, want), "no layer %q in %q", want, layers)
+			}
 			missing := logValues(t, log, "sandbox layer unavailable", "what")
-			require.NotEmpty(t, missing)
-			assert.Contains(t, missing[0], "no user namespace: the kernel refused to make one")
+			require.Len(t, missing, len(tc.missing), "%q", missing)
+			for i, want := range tc.missing {
+				assert.True(t, strings.HasPrefix(missing[i], want), "%q is not %q", missing[i], want)
+			}
 
-			out, _, code = runWrapped(t, wrap, nil, "call", "--workspace", ws, "Bash", `{"command":"touch `+outside+`"}`)
+			// What remains still holds.
+			out, _, code = call("Bash", `{"command":"touch `+filepath.Join(outside, "f")+`"}`)
 			assert.Equal(t, 1, code, out)
-			assert.NoFileExists(t, outside, "writes stay in the workspace")
+			assert.NoFileExists(t, filepath.Join(outside, "f"), "writes stay in the workspace")
+			out, _, _ = call("Bash", `{"command":"/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", 9))' 2>&1 | tail -1"}`)
+			assert.Regexp(t, "PermissionError|ConnectionRefusedError", out, "no network")
 
-			desc, _, code := runWrapped(t, wrap, nil, "tools", "--workspace", ws)
+			if tc.user {
+				// The rlimits stand in for the cgroup and the PID namespace.
+				out, _, _ = call("Bash", `{"command":"/usr/bin/python3 -c 'b = \"x\" * (400 << 20)' 2>&1 | tail -1; ulimit -d; ulimit -u"}`)
+				lines := strings.Split(out, "\n")
+				require.GreaterOrEqual(t, len(lines), 3, out)
+				assert.Equal(t, "MemoryError", lines[0])
+				assert.Equal(t, "262144", lines[1])
+				assert.Regexp(t, `^\d+$`, lines[2])
+			}
+
+			desc, _, code := runWrapped(t, wrap[:len(wrap)-1], nil, bin, "tools", "--workspace", ws, "--memory-limit=256MiB")
 			require.Equal(t, 0, code)
 			assert.Contains(t, desc, "Not confined here: "+strings.Join(missing, "; ")+".")
 
-			out, log, code = runWrapped(t, wrap, nil, "call", "--workspace", ws, "--sandbox=require", "Bash", `{"command":"echo ran"}`)
+			out, log, code = call("--sandbox=require", "Bash", `{"command":"echo ran"}`)
 			assert.NotEqual(t, 0, code)
 			assert.NotContains(t, out, "ran")
 			refused := logValues(t, log, "cannot start", "err")
@@ -99,6 +154,33 @@ func TestInsideAnotherSandbox(t *testing.T) {
 			assert.Equal(t, "sandbox unavailable (--sandbox=require): "+strings.Join(missing, "; "), refused[0])
 		})
 	}
+}
+
+func hasPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// forNobody makes a copy of the binary that user 4242 may run, and hands
+// it the workspace ws.
+func forNobody(t *testing.T, ws string) (bin, workspace string) {
+	t.Helper()
+	for _, d := range []string{ws, filepath.Dir(ws)} {
+		require.NoError(t, os.Chmod(d, 0o755))
+	}
+	require.NoError(t, os.Chown(ws, 4242, 4242))
+	dir := t.TempDir()
+	require.NoError(t, os.Chmod(dir, 0o755))
+	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
+	data, err := os.ReadFile(binary)
+	require.NoError(t, err)
+	bin = filepath.Join(dir, "agentbox")
+	require.NoError(t, os.WriteFile(bin, data, 0o755))
+	return bin, ws
 }
 
 // TestPathUnderTmp: a PATH entry under the shared /tmp, which commands do
@@ -109,7 +191,7 @@ func TestPathUnderTmp(t *testing.T) {
 	require.NoError(t, os.Mkdir(shim, 0o755))
 	require.NoError(t, os.Symlink("/usr/bin/python3", filepath.Join(shim, "python3")))
 	out, log, code := runWrapped(t, nil, []string{"PATH=" + shim + ":" + os.Getenv("PATH")},
-		"call", "--workspace", t.TempDir(), "Bash", `{"command":"which python3 && python3 -c 'import sys; print(sys.executable)'"}`)
+		binary, "call", "--workspace", t.TempDir(), "Bash", `{"command":"which python3 && python3 -c 'import sys; print(sys.executable)'"}`)
 	require.Equal(t, 0, code, "%s\n%s", out, log)
 	assert.Equal(t, filepath.Join(shim, "python3")+"\n"+filepath.Join(shim, "python3")+"\n", out)
 }

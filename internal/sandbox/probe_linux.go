@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -69,6 +70,10 @@ func (s *Sandbox) probe() error {
 		}
 		return ""
 	}
+	mountWhy := "only root may make one without a user namespace"
+	if os.Geteuid() == 0 && len(refused) > 1 {
+		mountWhy = refused[1]
+	}
 	if s.os.mount {
 		if e := stepErr("private", "readonly", "writable", "git", "hide", "dev", "proc"); e != "" {
 			s.os.mount, s.os.pidMax = false, false
@@ -80,7 +85,7 @@ func (s *Sandbox) probe() error {
 			}
 		}
 	} else {
-		missing = append(missing, "no mount namespace ("+refused[len(refused)-1]+"): secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
+		missing = append(missing, "no mount namespace ("+mountWhy+"): secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
 	}
 	if s.os.clone&unix.CLONE_NEWPID != 0 {
 		layers = append(layers, "PID namespace: every process a command starts ends with it")
@@ -90,10 +95,14 @@ func (s *Sandbox) probe() error {
 	if s.os.pidMax {
 		if e := stepErr("pidmax"); e != "" {
 			s.os.pidMax = false
-			missing = append(missing, "no process limit: the kernel cannot set pid_max in a PID namespace ("+e+"); a fork bomb is bounded only by the timeout")
+			missing = append(missing, "no process limit: the kernel cannot set pid_max in a PID namespace ("+e+"), so a fork bomb is bounded only by the timeout")
 		} else {
 			layers = append(layers, fmt.Sprintf("at most %d processes per command", s.cfg.MaxProcs))
 		}
+	} else if !hostRoot() && !s.os.userns {
+		// Root is exempt from RLIMIT_NPROC.
+		s.os.nproc = true
+		layers = append(layers, fmt.Sprintf("at most %d processes per command beyond those the user already runs (RLIMIT_NPROC)", s.cfg.MaxProcs))
 	} else {
 		missing = append(missing, "no process limit: a fork bomb is bounded only by the timeout")
 	}
@@ -126,7 +135,7 @@ func (s *Sandbox) probe() error {
 	case s.os.abi >= 9 && stepErr("landlock") == "":
 		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket (Landlock)")
 	case s.os.seccomp:
-		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket, checked by the launcher at each connect (seccomp); datagram Unix sockets refused")
+		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket, checked by the launcher at each connect (seccomp), datagram Unix sockets refused")
 	default:
 		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot refuse connect, and no seccomp filter: "+seccompErr+")")
 	}
@@ -157,9 +166,9 @@ func (s *Sandbox) probe() error {
 		if s.os.memcg.v2 {
 			v = 2
 		}
-		layers = append(layers, fmt.Sprintf("memory: at most %s per command, all its processes together (a cgroup v%d of its own), killed past it; --memory-limit sets it", s.os.memory, v))
+		layers = append(layers, fmt.Sprintf("memory: at most %s per command, all its processes together (a cgroup v%d of its own, --memory-limit), killed past it", s.os.memory, v))
 	default:
-		layers = append(layers, fmt.Sprintf("memory: at most %s of data per process (RLIMIT_DATA; allocations past it fail), not per command: no memory cgroup here (%s)", s.os.memory, s.os.noMemcg))
+		layers = append(layers, fmt.Sprintf("memory: at most %s of data per process (RLIMIT_DATA, --memory-limit), allocations past it fail, not per command: no memory cgroup here (%s)", s.os.memory, s.os.noMemcg))
 	}
 	if e := stepErr("caps"); e != "" {
 		missing = append(missing, "capabilities not dropped ("+e+")")
@@ -206,4 +215,18 @@ func refusal(err error) string {
 		return "clone: " + errno.Error()
 	}
 	return err.Error()
+}
+
+// hostRoot reports whether this process's real user is root, here or, in
+// user namespaces, outside them (RLIMIT_NPROC exempts root): then the file
+// system's root directory, which the host's root owns, is its own (and not
+// merely shown as the overflow user, as to those root is not mapped to).
+func hostRoot() bool {
+	uid := os.Getuid()
+	if uid == 0 {
+		return true
+	}
+	var st unix.Stat_t
+	overflow := strings.TrimSpace(readText("/proc/sys/kernel/overflowuid"))
+	return unix.Stat("/", &st) == nil && int(st.Uid) == uid && strconv.Itoa(uid) != overflow
 }

@@ -145,11 +145,23 @@ func shellArgs(command string) []string {
 	return []string{"bash", "--noprofile", "--norc", "-c", wrapper, "bash", command}
 }
 
-// shellArgsLimited is bash's argv for command, with each process's data
-// (RLIMIT_DATA, in KiB for ulimit) bounded by limit.
-func shellArgsLimited(command string, limit Memory) []string {
+// shellArgsLimited is bash's argv for command with resource limits the
+// shell sets itself before it runs anything: each process's data
+// (RLIMIT_DATA) bounded by data, the user's processes by procs
+// (RLIMIT_NPROC); 0 leaves one alone.
+func shellArgsLimited(command string, data Memory, procs int) []string {
 	args := shellArgs(command)
-	args[4] = fmt.Sprintf("ulimit -H -S -d %d || exit 125; %s", limit>>10, wrapper)
+	if data <= 0 && procs <= 0 {
+		return args
+	}
+	limits := "ulimit -H -S"
+	if data > 0 {
+		limits += fmt.Sprintf(" -d %d", data>>10) // in KiB
+	}
+	if procs > 0 {
+		limits += fmt.Sprintf(" -u %d", procs)
+	}
+	args[4] = limits + " || exit 125; " + wrapper
 	return args
 }
 

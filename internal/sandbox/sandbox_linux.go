@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ type osState struct {
 	loopback bool
 	caps     bool
 	seccomp  bool     // the seccomp filter works here
+	nproc    bool     // no PID namespace: RLIMIT_NPROC bounds processes
 	reads    []string // strict mode: the system roots commands may read
 	path     []string // the toolchains on PATH, kept readable
 	home     string
@@ -205,11 +207,18 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	if s.cfg.Mode == Off {
 		return ls
 	}
-	if s.os.memcg == nil && s.os.memory > 0 {
-		// The shell bounds itself before it runs anything; the launcher,
-		// which may be a bigger program, stays out of it.
-		ls.Args = shellArgsLimited(spec.Command, s.os.memory)
+	// Without a memory cgroup or a PID namespace the shell bounds itself
+	// with rlimits before it runs anything; the launcher, which may be a
+	// bigger program, stays out of them.
+	var data Memory
+	if s.os.memcg == nil {
+		data = s.os.memory
 	}
+	procs := 0
+	if s.os.nproc {
+		procs = userTasks() + s.cfg.MaxProcs
+	}
+	ls.Args = shellArgsLimited(spec.Command, data, procs)
 	writable := []string{s.os.ws, tmp, s.cache}
 	writable = append(writable, expand(s.cfg.AllowWrite)...)
 	secrets := s.secrets()
@@ -349,4 +358,33 @@ func envValue(env []string, name string) string {
 		}
 	}
 	return ""
+}
+
+// userTasks counts the tasks (threads included, as RLIMIT_NPROC does) of
+// the processes whose real user is the server's.
+func userTasks() int {
+	entries, _ := os.ReadDir("/proc")
+	uid := strconv.Itoa(os.Getuid())
+	n := 0
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		var real bool
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+				f := strings.Fields(v)
+				real = len(f) > 0 && f[0] == uid
+			}
+			if v, ok := strings.CutPrefix(line, "Threads:"); ok && real {
+				t, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += t
+			}
+		}
+	}
+	return n
 }
