@@ -283,7 +283,7 @@ func valid(listener int, id uint64) bool {
 // plan allows it and returns its errno, 0 for success.
 func (p *seccompPlan) connect(listener int, n seccompNotif) unix.Errno {
 	sockfd, addrPtr, addrLen := int(int32(n.Args[0])), n.Args[1], n.Args[2]
-	if addrLen > unix.SizeofSockaddrAny || addrLen < 2 {
+	if addrLen > 128 || addrLen < 2 { // sizeof(struct sockaddr_storage), as the kernel takes
 		return unix.EINVAL
 	}
 	addr := make([]byte, addrLen)
