@@ -212,7 +212,7 @@ func TestMemoryLimitOverStdio(t *testing.T) {
 	assert.True(t, isErr)
 	assert.True(t, strings.HasPrefix(out, "Exit code 137 (killed)"), out)
 	assert.NotContains(t, out, "allocated")
-	assert.Contains(t, out, "[Killed for memory: the command went past its limit of 100 MiB")
+	assert.Contains(t, out, "[Killed for memory: the command went past its memory limit of 100 MiB")
 
 	s.call(2, "Bash", map[string]any{"command": hog, "run_in_background": true}, nil)
 	resp, _ = s.await(2)

@@ -126,7 +126,7 @@ func (e Exit) Note() string {
 	if !e.OutOfMemory {
 		return ""
 	}
-	return fmt.Sprintf("[Killed for memory: the command went past its limit of %s (all its processes together), and the kernel stopped it. Use less at once (smaller inputs, fewer parallel jobs such as make -j or pytest -n), or ask the user to raise --memory-limit.]", e.MemoryLimit)
+	return fmt.Sprintf("[Killed for memory: the command went past its memory limit of %s (all its processes together), so the kernel killed it, or the biggest of its processes. Use less at once (smaller inputs, fewer parallel jobs such as make -j or pytest -n), or ask the user to raise --memory-limit.]", e.MemoryLimit)
 }
 
 // ErrSetup reports that the sandbox could not be set up for a command.

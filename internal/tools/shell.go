@@ -325,7 +325,7 @@ func (j *job) status(now time.Time) string {
 	case j.why == cancelled:
 		return "stopped when its session or call ended, after " + took
 	case j.exit.OutOfMemory:
-		return fmt.Sprintf("killed for memory (past its limit of %s) after %s", j.exit.MemoryLimit, took)
+		return fmt.Sprintf("exited with code %d after %s, killed for memory (past its limit of %s)", j.exit.Code, took, j.exit.MemoryLimit)
 	}
 	return fmt.Sprintf("exited with code %d after %s", j.exit.Code, took)
 }
