@@ -1,20 +1,26 @@
 // Package sandbox runs shell commands inside a boundary: they may write only
 // the workspace and a private temporary directory, read the system but not
-// the secrets in the server user's home, reach no network unless allowed,
-// see an environment built from an allow-list, and leave no process behind.
+// the secrets in the server user's home, reach no network (nor Unix sockets
+// outside the workspace) unless allowed, use bounded memory, see an
+// environment built from an allow-list, and leave no process behind.
 //
 // On Linux the server re-executes its own binary as a small launcher (see
 // Main) inside new user, mount, PID, network and IPC namespaces. The
-// launcher remounts the file system read-only except the writable
-// directories, hides secrets under empty mounts, mounts a fresh /proc and a
-// minimal /dev, caps the number of processes through the PID namespace's
+// launcher joins the command's memory cgroup, remounts the file system
+// read-only except the writable directories, hides secrets under empty
+// mounts (keeping the toolchains on PATH visible), mounts a fresh /proc and
+// a minimal /dev, caps the number of processes through the PID namespace's
 // pid_max, applies Landlock rules (files, TCP, signal and abstract-socket
-// scopes) as a second, independent layer, drops capabilities, and then runs
-// bash as its child while it reaps orphans as the namespace's init. When the
-// launcher exits, the kernel kills every process left in the namespace.
+// scopes) as a second, independent layer, drops capabilities, installs a
+// seccomp filter that hands connect(2) to it (see seccomp_linux.go), and
+// then runs bash as its child while it reaps orphans as the namespace's
+// init and answers those calls. When the launcher exits, the kernel kills
+// every process left in the namespace.
 //
 // Each layer is probed once at start. A layer the kernel lacks is reported
-// (Missing) and, in Auto mode, skipped; Require refuses to start without it.
+// (Missing) and, in Auto mode, skipped, with rlimits standing in where they
+// can (RLIMIT_DATA for the memory cgroup, RLIMIT_NPROC for the PID
+// namespace); Require refuses to start without it.
 //
 // The package knows nothing of MCP; internal/tools builds the Bash tool on it.
 package sandbox
