@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,24 +16,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// runWrapped runs argv (the binary and its arguments) prefixed by wrap
-// (another program that runs it, such as bwrap), with env added to this
-// process's environment; it returns stdout, stderr and the exit status.
-func runWrapped(t *testing.T, wrap, env []string, argv ...string) (string, string, int) {
+// runWrapped runs argv (the binary and its arguments) under wrap (another
+// program that runs it, such as bwrap) and returns stdout, stderr and the
+// exit status.
+func runWrapped(t *testing.T, wrap []string, argv ...string) (string, string, int) {
 	t.Helper()
 	argv = append(append([]string(nil), wrap...), argv...)
-	cmd := exec.CommandContext(t.Context(), argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return stdout.String(), stderr.String(), code
+	return runProcess(t, exec.CommandContext(t.Context(), argv[0], argv[1:]...), "")
 }
 
 // logValues returns the values of key in the log lines whose message is
@@ -108,7 +96,7 @@ func TestInsideAnotherSandbox(t *testing.T) {
 			wrap = append(wrap, "--setenv", "HOME", ws, "--", bin)
 			call := func(args ...string) (string, string, int) {
 				t.Helper()
-				return runWrapped(t, wrap[:len(wrap)-1], nil, append([]string{bin, "call", "--workspace", ws, "--memory-limit=256MiB"}, args...)...)
+				return runWrapped(t, wrap[:len(wrap)-1], append([]string{bin, "call", "--workspace", ws, "--memory-limit=256MiB"}, args...)...)
 			}
 			out, log, code := call("--log-level=info", "Bash", `{"command":"echo inside > f && cat f"}`)
 			require.Equal(t, 0, code, "%s\n%s", out, log)
@@ -142,7 +130,7 @@ func TestInsideAnotherSandbox(t *testing.T) {
 				assert.Regexp(t, `^\d+$`, lines[2])
 			}
 
-			desc, _, code := runWrapped(t, wrap[:len(wrap)-1], nil, bin, "tools", "--workspace", ws, "--memory-limit=256MiB")
+			desc, _, code := runWrapped(t, wrap[:len(wrap)-1], bin, "tools", "--workspace", ws, "--memory-limit=256MiB")
 			require.Equal(t, 0, code)
 			assert.Contains(t, desc, "Not confined here: "+strings.Join(missing, "; ")+".")
 
@@ -190,8 +178,8 @@ func TestPathUnderTmp(t *testing.T) {
 	shim := filepath.Join(t.TempDir(), "shim") // under /tmp
 	require.NoError(t, os.Mkdir(shim, 0o755))
 	require.NoError(t, os.Symlink("/usr/bin/python3", filepath.Join(shim, "python3")))
-	out, log, code := runWrapped(t, nil, []string{"PATH=" + shim + ":" + os.Getenv("PATH")},
-		binary, "call", "--workspace", t.TempDir(), "Bash", `{"command":"which python3 && python3 -c 'import sys; print(sys.executable)'"}`)
+	out, log, code := runIn(t, "", append(environWithout("PATH"), "PATH="+shim+":"+os.Getenv("PATH")), "",
+		"call", "--workspace", t.TempDir(), "Bash", `{"command":"which python3 && python3 -c 'import sys; print(sys.executable)'"}`)
 	require.Equal(t, 0, code, "%s\n%s", out, log)
 	assert.Equal(t, filepath.Join(shim, "python3")+"\n"+filepath.Join(shim, "python3")+"\n", out)
 }
