@@ -6,9 +6,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +60,39 @@ func (b *box) runCtx(ctx context.Context, command string) (string, Exit) {
 	exit, err := c.Wait()
 	require.NoError(b.t, err, "output: %s", out.String())
 	return out.String(), exit
+}
+
+// runStopped starts command, stops it once it has printed "started" (as a
+// timeout or a cancelled call does), and returns its output and exit.
+func (b *box) runStopped(command string) (string, Exit) {
+	b.t.Helper()
+	out := &watcher{want: "started", seen: make(chan struct{})}
+	c, err := b.s.Start(b.t.Context(), Spec{Command: command, Dir: b.ws, Scratch: b.sc, Output: out})
+	require.NoError(b.t, err)
+	select {
+	case <-out.seen:
+	case <-b.t.Context().Done():
+	}
+	c.Stop()
+	exit, err := c.Wait()
+	require.NoError(b.t, err, "output: %s", out.String())
+	return out.String(), exit
+}
+
+// watcher is an output that says when it has seen want.
+type watcher struct {
+	syncLog
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watcher) Write(p []byte) (int, error) {
+	n, err := w.syncLog.Write(p)
+	if strings.Contains(w.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return n, err
 }
 
 // ok runs command and requires it to succeed.
@@ -151,3 +187,23 @@ func loopback(t *testing.T) (connect string, accepted <-chan struct{}) {
 	}()
 	return fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d && echo connected", ln.Addr().(*net.TCPAddr).Port), ch
 }
+
+// syncLog is a log the test reads while the sandbox writes it.
+type syncLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func (l *syncLog) logger() *slog.Logger { return slog.New(slog.NewTextHandler(l, nil)) }

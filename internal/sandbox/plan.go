@@ -123,24 +123,12 @@ func hidings(hidden, kept []string) []hiding {
 	return out
 }
 
-// strictReadRoots are the directories commands may read in strict mode:
-// the system directories given, the toolchains on PATH and Go's, and
+// strictReadRoots are the directories commands may read in strict mode
+// besides the toolchains on PATH (which each system keeps on its own
+// terms): the system directories given, Go's root and module cache, and
 // AllowRead.
 func strictReadRoots(cfg Config, env []string, system []string) []string {
 	roots := slices.Clone(system)
-	path := EnvValue(env, "PATH")
-	for _, dir := range filepath.SplitList(path) {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil || withinAny(real, system) {
-			continue
-		}
-		switch filepath.Base(real) {
-		case "bin", "sbin", "shims":
-			// A toolchain's bin directory: the toolchain is its parent.
-			real = filepath.Dir(real)
-		}
-		roots = append(roots, real)
-	}
 	if gobin, err := LookPath("go", env); err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

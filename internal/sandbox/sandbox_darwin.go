@@ -41,7 +41,7 @@ func New(cfg Config) (*Sandbox, error) {
 		return s, nil
 	}
 	if cfg.Reads == ReadStrict {
-		s.os.reads = strictReadRoots(cfg, s.env, darwinStrictRoots)
+		s.os.reads = append(strictReadRoots(cfg, s.env, darwinStrictRoots), pathRoots(s.env, darwinStrictRoots)...)
 	}
 	if err := s.probeSeatbelt(); err != nil {
 		why := fmt.Sprintf("Seatbelt refused the profile (%v): commands run unconfined, as the server's user, with the network", err)
@@ -145,4 +145,22 @@ func (s *Sandbox) probeSeatbelt() error {
 func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	env := append(slices.Clone(s.env), "TMPDIR="+spec.Scratch.Tmp)
 	return startGroup(ctx, s.argv(spec.Command, spec.Scratch.Tmp), env, spec)
+}
+
+// pathRoots are the toolchains of the directories on PATH outside system:
+// a bin, sbin or shims directory's parent, else the directory itself.
+func pathRoots(env []string, system []string) []string {
+	var roots []string
+	for _, dir := range filepath.SplitList(EnvValue(env, "PATH")) {
+		real, err := filepath.EvalSymlinks(dir)
+		if err != nil || !filepath.IsAbs(dir) || withinAny(real, system) {
+			continue
+		}
+		switch filepath.Base(real) {
+		case "bin", "sbin", "shims":
+			real = filepath.Dir(real)
+		}
+		roots = append(roots, real)
+	}
+	return roots
 }

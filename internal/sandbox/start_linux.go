@@ -21,12 +21,21 @@ import (
 // then SIGKILL after Grace).
 func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	ls := s.launchSpec(spec, spec.Scratch.Tmp)
+	cg, err := s.newCgroup()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	ls.Cgroup = cg.path()
 	c, err := s.start(ctx, ls, spec.Output)
 	if err != nil {
+		cg.finish()
 		return nil, err
 	}
 	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
 		status, exit, err := c.finish()
+		if exit.OutOfMemory = cg.finish(); exit.OutOfMemory {
+			exit.MemoryLimit = s.os.memory
+		}
 		if err != nil {
 			return exit, err
 		}
@@ -72,7 +81,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	if err != nil {
 		cancel()
 		r.Close()
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return &started{cmd: c, status: r, cancel: cancel}, nil
 }
