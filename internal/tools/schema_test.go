@@ -18,7 +18,8 @@ import (
 // changed name, description, argument or hint shows in review. Run with
 // -update to rewrite testdata/schema.
 func TestSchemas(t *testing.T) {
-	h := newBashHarness(t, sandbox.Config{})
+	// A fixed memory limit: the default is half of the machine's memory.
+	h := newBashHarness(t, sandbox.Config{MemoryLimit: 4 << 30})
 	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Tools)
