@@ -61,16 +61,11 @@ type goState struct {
 	loads  atomic.Int64 // loads answered by the go command
 }
 
-// goAddressLimit bounds the address space of each process of the Go check
-// (RLIMIT_AS), until the sandbox bounds a command's memory as a whole: a
-// cgo preamble that includes /dev/zero makes cc1 grow without end. A
-// binary built with the race detector maps terabytes of shadow memory, so
-// it gets no such bound (its check's deadline still ends it).
-var goAddressLimit int64 = 8 << 30
-
 // goCCAddressLimit bounds the address space of each C compiler cgo runs
 // (RLIMIT_AS): a preamble that includes /dev/zero makes cc1 grow without
-// end, 250 MB a second.
+// end, 250 MB a second. The sandbox bounds the memory of the checker
+// process and all it starts together (--memory-limit); this bound is
+// tighter, and holds without a sandbox too.
 var goCCAddressLimit int64 = 4 << 30
 
 // ccNames are the C compilers cgo may run.
@@ -318,9 +313,6 @@ func (c *Checker) startSandboxed(g *goState, env []string) (*goProcess, error) {
 		return nil, err
 	}
 	var src strings.Builder
-	if !raceEnabled && goAddressLimit > 0 {
-		fmt.Fprintf(&src, "ulimit -S -v %d 2>/dev/null; ", goAddressLimit>>10)
-	}
 	src.WriteString("exec env -i")
 	for _, kv := range env {
 		src.WriteString(" " + shellQuote(kv))

@@ -35,10 +35,15 @@ func fakeHome(t *testing.T) (home, secret string) {
 
 // goSandboxFixture is a fixture whose checks run in a sandbox that hides
 // home's secrets; it skips when there is no full sandbox.
-func goSandboxFixture(t *testing.T, home string, opts Options) *fixture {
+func goSandboxFixture(t *testing.T, home string, cfg sandbox.Config, opts Options) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	sb := testutil.Sandbox(t, dir, sandbox.Config{Home: home, Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}})
+	cfg.Home = home
+	if home == "" {
+		home = os.Getenv("HOME")
+	}
+	cfg.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
+	sb := testutil.Sandbox(t, dir, cfg)
 	if missing := sb.Missing(); len(missing) > 0 {
 		t.Skipf("no full sandbox here: %v", missing)
 	}
@@ -50,7 +55,7 @@ func goSandboxFixture(t *testing.T, home string, opts Options) *fixture {
 func goFixtures(t *testing.T, home string, opts Options, f func(t *testing.T, h *fixture)) {
 	t.Run("sandboxed", func(t *testing.T) {
 		t.Parallel()
-		f(t, goSandboxFixture(t, home, opts))
+		f(t, goSandboxFixture(t, home, sandbox.Config{}, opts))
 	})
 	t.Run("unsandboxed", func(t *testing.T) {
 		t.Parallel()
@@ -170,9 +175,10 @@ func TestGoCheckLinkedDirOut(t *testing.T) {
 }
 
 // TestGoCheckCgoDevZero: a cgo preamble that includes /dev/zero makes cc1
-// grow without end. The C compiler's address space is bounded (lowered
-// here, so the test cannot hurt the machine), so cc1 dies of it and the
-// check says so, long before its deadline.
+// grow without end. The sandbox's memory limit bounds the checker and all
+// it starts, and the C compiler's address space is bounded on its own
+// (both lowered here, so the test cannot hurt the machine): cc1 dies of it
+// and the check says so, long before its deadline.
 func TestGoCheckCgoDevZero(t *testing.T) {
 	testutil.RequireGo(t)
 	if _, err := sandbox.LookPath("gcc", os.Environ()); err != nil {
@@ -190,7 +196,9 @@ func TestGoCheckCgoDevZero(t *testing.T) {
 		assert.Regexp(t, `(?i)memory`, got)
 	}
 	// Not parallel: the bound is read when a checker starts.
-	t.Run("sandboxed", func(t *testing.T) { f(t, goSandboxFixture(t, "", Options{Timeout: 2 * time.Minute})) })
+	t.Run("sandboxed", func(t *testing.T) {
+		f(t, goSandboxFixture(t, "", sandbox.Config{MemoryLimit: 1 << 30}, Options{Timeout: 2 * time.Minute}))
+	})
 	t.Run("unsandboxed", func(t *testing.T) { f(t, newFixture(t, Options{Timeout: 2 * time.Minute})) })
 }
 

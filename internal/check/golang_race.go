@@ -1,6 +1,0 @@
-//go:build race
-
-package check
-
-// raceEnabled: this binary was built with the race detector.
-const raceEnabled = true
