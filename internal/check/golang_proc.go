@@ -220,16 +220,16 @@ func (c *Checker) goLoad(ctx context.Context, req gocheck.Request) (gocheck.Resp
 		} else if err == nil {
 			g.loads.Add(1)
 		}
-		switch {
-		case errors.Is(err, errGoCheckerEnded) && attempt == 0 && ctx.Err() == nil:
-			continue
-		case errors.Is(err, context.DeadlineExceeded):
+		if errors.Is(err, errGoCheckerEnded) || errors.Is(err, context.DeadlineExceeded) {
 			g.mu.Lock()
 			if g.proc == p {
 				g.proc = nil
 			}
 			g.mu.Unlock()
 			p.stop()
+		}
+		if errors.Is(err, errGoCheckerEnded) && attempt == 0 && ctx.Err() == nil {
+			continue
 		}
 		return resp, err
 	}
@@ -371,7 +371,11 @@ func startLocal(g *goState, dir string, env []string) (*goProcess, error) {
 	p.stop = func() {
 		once.Do(func() {
 			stdin.Close()
-			killGroup(cmd.Process.Pid)
+			select {
+			case <-p.done: // reaped: its process group may be another's now
+			default:
+				killGroup(cmd.Process.Pid)
+			}
 		})
 	}
 	go func() {

@@ -1,0 +1,224 @@
+package check
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/testutil"
+)
+
+// counts returns how many loads the fixture's Go checker answered with
+// the go command and by re-checking.
+func (f *fixture) counts() (loads, reused int64) {
+	return f.c.golang.loads.Load(), f.c.golang.reused.Load()
+}
+
+// TestGoRecheck edits files of a module and checks that each result is
+// what a fresh checker finds, and that edits within a package are
+// re-checked without the go command while anything that changes what the
+// package sees is loaded again.
+func TestGoRecheck(t *testing.T) {
+	testutil.RequireGo(t)
+	t.Parallel()
+	goFixtures(t, "", Options{}, func(t *testing.T, h *fixture) {
+		h.write("go.mod", "module example.com/warm\n\ngo 1.22\n")
+		h.write("lib/lib.go", "package lib\n\nfunc Name() string { return \"lib\" }\n")
+		h.write("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/warm/lib\"\n)\n\nfunc main() { fmt.Println(greeting(lib.Name())) }\n")
+		h.write("util.go", testutil.GoUtil)
+
+		// fresh is what a new checker says of the same files.
+		fresh := func(name string) string {
+			t.Helper()
+			g := newFixtureIn(t, h.dir, Options{Sandbox: h.c.opts.Sandbox})
+			return g.c.AfterWrite(t.Context(), name)
+		}
+		step := func(what, name, content string, reuse bool) string {
+			t.Helper()
+			loads, reused := h.counts()
+			got := h.written(name, content)
+			l2, r2 := h.counts()
+			if reuse {
+				assert.Equal(t, [2]int64{loads, reused + 1}, [2]int64{l2, r2}, "%s: re-checked without the go command", what)
+			} else {
+				assert.Equal(t, loads+1, l2, "%s: loaded again", what)
+			}
+			want := fresh(name)
+			if want == "" && strings.HasPrefix(got, "No problems left in ") {
+				want = got // the fresh checker did not see the problems before
+			}
+			assert.Equal(t, want, got, "%s: what a fresh check finds", what)
+			return got
+		}
+
+		assert.Empty(t, step("the first check", "util.go", testutil.GoUtil, false))
+		got := step("a type error", "util.go", "package main\n\nfunc greeting(name string) string {\n\treturn len(name)\n}\n", true)
+		assert.Contains(t, got, "util.go:4:9: cannot use len(name) (value of type int) as string value in return statement (go types)")
+		got = step("an error in another file", "util.go", "package main\n\nfunc greet(name string) string {\n\treturn name\n}\n", true)
+		assert.Contains(t, got, "main.go:9:27: undefined: greeting (go types)")
+		got = step("fixed", "util.go", testutil.GoUtil, true)
+		assert.Equal(t, "No problems left in util.go (go types; package example.com/warm).", got)
+
+		got = step("a new import", "util.go", "package main\n\nimport \"strings\"\n\nfunc greeting(name string) string {\n\treturn strings.ToUpper(name)\n}\n", false)
+		assert.Empty(t, got)
+		got = step("the dependency changes", "lib/lib.go", "package lib\n\nfunc Name() int { return 1 }\n", false)
+		assert.Empty(t, got)
+		got = step("the package sees the dependency's change", "util.go", testutil.GoUtil, false)
+		assert.Contains(t, got, "cannot use lib.Name() (value of type int) as string value in argument to greeting")
+		got = step("again, re-checked", "util.go", testutil.GoUtil+"\n", true)
+		assert.Contains(t, got, "cannot use lib.Name() (value of type int) as string value in argument to greeting")
+		step("a new file in the package", "extra.go", "package main\n\nvar extra = 1\n", false)
+		step("build constraints that change", "extra.go", "//go:build ignore\n\npackage main\n\nvar extra = 1\n", false)
+		h.write("go.mod", "module example.com/warm\n\ngo 1.23\n")
+		step("go.mod changes", "util.go", testutil.GoUtil, false)
+	})
+}
+
+// TestGoRecheckTests re-checks a test file's package with its tests: the
+// test variant and the external test package.
+func TestGoRecheckTests(t *testing.T) {
+	testutil.RequireGo(t)
+	t.Parallel()
+	h := newFixture(t, Options{})
+	h.write("go.mod", testutil.GoMod)
+	h.write("util.go", testutil.GoUtil)
+	h.write("x_test.go", "package main_test\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) {}\n")
+	const test = "package main\n\nimport \"testing\"\n\nfunc TestGreeting(t *testing.T) {\n\tif greeting(%s) != \"hello, 1\" {\n\t\tt.Fail()\n\t}\n}\n"
+	assert.Empty(t, h.written("util_test.go", fmt.Sprintf(test, `"1"`)))
+	got := h.written("util_test.go", fmt.Sprintf(test, "1"))
+	assert.Contains(t, got, "\nutil_test.go:6:14: cannot use 1 (untyped int constant) as string value in argument to greeting (go types)")
+	got = h.written("x_test.go", "package main_test\n\nimport \"testing\"\n\nfunc TestX(t *testing.T) { var s string = 1; _ = s }\n")
+	assert.Contains(t, got, "x_test.go:5:43: cannot use 1 (untyped int constant) as string value in variable declaration (go types)")
+	_, reused := h.counts()
+	assert.Positive(t, reused, "test files are re-checked too")
+}
+
+// TestGoCheckerDies kills the checker process between checks: the next
+// check starts another and still works.
+func TestGoCheckerDies(t *testing.T) {
+	testutil.RequireGo(t)
+	t.Parallel()
+	goFixtures(t, "", Options{}, func(t *testing.T, h *fixture) {
+		h.write("go.mod", testutil.GoMod)
+		h.write("main.go", testutil.GoMain)
+		assert.Empty(t, h.written("util.go", testutil.GoUtil))
+		pids := checkerPIDs(t, h.c.golang.tmp)
+		require.NotEmpty(t, pids, "the checker runs")
+		for _, pid := range pids {
+			require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+		}
+		waitNoCheckers(t, h.c.golang.tmp)
+		got := h.written("util.go", "package main\n\nfunc greeting(name string) string {\n\treturn len(name)\n}\n")
+		assert.Contains(t, got, "util.go:4:9: cannot use len(name)")
+	})
+}
+
+// checkerPIDs lists the processes of the Go checker whose TMPDIR is tmp:
+// the checker, and the go commands, compilers and build cache it started.
+func checkerPIDs(t *testing.T, tmp string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var out []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		environ, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err == nil && strings.Contains("\x00"+string(environ), "\x00TMPDIR="+tmp+"\x00") {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// waitNoCheckers waits until no process of the Go checker whose TMPDIR is
+// tmp is left.
+func waitNoCheckers(t *testing.T, tmp string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for len(checkerPIDs(t, tmp)) > 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("checker processes left: %v", checkerPIDs(t, tmp))
+		case <-tick.C:
+		}
+	}
+}
+
+// TestGoCheckerEndsWithServer runs a server stand-in (this test binary,
+// running TestGoCheckerServerHelper) that starts a Go checker, kills it
+// with SIGKILL, and expects no checker process left behind.
+func TestGoCheckerEndsWithServer(t *testing.T) {
+	testutil.RequireGo(t)
+	for _, sandboxed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sandboxed=%v", sandboxed), func(t *testing.T) {
+			t.Parallel()
+			ws := t.TempDir()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestGoCheckerServerHelper$")
+			cmd.Env = append(os.Environ(), "AGENTBOX_CHECKER_HELPER="+ws, "AGENTBOX_CHECKER_HELPER_SANDBOX="+strconv.FormatBool(sandboxed))
+			out, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			cmd.Stderr = os.Stderr
+			require.NoError(t, cmd.Start())
+			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+			lines := bufio.NewScanner(out)
+			tmp := ""
+			for lines.Scan() {
+				if s, ok := strings.CutPrefix(lines.Text(), "checker: "); ok {
+					tmp = s
+					break
+				}
+				if s, ok := strings.CutPrefix(lines.Text(), "skip: "); ok {
+					t.Skip(s)
+				}
+			}
+			require.NotEmpty(t, tmp, "the helper did not start a checker")
+			require.NotEmpty(t, checkerPIDs(t, tmp), "the checker runs")
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+			_ = cmd.Wait()
+			waitNoCheckers(t, tmp)
+		})
+	}
+}
+
+// TestGoCheckerServerHelper is the server stand-in of
+// TestGoCheckerEndsWithServer: it checks a Go file, says which binary its
+// checker runs, and waits to be killed.
+func TestGoCheckerServerHelper(t *testing.T) {
+	ws := os.Getenv("AGENTBOX_CHECKER_HELPER")
+	if ws == "" {
+		t.Skip("run by TestGoCheckerEndsWithServer")
+	}
+	opts := Options{}
+	if os.Getenv("AGENTBOX_CHECKER_HELPER_SANDBOX") == "true" {
+		sb := testutil.Sandbox(t, ws, sandbox.Config{})
+		if missing := sb.Missing(); len(missing) > 0 {
+			fmt.Printf("skip: no full sandbox here: %v\n", missing)
+			select {}
+		}
+		opts.Sandbox = sb
+	}
+	h := newFixtureIn(t, ws, opts)
+	h.write("go.mod", testutil.GoMod)
+	h.write("main.go", testutil.GoMain)
+	h.written("util.go", testutil.GoUtil)
+	fmt.Printf("checker: %s\n", h.c.golang.tmp)
+	select {} // until killed
+}
