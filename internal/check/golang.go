@@ -168,7 +168,14 @@ func (e *errGoOutside) Error() string {
 // go/packages does. reuse lets it answer from its last load of the same
 // (see gocheck/warm.go).
 func (c *Checker) loadGo(ctx context.Context, dir string, env []string, tests, reuse bool, patterns ...string) ([]gocheck.Package, error) {
-	resp, err := c.goLoad(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: patterns, Tests: tests, Reuse: reuse, Root: c.ws.Dir()})
+	return c.goPackages(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: patterns, Tests: tests, Reuse: reuse})
+}
+
+// goPackages answers req with the checker process, confined to the
+// workspace (see gocheck.Request.Root).
+func (c *Checker) goPackages(ctx context.Context, req gocheck.Request) ([]gocheck.Package, error) {
+	req.Root = c.ws.Dir()
+	resp, err := c.goLoad(ctx, req)
 	switch {
 	case err != nil:
 		return nil, err

@@ -2,7 +2,6 @@ package check
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"path"
@@ -189,14 +188,5 @@ func (g *goTree) linksOut(dir string) []finding {
 
 // loadGoTree loads ./... with tests in dir (a host path), for a tree check.
 func (c *Checker) loadGoTree(ctx context.Context, dir string, env []string) ([]gocheck.Package, error) {
-	resp, err := c.goLoad(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: []string{"./..."}, Tests: true, NoFiles: true, Root: c.ws.Dir()})
-	switch {
-	case err != nil:
-		return nil, err
-	case resp.Err != "":
-		return nil, errors.New(resp.Err)
-	case len(resp.Outside) > 0:
-		return nil, &errGoOutside{resp.Outside}
-	}
-	return resp.Packages, nil
+	return c.goPackages(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: []string{"./..."}, Tests: true, NoFiles: true})
 }

@@ -92,7 +92,7 @@ func TestCacheProgBadEntries(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(lower, "aa"), 0o755))
 	for _, bad := range []string{
 		"", "v1 short\n",
-		fmt.Sprintf("v1 %x %x %20d %20d\n", id(0xab), id(0xbb), 3, 1), // another action's
+		fmt.Sprintf("v1 %x %x %20d %20d\n", id(0xab), id(0xbb), 3, 1),  // another action's
 		fmt.Sprintf("v1 %x %x %20d %20d\n", id(0xaa), id(0xbb), 99, 1), // its output has another size
 	} {
 		require.NoError(t, os.WriteFile(fileName(lower, id(0xaa), "a"), []byte(bad), 0o644))

@@ -20,10 +20,7 @@
 // dispatch to it (Main) without importing the checks.
 package gocheck
 
-import (
-	"os"
-	"slices"
-)
+import "os"
 
 // The modes of the binary, each the second argument after testGuard.
 const (
@@ -56,9 +53,4 @@ func Main() {
 	case CacheMode:
 		os.Exit(cacheProg(os.Args[3:], os.Stdin, os.Stdout))
 	}
-}
-
-// IsMode reports whether args (after the program) start a hidden mode.
-func IsMode(args []string) bool {
-	return len(args) >= 2 && args[0] == testGuard && slices.Contains([]string{CheckMode, CacheMode}, args[1])
 }

@@ -327,6 +327,19 @@ func header(f *ast.File) string {
 	return b.String()
 }
 
+// embeds reports whether f has a //go:embed directive, which the go
+// command checks and a re-check would not.
+func embeds(f *ast.File) bool {
+	for _, g := range f.Comments {
+		for _, c := range g.List {
+			if strings.HasPrefix(c.Text, "//go:embed") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // errStale says a kept load no longer answers for the files.
 var errStale = errors.New("stale")
 
@@ -375,7 +388,7 @@ func (w *warmLoad) typeCheck(wp *warmPackage, checked map[string]*types.Package)
 		if f == nil {
 			return nil, nil, errStale // unreadable: let the go command say why
 		}
-		if header(f) != wp.headers[i] {
+		if header(f) != wp.headers[i] || embeds(f) {
 			return nil, nil, errStale
 		}
 		for _, imp := range f.Imports {
