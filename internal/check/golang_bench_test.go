@@ -64,3 +64,28 @@ func BenchmarkGoSyntaxError(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkGoFirstCheck measures the first check of a 50-file package in
+// a new workspace: the checker process starts, and the go command loads
+// the package with an empty private build cache, which reads through to
+// the user's.
+func BenchmarkGoFirstCheck(b *testing.B) {
+	testutil.RequireGo(b)
+	for b.Loop() {
+		b.StopTimer()
+		dir := b.TempDir()
+		sb := testutil.Sandbox(b, dir, sandbox.Config{Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}})
+		f := newFixtureIn(b, dir, Options{Sandbox: sb})
+		f.write("go.mod", "module example.com/bench\n\ngo 1.22\n")
+		for i := range 50 {
+			f.write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
+		}
+		b.StartTimer()
+		if got := f.c.AfterWrite(b.Context(), "f07.go"); got != "" {
+			b.Fatalf("the check did not pass cleanly: %s", got)
+		}
+		b.StopTimer()
+		f.c.Close()
+		b.StartTimer()
+	}
+}

@@ -174,6 +174,22 @@ func TestGoCheckLinkedDirOut(t *testing.T) {
 	})
 }
 
+// TestGoCheckDependencyLinkOut: a file of a package the checked package
+// imports that is a symbolic link out is not built either.
+func TestGoCheckDependencyLinkOut(t *testing.T) {
+	testutil.RequireGo(t)
+	t.Parallel()
+	outside := t.TempDir()
+	testutil.WriteFile(t, outside, "secret.go", "package lib\n\nconst Secret = \"deplinkmarker\"\n")
+	f := newFixture(t, Options{})
+	f.write("go.mod", "module example.com/ws\n\ngo 1.22\n")
+	f.write("lib/lib.go", "package lib\n")
+	require.NoError(t, os.Symlink(filepath.Join(outside, "secret.go"), filepath.Join(f.dir, "lib", "secret.go")))
+	got := f.written("a.go", "package ws\n\nimport \"example.com/ws/lib\"\n\nvar X int = lib.Secret\n")
+	assertNoMarkers(t, got, "deplinkmarker")
+	assert.Contains(t, got, "it would build code outside the workspace (example.com/ws/lib (its file "+filepath.Join(f.dir, "lib", "secret.go")+")")
+}
+
 // TestGoCheckCgoDevZero: a cgo preamble that includes /dev/zero makes cc1
 // grow without end. The sandbox's memory limit bounds the checker and all
 // it starts, and the C compiler's address space is bounded on its own

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -172,12 +173,23 @@ func outsideDirs(roots []*packages.Package, req Request) []string {
 		if dir == "" || p.Module == nil && isStd(p.PkgPath) {
 			return
 		}
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			real = dir
+		isInside := func(name string) bool {
+			real, err := filepath.EvalSymlinks(name)
+			if err != nil {
+				real = name
+			}
+			return slices.ContainsFunc(inside, func(d string) bool { return within(real, d) })
 		}
-		if !slices.ContainsFunc(inside, func(d string) bool { return within(real, d) }) {
+		if !isInside(dir) {
 			out = append(out, p.PkgPath+" (in "+dir+")")
+			return
+		}
+		// A package of the workspace whose file is a link out (the
+		// module cache holds no links).
+		for _, f := range slices.Concat(p.GoFiles, p.OtherFiles, p.IgnoredFiles) {
+			if fi, err := os.Lstat(f); err == nil && fi.Mode()&os.ModeSymlink != 0 && !isInside(f) {
+				out = append(out, p.PkgPath+" (its file "+f+")")
+			}
 		}
 	}
 	for _, p := range roots {
