@@ -210,6 +210,10 @@ func TestGoCheckCgoDevZero(t *testing.T) {
 		assert.Less(t, time.Since(start), time.Minute, "the check must end")
 		assert.NotContains(t, got, "skipped", "cc1 must die of its memory bound, not of the deadline")
 		assert.Regexp(t, `(?i)memory`, got)
+
+		diag := h.diagnose("", false)
+		assert.NotContains(t, diag, "stopped at the", "cc1 must die of its memory bound, not of the deadline")
+		assert.Regexp(t, `(?i)memory`, diag)
 	}
 	// Not parallel: the bound is read when a checker starts.
 	t.Run("sandboxed", func(t *testing.T) {
