@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -27,6 +28,12 @@ type osState struct {
 	reads    []string // strict mode: the roots commands may read
 	home     string
 	ws       string // the workspace, symlinks resolved
+
+	fallback []string   // the launcher to use should s.launcher be of another build
+	cached   bool       // the layers came from the probe cache
+	cacheKey string     // their key there
+	cache    probeCache // where they are cached
+	dropped  sync.Once  // the cached layers failed a launch and were dropped
 }
 
 // New probes what this machine offers and returns a sandbox that uses it.
@@ -46,12 +53,12 @@ func New(cfg Config) (*Sandbox, error) {
 		// that wants a sandbox of its own: stop the recursion here.
 		return nil, errors.New("sandbox: started inside a launcher that did not call sandbox.Main")
 	}
+	var fallback []string
 	if len(cfg.Launcher) == 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: cannot find the launcher: %w", err)
+		var err error
+		if cfg.Launcher, fallback, err = findLauncher(); err != nil {
+			return nil, err
 		}
-		cfg.Launcher = append([]string{exe}, launcherArgs...)
 	}
 	ws, err := filepath.EvalSymlinks(cfg.Workspace)
 	if err != nil {
@@ -63,6 +70,7 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	s := &Sandbox{cfg: cfg, log: cfg.Logger, state: state, cache: cache, launcher: cfg.Launcher}
 	s.os.ws = ws
+	s.os.fallback = fallback
 	s.os.home = cfg.Home
 	if h, err := filepath.EvalSymlinks(cfg.Home); err == nil {
 		s.os.home = h
@@ -116,9 +124,33 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
+// findLauncher returns the launcher: the launcher binary beside this
+// executable (cmd/agentbox-sandbox, installed with it by the release
+// archives), else this executable itself, which starts slower: it is the
+// whole server. The second is also the fallback should the first be of
+// another build. Either is started with LauncherName as its argv[0].
+func findLauncher() (launcher, fallback []string, err error) {
+	exe, err := executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sandbox: cannot find the launcher: %w", err)
+	}
+	self := []string{exe}
+	if strings.HasSuffix(exe, ".test") {
+		self = append(self, testGuard)
+	}
+	sibling := filepath.Join(filepath.Dir(exe), LauncherName)
+	if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && sibling != exe {
+		return []string{sibling}, self, nil
+	}
+	return self, nil, nil
+}
+
+// executable is os.Executable; tests change it.
+var executable = os.Executable
+
 // report logs what confines commands and, as warnings, what does not.
 func (s *Sandbox) report() {
-	s.log.Info("sandbox", "mode", s.cfg.Mode.String(), "layers", strings.Join(s.layers, "; "))
+	s.log.Info("sandbox", "mode", s.cfg.Mode.String(), "layers", strings.Join(s.layers, "; "), "launcher", strings.Join(s.launcher, " "), "cached", s.os.cached)
 	for _, m := range s.missing {
 		s.log.Warn("sandbox layer unavailable", "what", m)
 	}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -22,16 +24,31 @@ func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	ls := s.launchSpec(spec, spec.Scratch.Tmp)
 	c, err := s.start(ctx, ls, spec.Output)
 	if err != nil {
+		s.dropCachedProbe(err)
 		return nil, err
 	}
 	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
 		status, exit, err := c.finish()
 		if err != nil {
+			s.dropCachedProbe(err)
 			return exit, err
 		}
 		exit.Dir = strings.TrimSpace(string(status))
 		return exit, nil
 	})}, nil
+}
+
+// dropCachedProbe drops the cached probe result this sandbox started from
+// when a launch failed to set up the sandbox: the machine may have changed
+// in a way the cache's key does not see, and the next server probes again.
+func (s *Sandbox) dropCachedProbe(err error) {
+	if !s.os.cached || !errors.Is(err, ErrSetup) {
+		return
+	}
+	s.os.dropped.Do(func() {
+		s.log.Warn("a launch failed with the sandbox layers cached at start; dropped them, the next start probes again", "error", err)
+		s.os.cache.drop(s.os.cacheKey)
+	})
 }
 
 // started is a launcher process.
@@ -46,6 +63,7 @@ type started struct {
 const maxSpec = 120 << 10
 
 func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*started, error) {
+	ls.Build = launcherBuild()
 	data, err := json.Marshal(ls)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
@@ -59,6 +77,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := exec.CommandContext(ctx, s.launcher[0], s.launcher[1:]...)
+	c.Args[0] = LauncherName // what ps shows, and how Main knows it is the launcher
 	c.Env = []string{specVar + "=" + string(data)}
 	c.Dir = "/"
 	c.Stdout, c.Stderr = out, out
@@ -95,6 +114,10 @@ func (st *started) finish() ([]byte, Exit, error) {
 	return status, exit, nil
 }
 
+// allIDs is how many user and group ids root maps: all of them, or as many
+// as an int holds on 32-bit systems.
+const allIDs = int(min(1<<32-1, uint64(math.MaxInt)))
+
 // sysProcAttr starts the launcher in its namespaces, in a session of its
 // own (no controlling terminal to inject keystrokes into), and kills it if
 // the server dies.
@@ -107,7 +130,7 @@ func (s *Sandbox) sysProcAttr() *syscall.SysProcAttr {
 	if uid == 0 {
 		// Root maps every id onto itself, so files keep their owners and
 		// root keeps (namespaced) rights over them.
-		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
+		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: allIDs}}
 		attr.UidMappings, attr.GidMappings = all, all
 		attr.GidMappingsEnableSetgroups = true
 		return attr
