@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
 
 // LauncherName is the launcher's name: the file name of the launcher
@@ -169,14 +168,11 @@ func removeStale(parent string) {
 		if err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		if alive(pid) {
 			continue // alive (or not ours to ask about)
 		}
 		fi, err := os.Lstat(m)
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		if err != nil || !fi.IsDir() || !ownedByMe(fi) {
 			continue
 		}
 		os.RemoveAll(m)
