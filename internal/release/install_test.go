@@ -152,7 +152,8 @@ func TestGoInstall(t *testing.T) {
 	}
 	assert.Equal(t, "agentbox", bash(), "the server's own binary stands in for the launcher")
 
-	goCmd(t, work, env, "install", modulePath+"/cmd/agentbox-sandbox@"+v)
+	// README's line: both commands at once.
+	goCmd(t, work, env, "install", modulePath+"/cmd/agentbox@"+v, modulePath+"/cmd/agentbox-sandbox@"+v)
 	require.FileExists(t, filepath.Join(gopath, "bin", "agentbox-sandbox"))
 	assert.Equal(t, "agentbox-sandbo", bash(), "the launcher binary beside the server")
 }
