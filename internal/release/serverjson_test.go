@@ -78,7 +78,7 @@ func TestServerJSON(t *testing.T) {
 
 	t.Run("filled in", func(t *testing.T) {
 		dist := t.TempDir()
-		for _, name := range []string{"agentbox_1.2.3_darwin.mcpb", "agentbox_1.2.3_linux_amd64.mcpb"} {
+		for _, name := range []string{"agentbox_darwin.mcpb", "agentbox_linux_amd64.mcpb"} {
 			require.NoError(t, os.WriteFile(filepath.Join(dist, name), []byte(name), 0o644))
 		}
 		out, err := ServerJSON(tmpl, "1.2.3", dist)
@@ -89,9 +89,9 @@ func TestServerJSON(t *testing.T) {
 		require.NoError(t, json.Unmarshal(out, &got))
 		require.Len(t, got.Packages, 3, "the Go package and the two bundles there are")
 		assert.Equal(t, "v1.2.3", got.Packages[0].Version)
-		assert.Equal(t, "https://github.com/agentbox/agentbox/releases/download/v1.2.3/agentbox_1.2.3_darwin.mcpb", got.Packages[1].Identifier)
+		assert.Equal(t, "https://github.com/agentbox/agentbox/releases/download/v1.2.3/agentbox_darwin.mcpb", got.Packages[1].Identifier)
 		// sha256sum of a file holding its own name:
-		assert.Equal(t, "1f22802066b9f7c3b7a59c685de4c33244e419d876f30b56c7401eb0108d4c84", got.Packages[1].FileSha256)
+		assert.Equal(t, "4f9503b127c2c9de1344b203999a87f7aa8febb722fa0ff625748fce890e3010", got.Packages[1].FileSha256)
 
 		_, err = ServerJSON(tmpl, "1.2.3", t.TempDir())
 		assert.ErrorContains(t, err, "no bundle")
