@@ -69,7 +69,6 @@ func grepTool(t *Toolset) server.ServerTool {
 			atMost("-B", grepMaxContext), atMost("-A", grepMaxContext), atMost("-C", grepMaxContext), atMost("context", grepMaxContext),
 			atLeast("head_limit", 0), atLeast("offset", 0),
 		),
-		outputSchema[grepResult](),
 		mcp.WithToolTitle("Search file contents"),
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
@@ -112,24 +111,7 @@ func (t *Toolset) grep(ctx context.Context, args grepArgs) (*mcp.CallToolResult,
 	ctx, cancel := context.WithTimeout(ctx, grepTimeout)
 	defer cancel()
 	run := &grepRun{t: t, req: req}
-	run.result.Mode = req.mode
-	text := run.do(ctx)
-	return structured(text, run.result)
-}
-
-// grepResult is Grep's structuredContent: the page the text shows, for
-// programs.
-type grepResult struct {
-	Mode   string      `json:"mode" jsonschema:"files_with_matches, content or count"`
-	Files  []string    `json:"files" jsonschema:"files_with_matches and count: the files on this page, in the order shown; content: the files whose lines were searched for this page, by path"`
-	Counts []grepCount `json:"counts" jsonschema:"count mode: the matches in each file on this page; empty in other modes"`
-	Total  int         `json:"total" jsonschema:"count mode: matches in all files; content mode: lines on this page; files_with_matches: 0"`
-}
-
-// grepCount is one file's entry in count mode.
-type grepCount struct {
-	Path  string `json:"path" jsonschema:"the file, workspace-relative"`
-	Count int    `json:"count" jsonschema:"matching lines (or matches, with -o or multiline)"`
+	return mcp.NewToolResultText(run.do(ctx)), nil
 }
 
 // grepRequest checks the arguments: every problem is an error naming it.
