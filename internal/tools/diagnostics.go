@@ -54,5 +54,7 @@ func (t *Toolset) diagnostics(ctx context.Context, args diagnosticsArgs) *mcp.Ca
 	if err != nil {
 		return failedf("%s: %v", name, err)
 	}
-	return mcp.NewToolResultText(text)
+	res := mcp.NewToolResultText(text)
+	fit(res, "check a smaller path to see the rest")
+	return res
 }

@@ -138,14 +138,19 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 	}
 
 	var b strings.Builder
+	shown := 0
 	for _, m := range newest.sorted() {
-		b.WriteString(workspace.Display(m.path))
-		b.WriteByte('\n')
+		line := workspace.Display(m.path) + "\n"
+		if b.Len()+len(line) > pageMax {
+			break // long paths: as many as one result holds
+		}
+		b.WriteString(line)
+		shown++
 	}
 	var notes []string
-	if total > globMaxResults {
+	if total > shown {
 		notes = append(notes, fmt.Sprintf("(Showing %d of %d matching files, newest first; %d more are not listed. Narrow the pattern or path to see the rest.)",
-			globMaxResults, total, total-globMaxResults))
+			shown, total, total-shown))
 	}
 	if total == 0 {
 		notes = append(notes, "No files found.")

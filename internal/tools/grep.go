@@ -45,7 +45,7 @@ const (
 	grepDefaultLimit = 250              // head_limit when none is given
 	grepMaxColumns   = 500              // longer lines are shown as a marker
 	grepMaxContext   = 1000             // -A, -B, -C at most
-	grepMaxOutput    = 50 << 10         // bytes of text one result carries at most
+	grepMaxOutput    = pageMax          // bytes of lines one result carries at most
 	grepTimeout      = 60 * time.Second // how long one Grep may search
 )
 
@@ -54,7 +54,7 @@ func grepTool(t *Toolset) server.ServerTool {
 		mcp.WithDescription(describe(grepDoc, map[string]any{
 			"DefaultLimit": grepDefaultLimit,
 			"MaxColumns":   grepMaxColumns,
-			"MaxOutput":    formatSize(grepMaxOutput),
+			"MaxOutput":    english.Sprintf("%d", resultMax),
 			"MaxEntries":   english.Sprintf("%d", walkMaxEntries),
 			"Timeout":      fmt.Sprintf("%d seconds", int(grepTimeout.Seconds())),
 			"MaxLine":      formatSize(search.MaxLine),
@@ -272,14 +272,25 @@ func unitName(mode string) string {
 	return "file"
 }
 
+// unitsName is unitName's plural.
+func unitsName(mode string) string {
+	if mode == "count" {
+		return "entries"
+	}
+	return unitName(mode) + "s"
+}
+
+// fullNote says that a page stopped where one result was full, and where
+// the next page starts.
+func fullNote(mode string, offset, shown int) string {
+	return fmt.Sprintf("[Showing %s %d-%d: one result holds at most %s characters. Call Grep again with offset=%d for the rest.]",
+		unitsName(mode), offset+1, offset+shown, english.Sprintf("%d", resultMax), offset+shown)
+}
+
 // pageNote tells the model which part of the results it sees and how to
 // get the next page.
 func pageNote(mode string, offset, shown int, more bool, total int) string {
-	unit := unitName(mode)
-	units := unit + "s"
-	if unit == "entry" {
-		units = "entries"
-	}
+	unit, units := unitName(mode), unitsName(mode)
 	switch {
 	case more:
 		return fmt.Sprintf("[Showing %s %d-%d; more match. Call Grep again with offset=%d for the next page.]", units, offset+1, offset+shown, offset+shown)

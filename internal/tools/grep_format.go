@@ -106,8 +106,7 @@ func (r *grepRun) writeFiles(out *strings.Builder, files []grepFile, more bool) 
 	for _, f := range page {
 		line := workspace.Display(f.path) + "\n"
 		if out.Len()+len(line) > grepMaxOutput {
-			return []string{fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
-				formatSize(grepMaxOutput), plural(shown, "file"), offset+shown)}
+			return []string{fullNote("files_with_matches", offset, shown)}
 		}
 		out.WriteString(line)
 		shown++
@@ -137,8 +136,7 @@ func (r *grepRun) writeCount(out *strings.Builder, files []grepFile) []string {
 	for i, f := range page {
 		line := workspace.Display(f.path) + ":" + strconv.Itoa(f.count) + "\n"
 		if out.Len()+len(line) > grepMaxOutput {
-			notes = append(notes, fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
-				formatSize(grepMaxOutput), nouns(i, "entry"), offset+i))
+			notes = append(notes, fullNote("count", offset, i))
 			break
 		}
 		out.WriteString(line)
@@ -194,8 +192,7 @@ func (r *grepRun) writeContent(out *strings.Builder, files []grepFile) []string 
 	page = page[:min(len(page), r.keep())]
 	for i, line := range page {
 		if out.Len()+len(line)+1 > grepMaxOutput {
-			return []string{fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
-				formatSize(grepMaxOutput), plural(i, "line"), offset+i)}
+			return []string{fullNote("content", offset, i)}
 		}
 		out.WriteString(line)
 		out.WriteByte('\n')

@@ -96,7 +96,7 @@ func (t *Toolset) All() []server.ServerTool {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
 	}
 	for i := range all {
-		all[i] = validated(all[i])
+		all[i] = bounded(validated(all[i]))
 	}
 	return all
 }

@@ -22,7 +22,6 @@ import (
 // go test -run ... -args -known-gaps=fail runs the checks of known gaps as
 // ordinary ones, to see how they fail.
 var knownGaps = map[int]string{
-	2: "Claude Code (2.1.332) parks a result over 50,000 characters in a file under ~/.claude and gives the model a 2 KB preview, or only an error naming the file; Read's default page is up to 100 KB",
 	4: "agentbox config claude-code prints only the MCP server: Claude Code then offers the model its own unconfined tools, and agentbox's only deferred behind ToolSearch",
 }
 
