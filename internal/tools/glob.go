@@ -25,9 +25,9 @@ var globDoc string
 
 // globArgs is the Glob tool's input.
 type globArgs struct {
-	Pattern        string `json:"pattern" jsonschema:"The glob pattern to match files against, such as **/*.go or src/**/*.{ts,tsx}"`
-	Path           string `json:"path,omitempty" jsonschema:"The directory to search in, relative to the workspace root (or absolute inside it); defaults to the workspace root"`
-	IncludeIgnored bool   `json:"include_ignored,omitempty" jsonschema:"Also list files that .gitignore, .ignore or the global git excludes leave out (default false)"`
+	Pattern        string `json:"pattern" jsonschema:"Glob such as **/*.go or src/**/*.{ts,tsx}"`
+	Path           string `json:"path,omitempty" jsonschema:"Directory to search (default: the workspace root)"`
+	IncludeIgnored bool   `json:"include_ignored,omitempty" jsonschema:"Also list files .gitignore leaves out"`
 }
 
 const (

@@ -24,21 +24,21 @@ var grepDoc string
 // grepArgs is the Grep tool's input, named and ordered as Claude Code's.
 // Pointers tell an argument left out from one set to its zero value.
 type grepArgs struct {
-	Pattern    string `json:"pattern" jsonschema:"The regular expression to search for in file contents (Go RE2 syntax)"`
-	Path       string `json:"path,omitempty" jsonschema:"File or directory to search in, relative to the workspace root (or absolute inside it); defaults to the workspace root"`
-	Glob       string `json:"glob,omitempty" jsonschema:"Only search files matching this glob, e.g. *.js, **/*.{ts,tsx} or src/**; several separated by spaces; a leading ! excludes"`
-	OutputMode string `json:"output_mode,omitempty" jsonschema:"content shows matching lines (with -A/-B/-C context, -n line numbers, head_limit); files_with_matches shows file paths (default); count shows match counts per file"`
-	Before     *int   `json:"-B,omitempty" jsonschema:"Lines to show before each match (content mode only)"`
-	After      *int   `json:"-A,omitempty" jsonschema:"Lines to show after each match (content mode only)"`
-	C          *int   `json:"-C,omitempty" jsonschema:"Lines to show before and after each match (content mode only)"`
+	Pattern    string `json:"pattern" jsonschema:"Regular expression (RE2)"`
+	Path       string `json:"path,omitempty" jsonschema:"File or directory to search (default: the workspace root)"`
+	Glob       string `json:"glob,omitempty" jsonschema:"Only files matching this glob, e.g. *.js or **/*.{ts,tsx}; several separated by spaces; ! excludes"`
+	OutputMode string `json:"output_mode,omitempty" jsonschema:"files_with_matches (default): paths, newest first; content: lines as path:line:text; count: path:count"`
+	Before     *int   `json:"-B,omitempty" jsonschema:"Context lines before each match"`
+	After      *int   `json:"-A,omitempty" jsonschema:"Context lines after each match"`
+	C          *int   `json:"-C,omitempty" jsonschema:"Context lines before and after each match"`
 	Context    *int   `json:"context,omitempty" jsonschema:"Same as -C"`
-	LineNums   *bool  `json:"-n,omitempty" jsonschema:"Show line numbers (content mode only); default true"`
-	IgnoreCase bool   `json:"-i,omitempty" jsonschema:"Case-insensitive search"`
-	Only       bool   `json:"-o,omitempty" jsonschema:"Show only the matching part of each line (content mode), and count matches rather than lines (count mode)"`
-	Type       string `json:"type,omitempty" jsonschema:"Only search files of this ripgrep type, e.g. go, py, js, ts, rust, java, c, cpp, md, json, yaml; more efficient than glob for standard types"`
-	HeadLimit  *int   `json:"head_limit,omitempty" jsonschema:"Show only the first N lines (content), files (files_with_matches) or entries (count); default 250, 0 for no limit"`
-	Offset     int    `json:"offset,omitempty" jsonschema:"Skip the first N lines, files or entries before applying head_limit, to see the next page; default 0"`
-	Multiline  bool   `json:"multiline,omitempty" jsonschema:"Let patterns span lines: . matches newlines, and \\n can be matched; default false"`
+	LineNums   *bool  `json:"-n,omitempty" jsonschema:"Line numbers in content mode (default true)"`
+	IgnoreCase bool   `json:"-i,omitempty" jsonschema:"Ignore case"`
+	Only       bool   `json:"-o,omitempty" jsonschema:"Only the matching part of each line"`
+	Type       string `json:"type,omitempty" jsonschema:"File type, e.g. go, py, js, ts, rust, java, md"`
+	HeadLimit  *int   `json:"head_limit,omitempty" jsonschema:"Lines, files or entries a page shows (default 250; 0: all)"`
+	Offset     int    `json:"offset,omitempty" jsonschema:"Lines, files or entries to skip"`
+	Multiline  bool   `json:"multiline,omitempty" jsonschema:"Let the pattern span lines (. matches newlines)"`
 }
 
 const (

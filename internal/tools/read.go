@@ -23,9 +23,9 @@ var readDoc string
 // without omitempty is required, and its jsonschema tag is what the model
 // reads about it.
 type readArgs struct {
-	FilePath string `json:"file_path" jsonschema:"The file to read: relative to the workspace root, or absolute inside it"`
-	Offset   int    `json:"offset,omitempty" jsonschema:"The line to start reading from, counting from 1. Only provide if the file is too large to read at once"`
-	Limit    int    `json:"limit,omitempty" jsonschema:"The number of lines to read. Only provide if the file is too large to read at once"`
+	FilePath string `json:"file_path" jsonschema:"Relative to the workspace root, or absolute inside it"`
+	Offset   int    `json:"offset,omitempty" jsonschema:"The line to start at, from 1"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"The number of lines to read"`
 }
 
 const (
