@@ -26,8 +26,8 @@ var grepDoc string
 type grepArgs struct {
 	Pattern    string `json:"pattern" jsonschema:"Regular expression (RE2)"`
 	Path       string `json:"path,omitempty" jsonschema:"File or directory to search (default: the workspace root)"`
-	Glob       string `json:"glob,omitempty" jsonschema:"Only files matching this glob, e.g. *.js or **/*.{ts,tsx}; several separated by spaces; ! excludes"`
-	OutputMode string `json:"output_mode,omitempty" jsonschema:"files_with_matches (default): paths, newest first; content: lines as path:line:text; count: path:count"`
+	Glob       string `json:"glob,omitempty" jsonschema:"Only files matching these globs (space-separated; ! excludes), e.g. *.js **/*.{ts,tsx}"`
+	OutputMode string `json:"output_mode,omitempty" jsonschema:"files_with_matches (default; newest first), content (path:line:text) or count (path:count)"`
 	Before     *int   `json:"-B,omitempty" jsonschema:"Context lines before each match"`
 	After      *int   `json:"-A,omitempty" jsonschema:"Context lines after each match"`
 	C          *int   `json:"-C,omitempty" jsonschema:"Context lines before and after each match"`

@@ -84,3 +84,17 @@ func TestNoStructuredContent(t *testing.T) {
 		assert.Contains(t, text(r), "a.py", "%s %v: the text carries the result", call.tool, call.args)
 	}
 }
+
+// TestToolsLoadUpFront checks that every tool asks Claude Code to give the
+// model its schema from the first request, not behind ToolSearch.
+func TestToolsLoadUpFront(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	for _, tool := range res.Tools {
+		raw, err := json.Marshal(tool)
+		require.NoError(t, err)
+		assert.Contains(t, string(raw), `"_meta":{"anthropic/alwaysLoad":true}`, tool.Name)
+	}
+}

@@ -97,9 +97,17 @@ func (t *Toolset) All() []server.ServerTool {
 	}
 	for i := range all {
 		all[i] = bounded(validated(all[i]))
+		all[i].Tool.Meta = &mcp.Meta{AdditionalFields: map[string]any{alwaysLoad: true}}
 	}
 	return all
 }
+
+// alwaysLoad is the _meta key by which Claude Code (2.1.332) offers a
+// server's tool to the model with its schema from the first request,
+// rather than by name only until the model asks ToolSearch for it. agentbox
+// is meant to replace Claude Code's own tools, so all of its are needed
+// from the start.
+const alwaysLoad = "anthropic/alwaysLoad"
 
 // EndSession forgets the state of a closed client session.
 func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
