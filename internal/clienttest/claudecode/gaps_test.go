@@ -116,7 +116,8 @@ func excerpt(got string) string {
 }
 
 // -record writes what the model got, step by step, to a markdown file:
-// testdata/claudecode/before.md was made so, for issue 13's "before".
+// testdata/claudecode/before.md was made so, for issue 13's "before", and
+// after.md for its "after".
 var recordFlag = flag.String("record", "", "write what the model gets from each step to this markdown `file`")
 
 // records holds the sections of the -record file, by name.
