@@ -20,6 +20,10 @@
 // name_test.go; a tool's other concerns are in name_concern.go. Handlers
 // turn every failure a model can act on into an isError result naming the
 // path it sent; a Go error from a handler means the server itself broke.
+//
+// A result is text for the model to read, never structuredContent (which
+// Claude Code shows the model in place of the text), and at most
+// resultMax characters (size.go), which every client passes on whole.
 package tools
 
 import (
