@@ -50,11 +50,6 @@ func (c *Checker) goDoor(dir string) (r report, ok bool) {
 			break
 		}
 	}
-	if dir == "." {
-		for _, name := range goModuleFiles {
-			out = append(out, c.linkOut(name)...) // already seen as entries, but harmless
-		}
-	}
 	if len(out) == 0 {
 		return report{}, true
 	}

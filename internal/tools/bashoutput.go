@@ -20,9 +20,9 @@ var bashOutputDoc string
 
 // bashOutputArgs is the BashOutput tool's input.
 type bashOutputArgs struct {
-	BashID string `json:"bash_id" jsonschema:"The ID of the job to read from, as Bash returned it"`
-	Offset *int64 `json:"offset,omitempty" jsonschema:"Byte offset to read from; by default, where the last BashOutput call for this job stopped"`
-	Filter string `json:"filter,omitempty" jsonschema:"Optional regular expression: return only the output lines that match it"`
+	BashID string `json:"bash_id" jsonschema:"The job ID Bash returned"`
+	Offset *int64 `json:"offset,omitempty" jsonschema:"Byte offset to read from"`
+	Filter string `json:"filter,omitempty" jsonschema:"Return only the lines matching this regular expression"`
 }
 
 func bashOutputTool(t *Toolset) server.ServerTool {
