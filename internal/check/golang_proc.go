@@ -55,10 +55,9 @@ type goProcess struct {
 var errGoCheckerEnded = errors.New("the Go checker stopped before it answered")
 
 // goLoad has the checker process load packages, starting it if needed
-// (once more if it ends while loading). On ctx's deadline the process is
-// stopped, with whatever its go commands started, and started anew for
-// the next load: what a load that does not end runs (cc1 on an endless
-// include) must not go on.
+// (once more if it ends while loading). When ctx ends first, the load goes
+// on in the checker (see gocheck's maxLoad), filling the build cache for
+// the next check; its answer is dropped.
 func (c *Checker) goLoad(ctx context.Context, req gocheck.Request) (gocheck.Response, error) {
 	g, err := c.goSetup()
 	if err != nil {
@@ -77,7 +76,7 @@ func (c *Checker) goLoad(ctx context.Context, req gocheck.Request) (gocheck.Resp
 		} else if err == nil {
 			g.loads.Add(1)
 		}
-		if errors.Is(err, errGoCheckerEnded) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, errGoCheckerEnded) {
 			g.mu.Lock()
 			if g.proc == p {
 				g.proc = nil
@@ -314,7 +313,6 @@ func (p *goProcess) load(ctx context.Context, req gocheck.Request) (gocheck.Resp
 		p.mu.Lock()
 		delete(p.pending, req.ID)
 		p.mu.Unlock()
-		_ = p.send(gocheck.Request{ID: req.ID, Op: "cancel"})
 		return gocheck.Response{}, ctx.Err()
 	}
 }

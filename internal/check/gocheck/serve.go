@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -27,14 +28,23 @@ import (
 const loadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles | packages.NeedImports |
 	packages.NeedTypes | packages.NeedSyntax | packages.NeedModule | packages.NeedTypesSizes | packages.NeedEmbedPatterns
 
-// server is the checker's state: the loads in flight and what it keeps
+// maxLoad bounds one load in the checker. A check that stops waiting for
+// its load (its deadline passed, a newer edit superseded it) does not stop
+// the load: the go command goes on filling the build cache, so that the
+// next check finds the packages built; otherwise a check whose deadline is
+// shorter than building a package would never see it built (a first check
+// that has to compile the standard library, with --read-confinement
+// strict). The sandbox bounds what the load may use meanwhile.
+const maxLoad = 5 * time.Minute
+
+// server is the checker's state: one turn per load key, and what it keeps
 // for re-checks.
 type server struct {
 	outMu sync.Mutex
 	out   *json.Encoder
 
-	mu      sync.Mutex
-	cancels map[int64]context.CancelFunc
+	mu    sync.Mutex
+	turns map[string]chan struct{} // by warmKey: held by the load of that key in progress
 
 	warm *warmCache
 }
@@ -42,7 +52,7 @@ type server struct {
 // serve answers requests read from in until it ends (the server closed
 // its end), and returns the exit status.
 func serve(in io.Reader, out io.Writer) int {
-	s := &server{out: json.NewEncoder(out), cancels: map[int64]context.CancelFunc{}, warm: newWarmCache()}
+	s := &server{out: json.NewEncoder(out), turns: map[string]chan struct{}{}, warm: newWarmCache()}
 	dec := json.NewDecoder(bufio.NewReaderSize(in, 64<<10))
 	var wg sync.WaitGroup
 	for {
@@ -50,36 +60,32 @@ func serve(in io.Reader, out io.Writer) int {
 		if err := dec.Decode(&req); err != nil {
 			break // the server is gone, or wrote something that is not a request
 		}
-		if req.Op == "cancel" {
-			s.mu.Lock()
-			if cancel := s.cancels[req.ID]; cancel != nil {
-				cancel()
-			}
-			s.mu.Unlock()
-			continue
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		s.mu.Lock()
-		s.cancels[req.ID] = cancel
-		s.mu.Unlock()
 		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), maxLoad)
+			defer cancel()
 			resp := s.load(ctx, req)
-			s.mu.Lock()
-			delete(s.cancels, req.ID)
-			s.mu.Unlock()
-			cancel()
 			s.outMu.Lock()
 			_ = s.out.Encode(resp)
 			s.outMu.Unlock()
 		})
 	}
-	s.mu.Lock()
-	for _, cancel := range s.cancels {
-		cancel()
-	}
-	s.mu.Unlock()
 	wg.Wait()
 	return 0
+}
+
+// turn waits for the load of key in progress, if any, and returns the
+// function that ends this one's turn: two loads of the same packages at
+// once would build each package twice.
+func (s *server) turn(key string) func() {
+	s.mu.Lock()
+	ch := s.turns[key]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		s.turns[key] = ch
+	}
+	s.mu.Unlock()
+	ch <- struct{}{}
+	return func() { <-ch }
 }
 
 // load answers one load: from what was loaded before when it may, else
@@ -92,16 +98,17 @@ func (s *server) load(ctx context.Context, req Request) Response {
 			return resp
 		}
 	}
-	fset := token.NewFileSet()
-	cfg := &packages.Config{
-		Context: ctx,
-		Dir:     req.Dir,
-		Env:     req.Env,
-		Mode:    loadMode,
-		Tests:   req.Tests,
-		Fset:    fset,
+	defer s.turn(key)()
+	if req.Reuse {
+		// The load this one waited for may have left what it needs.
+		if resp, ok := s.warm.recheck(key); ok {
+			resp.ID = req.ID
+			return resp
+		}
 	}
-	pkgs, err := packages.Load(cfg, req.Patterns...)
+	start := loadStart{at: time.Now(), names: namesIn(req.Dir)}
+	fset := token.NewFileSet()
+	pkgs, err := loadWith(ctx, req, fset)
 	if err != nil {
 		return Response{ID: req.ID, Err: err.Error()}
 	}
@@ -113,9 +120,22 @@ func (s *server) load(ctx context.Context, req Request) Response {
 		resp.Packages = append(resp.Packages, wirePackage(p, !req.NoFiles))
 	}
 	if req.Reuse {
-		s.warm.remember(key, req, fset, pkgs, resp.Packages)
+		s.warm.remember(key, req, start, fset, pkgs, resp.Packages)
 	}
 	return resp
+}
+
+// loadWith runs go/packages for req, positions in fset.
+func loadWith(ctx context.Context, req Request, fset *token.FileSet) ([]*packages.Package, error) {
+	cfg := &packages.Config{
+		Context: ctx,
+		Dir:     req.Dir,
+		Env:     req.Env,
+		Mode:    loadMode,
+		Tests:   req.Tests,
+		Fset:    fset,
+	}
+	return packages.Load(cfg, req.Patterns...)
 }
 
 // wirePackage is what an answer says of p.

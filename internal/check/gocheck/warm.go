@@ -127,8 +127,8 @@ func (d dirNames) same() bool { return slices.Equal(namesIn(d.dir).names, d.name
 
 // remember keeps what pkgs (the answer wire) need for re-checks, when
 // they can be re-checked.
-func (c *warmCache) remember(key string, req Request, fset *token.FileSet, pkgs []*packages.Package, wire []Package) {
-	w, ok := newWarmLoad(req, fset, pkgs, wire)
+func (c *warmCache) remember(key string, req Request, start loadStart, fset *token.FileSet, pkgs []*packages.Package, wire []Package) {
+	w, ok := newWarmLoad(req, start, fset, pkgs, wire)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.order = slices.DeleteFunc(c.order, func(k string) bool { return k == key })
@@ -164,20 +164,43 @@ func (c *warmCache) recheck(key string) (Response, bool) {
 	return resp, ok
 }
 
+// loadStart is what was true when a load began: the files a re-check
+// compares must not have changed since, or the load may have seen them
+// otherwise than they are.
+type loadStart struct {
+	at    time.Time
+	names dirNames // the load's directory
+}
+
+// mtimeSlack is how far behind the clock a file's modification time may
+// be: the kernel stamps files from a coarse clock.
+const mtimeSlack = 20 * time.Millisecond
+
 // newWarmLoad keeps what a re-check of pkgs needs, or says they cannot be
-// re-checked.
-func newWarmLoad(req Request, fset *token.FileSet, pkgs []*packages.Package, wire []Package) (*warmLoad, bool) {
+// re-checked. start is when the load began.
+func newWarmLoad(req Request, start loadStart, fset *token.FileSet, pkgs []*packages.Package, wire []Package) (*warmLoad, bool) {
 	w := &warmLoad{fset: fset}
 	roots := map[string]bool{}
 	for _, p := range pkgs {
 		roots[p.ID] = true
 	}
 	seenDir := map[string]bool{}
+	changed := false // a file or directory changed while loading
+	since := start.at.Add(-mtimeSlack)
 	addDir := func(dir string) {
-		if !seenDir[dir] {
-			seenDir[dir] = true
-			w.dirs = append(w.dirs, namesIn(dir))
+		if seenDir[dir] {
+			return
 		}
+		seenDir[dir] = true
+		names := namesIn(dir)
+		if dir == start.names.dir {
+			// Written to by the very write being checked: its names then
+			// and now must be the same.
+			changed = changed || !slices.Equal(names.names, start.names.names)
+		} else if fi, err := os.Stat(dir); err != nil || fi.ModTime().After(since) {
+			changed = true
+		}
+		w.dirs = append(w.dirs, names)
 	}
 	for i, p := range pkgs {
 		for _, e := range p.Errors {
@@ -256,7 +279,10 @@ func newWarmLoad(req Request, fset *token.FileSet, pkgs []*packages.Package, wir
 	for _, p := range pkgs {
 		visit(p)
 	}
-	return w, len(w.roots) > 0
+	for _, st := range w.stamps {
+		changed = changed || !st.missing && st.modTime.After(since)
+	}
+	return w, len(w.roots) > 0 && !changed
 }
 
 // dependencyOrder puts each root after the roots it imports (a package's

@@ -2,12 +2,9 @@ package gocheck
 
 import "golang.org/x/tools/go/packages"
 
-// Request is one job for the checker.
+// Request is one load for the checker.
 type Request struct {
 	ID int64
-	// Op is "load" (the default) or "cancel", which cancels the load with
-	// the same ID.
-	Op string `json:",omitempty"`
 	// Dir is where the go command runs (absolute), Env its whole
 	// environment, Patterns what it lists, Tests whether test files and
 	// test packages are loaded too.
