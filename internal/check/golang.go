@@ -14,7 +14,9 @@ import (
 	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
-) // modRoot returns the workspace-relative directory of the go.mod that
+)
+
+// modRoot returns the workspace-relative directory of the go.mod that
 // governs dir, or "" when there is none in the workspace.
 func (c *Checker) modRoot(dir string) string {
 	for d := dir; ; d = path.Dir(d) {

@@ -39,6 +39,7 @@ import (
 // Its go commands build into a private cache (GOCACHE under the checks'
 // private directory of the server's state), reading through to the
 // user's own GOCACHE without ever writing it (gocheck/cacheprog.go).
+
 // goProcess is one run of the checker process.
 type goProcess struct {
 	env  []string // its environment: a change means a new process
