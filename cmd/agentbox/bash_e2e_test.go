@@ -57,11 +57,17 @@ func (s *syncBuffer) String() string {
 // startRaw starts the binary on a new workspace and initializes it.
 func startRaw(t *testing.T, args ...string) *rawSession {
 	t.Helper()
-	ws := t.TempDir()
-	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
 	// Its own temporary directory, so that a server the test kills leaves
 	// nothing behind.
-	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+t.TempDir())
+	return startRawIn(t, t.TempDir(), t.TempDir(), args...)
+}
+
+// startRawIn starts the binary on the workspace ws with the temporary
+// directory tmp, and initializes it.
+func startRawIn(t *testing.T, ws, tmp string, args ...string) *rawSession {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
+	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+tmp)
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()

@@ -10,18 +10,20 @@ import (
 const filterScanMax = 8 << 20
 
 // Page reads the output from offset from: up to max bytes ending at a line
-// break when one is near, or, with a filter re, the lines that match until
+// break when one is near (or where the kept output stops), or, with a filter re, the lines that match until
 // the page is full or filterScanMax bytes were looked through. It returns
 // the text, the offset to read on from, and how many bytes were no longer
-// kept (see ReadAt).
+// kept (see readAt).
 func (o *Spool) Page(from int64, max int, re *regexp.Regexp) (text string, next, skipped int64, err error) {
 	if re == nil {
 		b, next, skipped, err := o.readAt(from, max)
 		if err != nil {
 			return "", from, 0, err
 		}
-		if next < o.Size() {
-			b = cutHead(b)
+		if len(b) == max && next < o.Size() { // a full page: end it at a line break
+			if cut := cutHead(b); len(cut) > 0 {
+				b = cut
+			}
 			next = from + skipped + int64(len(b))
 		}
 		return strings.ToValidUTF8(string(b), "\uFFFD"), next, skipped, nil

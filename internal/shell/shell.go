@@ -167,7 +167,7 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 	if err != nil {
 		spool = nil // keep the tail in memory only
 	}
-	j.out = newSpool(spool)
+	j.out = newSpool(spool, err)
 	scratch := sh.scratch
 	if background {
 		ctx = sh.bg

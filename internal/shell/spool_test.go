@@ -18,13 +18,16 @@ func newTestSpool(t *testing.T) *Spool {
 	t.Helper()
 	f, err := os.Create(filepath.Join(t.TempDir(), "spool"))
 	require.NoError(t, err)
-	o := newSpool(f)
+	o := newSpool(f, nil)
 	t.Cleanup(o.remove)
 	return o
 }
 
-func note(next, left, total int64) string {
-	return fmt.Sprintf("[… %d bytes left out of %d. Read on at %d.]", left, total, next)
+func note(c Cut) string {
+	if c.Lost.From < c.Lost.To {
+		return fmt.Sprintf("[… %d bytes left out of %d, %d-%d lost. Read on at %d.]", c.Left, c.Total, c.Lost.From, c.Lost.To, c.Next)
+	}
+	return fmt.Sprintf("[… %d bytes left out of %d. Read on at %d.]", c.Left, c.Total, c.Next)
 }
 
 func TestSpool(t *testing.T) {

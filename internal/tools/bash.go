@@ -100,10 +100,7 @@ func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *m
 		sh.Drop(j)
 		return failedf("Bash: the sandbox could not run the command: %v", err)
 	}
-	text, cut := j.Output().Clip(bashMaxOutput, func(next, left, total int64) string {
-		return fmt.Sprintf("[… %s left out here: the output is %s in all. To read on from here, call BashOutput with bash_id %q and offset %d.]",
-			formatSize(left), formatSize(total), j.ID(), next)
-	})
+	text, cut := j.Output().Clip(bashMaxOutput, func(c shell.Cut) string { return cutNote(j, c) })
 	if cut {
 		sh.Keep(j)
 	} else {
@@ -128,6 +125,32 @@ func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *m
 		text = "(Bash completed with no output)"
 	}
 	return mcp.NewToolResultText(withNotes(text, notes))
+}
+
+// cutNote says what a clipped result leaves out, which of it is gone and
+// why, and where BashOutput reads on.
+func cutNote(j *shell.Job, c shell.Cut) string {
+	msg := fmt.Sprintf("[… %s left out here: the output is %s in all.", formatSize(c.Left), formatSize(c.Total))
+	if c.Lost.From < c.Lost.To {
+		msg += " " + lostNote(j.Output(), c.Lost)
+	}
+	switch {
+	case c.Next < 0:
+	case c.Next == c.Lost.To:
+		msg += fmt.Sprintf(" To read what was kept after them, call BashOutput with bash_id %q and offset %d.", j.ID(), c.Next)
+	default:
+		msg += fmt.Sprintf(" To read on from here, call BashOutput with bash_id %q and offset %d.", j.ID(), c.Next)
+	}
+	return msg + "]"
+}
+
+// lostNote says which bytes of a job's output are gone, and why.
+func lostNote(out *shell.Spool, g shell.Gap) string {
+	why := fmt.Sprintf("only the first %s and the last %s of a job's output are kept", formatSize(shell.SpoolMax), formatSize(shell.TailMax))
+	if err := out.Failed(); err != nil {
+		why = "the server could not write them to its disk (" + err.Error() + "), so the output could not be kept whole"
+	}
+	return fmt.Sprintf("Bytes %d to %d (%s) are gone: %s.", g.From, g.To, formatSize(g.To-g.From), why)
 }
 
 // exitCode prints an exit status, naming the signal of a 128+N status.

@@ -76,8 +76,8 @@ func (t *Toolset) bashOutput(ctx context.Context, args bashOutputArgs) *mcp.Call
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%s: %s]\n", j.ID(), status)
 	if skipped > 0 {
-		fmt.Fprintf(&b, "[%s of output before this were not kept: only the first %s and the last %s of a job's output are.]\n",
-			formatSize(skipped), formatSize(shell.SpoolMax), formatSize(shell.TailMax))
+		to := from + skipped
+		fmt.Fprintf(&b, "[%s What follows starts at offset %d.]\n", lostNote(j.Output(), shell.Gap{From: to - skipped, To: to}), to)
 	}
 	switch {
 	case text != "":
