@@ -55,6 +55,9 @@ type Config struct {
 	// Sandbox confines Bash's commands (its Workspace and Logger are filled
 	// in here); nil serves no Bash.
 	Sandbox *sandbox.Config
+	// ForegroundLimit is how long a Bash call waits for its command before
+	// it goes on in the background; 0 waits for the command's timeout.
+	ForegroundLimit time.Duration
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -83,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
 	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
-	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
+	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log, ForegroundLimit: cfg.ForegroundLimit}
 	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
 	// mypy) inside it, with CheckEnv as their whole environment.
 	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}

@@ -24,15 +24,17 @@ import (
 // every read says so rather than shift what follows into its place.
 type Spool struct {
 	mu      sync.Mutex
-	spool   *os.File // open while spooling; nil when done or impossible
-	name    string   // the spool file's name, "" if there is none
-	spooled int64    // bytes in the spool
-	failed  error    // why the spool stopped before its cap, or nil
-	total   int64    // bytes written in all
-	tail    []byte   // the last TailMax bytes written (a ring)
-	tailPos int      // where the next byte goes in tail, once it is full
-	line    []byte   // the last complete non-blank line, for progress
-	partial []byte   // the line being written
+	spool   *os.File      // open while spooling; nil when done or impossible
+	name    string        // the spool file's name, "" if there is none
+	spooled int64         // bytes in the spool
+	failed  error         // why the spool stopped before its cap, or nil
+	total   int64         // bytes written in all
+	tail    []byte        // the last TailMax bytes written (a ring)
+	tailPos int           // where the next byte goes in tail, once it is full
+	line    []byte        // the last complete non-blank line, for progress
+	partial []byte        // the line being written
+	changed chan struct{} // closed at the next write or at the end; nil until asked for
+	ended   bool          // the command has ended: no more output
 }
 
 // The bounds of a spool, which BashOutput's description states.
@@ -83,7 +85,39 @@ func (o *Spool) Write(p []byte) (int, error) {
 	o.total += int64(len(p))
 	o.keepTail(p)
 	o.keepLine(p)
+	o.signal()
 	return len(p), nil
+}
+
+// signal wakes whoever waits on Changed. The caller holds o.mu.
+func (o *Spool) signal() {
+	if o.changed != nil {
+		close(o.changed)
+		o.changed = nil
+	}
+}
+
+// Changed returns a channel that is closed when more output is written or
+// the output ends. Take it before reading, so no write is missed.
+func (o *Spool) Changed() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ended {
+		return closedChan
+	}
+	if o.changed == nil {
+		o.changed = make(chan struct{})
+	}
+	return o.changed
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Ended reports whether the output is complete: its command has ended.
+func (o *Spool) Ended() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ended
 }
 
 func (o *Spool) keepTail(p []byte) {
@@ -238,7 +272,8 @@ func (o *Spool) readAt(off int64, n int) (b []byte, next, skipped int64, err err
 	return append(b, more...), off + int64(len(more)), skipped, nil
 }
 
-// close closes the spool file; its content stays readable until remove.
+// close ends the output and closes the spool file; its content stays
+// readable until remove.
 func (o *Spool) close() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -246,6 +281,8 @@ func (o *Spool) close() {
 		o.spool.Close()
 		o.spool = nil
 	}
+	o.ended = true
+	o.signal()
 }
 
 // remove deletes the spool.
@@ -277,14 +314,15 @@ type Cut struct {
 	Lost  Gap   // the bytes left out because they were not kept (see Failed)
 }
 
-// Clip renders a command's whole output for a result: all of it when it
-// fits in max bytes and was all kept, else its head and tail around a
-// note, which note words from the Cut. Only bytes whose place is known are
+// Clip renders a command's output so far for a result, and returns the
+// offset its text reaches: all of it when it fits in limit bytes and was
+// all kept, else its head and tail around a note, which note words from
+// the Cut. Only bytes whose place is known are
 // shown: when the middle was not kept (see Failed), the head ends where
 // the spool file does and the note says which bytes are gone. Leading
 // blank lines and trailing white space are trimmed, and invalid UTF-8
 // shows as U+FFFD.
-func (o *Spool) Clip(limit int, note func(Cut) string) (text string, cut bool) {
+func (o *Spool) Clip(limit int, note func(Cut) string) (text string, end int64, cut bool) {
 	o.mu.Lock()
 	total, lost := o.total, o.gap()
 	o.mu.Unlock()
@@ -292,9 +330,9 @@ func (o *Spool) Clip(limit int, note func(Cut) string) (text string, cut bool) {
 	if total <= int64(limit) && !gone {
 		b, _, _, err := o.readAt(0, int(total))
 		if err != nil {
-			return fmt.Sprintf("[output unavailable: %v]", err), false
+			return fmt.Sprintf("[output unavailable: %v]", err), total, false
 		}
-		return tidy(string(b)), false
+		return tidy(string(b)), total, false
 	}
 	// The head: up to half the limit from the start, and never past a gap.
 	n, known := limit/2, total
@@ -303,7 +341,7 @@ func (o *Spool) Clip(limit int, note func(Cut) string) (text string, cut bool) {
 	}
 	head, _, _, err := o.readAt(0, n)
 	if err != nil {
-		return fmt.Sprintf("[output unavailable: %v]", err), false
+		return fmt.Sprintf("[output unavailable: %v]", err), total, false
 	}
 	if int64(len(head)) < known {
 		head = cutHead(head)
@@ -316,7 +354,7 @@ func (o *Spool) Clip(limit int, note func(Cut) string) (text string, cut bool) {
 	n = int(min(int64(limit-len(head)), total-from))
 	tail, _, _, err := o.readAt(total-int64(n), n)
 	if err != nil {
-		return fmt.Sprintf("[output unavailable: %v]", err), false
+		return fmt.Sprintf("[output unavailable: %v]", err), total, false
 	}
 	if total-int64(len(tail)) > from {
 		tail = cutTail(tail)
@@ -336,7 +374,7 @@ func (o *Spool) Clip(limit int, note func(Cut) string) (text string, cut bool) {
 	if text != "" {
 		text += "\n\n"
 	}
-	return text + note(c) + "\n\n" + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), true
+	return text + note(c) + "\n\n" + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), total, true
 }
 
 // tidy trims leading blank lines and trailing white space, and makes the

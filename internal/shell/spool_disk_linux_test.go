@@ -51,7 +51,7 @@ func TestSpoolOnAFullDisk(t *testing.T) {
 		assert.LessOrEqual(t, lost.From, int64(16<<10), "the spool holds what fitted")
 		assert.Equal(t, int64(len(all)-TailMax), lost.To, "memory holds the tail")
 
-		text, cut := o.Clip(30000, note)
+		text, _, cut := o.Clip(30000, note)
 		require.True(t, cut)
 		assert.True(t, strings.HasPrefix(text, "line 000000 "), "the head is the output's beginning: %.40q", text)
 		assert.Contains(t, text, fmt.Sprintf("line 000149 %s\n\n[… %d bytes left out of %d, %d-%d lost. Read on at 15000.]\n\nline 002851 ",
@@ -79,7 +79,7 @@ func TestSpoolOnAFullDisk(t *testing.T) {
 		all := numbered(o, 3000)
 		require.ErrorIs(t, o.Failed(), syscall.ENOSPC)
 
-		text, cut := o.Clip(30000, note)
+		text, _, cut := o.Clip(30000, note)
 		require.True(t, cut)
 		lostTo := len(all) - TailMax
 		assert.True(t, strings.HasPrefix(text, fmt.Sprintf("[… %d bytes left out of %d, 0-%d lost. Read on at %d.]\n\nline 0027", len(all)-29900, len(all), lostTo, lostTo)),
@@ -96,7 +96,7 @@ func TestSpoolOnAFullDisk(t *testing.T) {
 		o := spoolOn(t, dir)
 		all := numbered(o, 200) // 20 KB: past the disk, within the tail
 		require.ErrorIs(t, o.Failed(), syscall.ENOSPC)
-		text, cut := o.Clip(30000, note)
+		text, _, cut := o.Clip(30000, note)
 		assert.False(t, cut)
 		assert.Equal(t, strings.TrimSpace(string(all)), text)
 	})

@@ -35,7 +35,7 @@ func TestSpool(t *testing.T) {
 	t.Run("returns short output whole, tidied", func(t *testing.T) {
 		o := newTestSpool(t)
 		fmt.Fprint(o, "\n\n  first\nsecond  \n\n")
-		got, cut := o.Clip(100, note)
+		got, _, cut := o.Clip(100, note)
 		assert.False(t, cut)
 		assert.Equal(t, "  first\nsecond", got)
 	})
@@ -44,7 +44,7 @@ func TestSpool(t *testing.T) {
 		for i := range 1000 {
 			fmt.Fprintf(o, "line %04d\n", i)
 		}
-		got, cut := o.Clip(1000, note)
+		got, _, cut := o.Clip(1000, note)
 		require.True(t, cut)
 		head, tail, ok := strings.Cut(got, "\n\n[… ")
 		require.True(t, ok, got)
@@ -56,7 +56,7 @@ func TestSpool(t *testing.T) {
 	t.Run("cuts long lines at rune boundaries", func(t *testing.T) {
 		o := newTestSpool(t)
 		fmt.Fprint(o, strings.Repeat("héllo wörld ", 5000))
-		got, cut := o.Clip(1001, note)
+		got, _, cut := o.Clip(1001, note)
 		require.True(t, cut)
 		assert.True(t, utf8.ValidString(got))
 		assert.NotContains(t, got, "\uFFFD")

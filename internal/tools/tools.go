@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -65,7 +66,16 @@ type Options struct {
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
+	// ForegroundLimit is how long a Bash call waits for its command: one
+	// still running then goes on in the background and the call returns
+	// (clients give up on a call after a minute or so). It also bounds
+	// BashOutput's wait. 0 waits until the command's timeout.
+	ForegroundLimit time.Duration
 }
+
+// DefaultForegroundLimit is the ForegroundLimit the server uses unless
+// told otherwise: under Claude Desktop's limit of about 60 s per call.
+const DefaultForegroundLimit = 50 * time.Second
 
 // New returns the tools for ws.
 func New(ws *workspace.Workspace, opts Options) *Toolset {
