@@ -60,7 +60,11 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
 	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", check.DefaultTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
-	fs.DurationVar(&cfg.foregroundLimit, "foreground-limit", tools.DefaultForegroundLimit, "return from a Bash call whose command still runs after this `duration`, which goes on in the background (clients give up on a call after about a minute); 0 waits for the command's timeout")
+	limit := tools.DefaultForegroundLimit
+	if name == "call" {
+		limit = 0 // its one call is all: no later BashOutput could wait for a job
+	}
+	fs.DurationVar(&cfg.foregroundLimit, "foreground-limit", limit, "return from a Bash call whose command still runs after this `duration`, which goes on in the background (clients give up on a call after about a minute); 0 waits for the command's timeout")
 	cfg.getenv = e.getenv
 	sb := &cfg.sandbox
 	fs.TextVar(&sb.Mode, "sandbox", sandbox.Auto, "confinement of Bash commands: auto (every layer the kernel offers), require (refuse to start without all of them) or off")
