@@ -38,6 +38,8 @@ type config struct {
 	// sandbox is how Bash's commands are confined.
 	sandbox sandbox.Config
 	getenv  func(string) string
+
+	checkpoints checkpointFlags // where and how much of the workspace's changes are recorded
 }
 
 // flags returns a flag set for a subcommand with the flags every command
@@ -74,6 +76,9 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `dir`: under --read-confinement=strict one more readable directory; under default, a place it would hide (~/.config/gh, say) made readable again (repeatable)")
 	fs.Var((*listFlag)(&sb.AllowWrite), "allow-write", "let Bash commands write `dir` besides the workspace (repeatable)")
 	fs.BoolVar(&sb.AllowGitConfig, "allow-git-config", false, "let Bash commands change the workspace's .git/config and .git/hooks")
+	fs.Var((*listFlag)(&sb.AllowUnixSocket), "allow-unix-socket", "let Bash commands connect to the Unix socket at `path` (or those in a directory) outside the workspace while the network is off (repeatable)")
+	fs.TextVar(&sb.MemoryLimit, "memory-limit", sandbox.Memory(0), "the memory one Bash command may use, all its processes together: a `size` such as 4GiB or 512MiB, auto (half of the machine's) or off")
+	cfg.checkpoints.register(fs)
 	return fs
 }
 

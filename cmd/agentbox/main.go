@@ -62,6 +62,8 @@ func commands() map[string]command {
 		"config":  {"CLIENT", "print a configuration snippet for an MCP client", configCmd},
 		"prompts": {"", "list the prompts with their arguments", promptsCmd},
 		"prompt":  {"NAME [--arg k=v ...]", "print a rendered prompt", promptCmd},
+		"changes": {"[ID]", "list the workspace's checkpoints (--json for JSON lines), or show one as a diff", changesCmd},
+		"undo":    {"--to ID", "restore the workspace to how it was before a checkpoint", undoCmd},
 		"help":    {"[COMMAND]", "show this, or a command's flags", helpCmd},
 	}
 }
@@ -132,7 +134,7 @@ func helpCmd(ctx context.Context, e *env, args []string) int {
 func usage(w io.Writer) {
 	fmt.Fprintf(w, "agentbox: an MCP server with coding tools confined to one workspace\n\nUsage:\n")
 	cmds := commands()
-	for _, name := range []string{"serve", "call", "run", "tools", "prompts", "prompt", "config", "help"} {
+	for _, name := range []string{"serve", "call", "run", "tools", "prompts", "prompt", "config", "changes", "undo", "help"} {
 		c := cmds[name]
 		fmt.Fprintf(w, "  %-28s %s\n", "agentbox "+name+" "+c.args, c.summary)
 	}

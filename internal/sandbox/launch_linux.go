@@ -34,8 +34,11 @@ type launchSpec struct {
 	PIDNS    bool // the launcher is init of a new PID namespace
 	NetNS    bool // the launcher is in a new network namespace: bring lo up
 	PidMax   int
+	DropCaps bool   // drop capabilities (unless the probe found it impossible)
+	Cgroup   string // the command's memory cgroup, which the launcher joins first
 	Mount    *mountPlan
 	Landlock *landlockPlan
+	Seccomp  *seccompPlan
 }
 
 // launcherArgs are the arguments the launcher is started with. The first
@@ -64,6 +67,11 @@ func launch() int {
 	// Landlock, no_new_privs and the capability bounding set belong to a
 	// thread: set them on this one and start the shell from it.
 	runtime.LockOSThread()
+	// Listen for termination from the start: as init of a PID namespace
+	// the launcher ignores a signal it has no handler for, so one that
+	// came during setup would be lost.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT)
 	status := os.NewFile(3, "status")
 	fail := func(err error) int {
 		fmt.Fprintf(status, "!%v", err)
@@ -82,6 +90,9 @@ func launch() int {
 		return err
 	}
 	var errs []error
+	if spec.Cgroup != "" {
+		errs = append(errs, note("cgroup", joinCgroup(spec.Cgroup)))
+	}
 	// The kernel's OOM killer takes the command before the server.
 	_ = os.WriteFile("/proc/self/oom_score_adj", []byte("1000"), 0)
 	if !spec.PIDNS {
@@ -106,8 +117,15 @@ func launch() int {
 	if spec.Landlock != nil {
 		errs = append(errs, note("landlock", spec.Landlock.restrict()))
 	}
-	if spec.Mount != nil || spec.Landlock != nil {
+	if spec.DropCaps {
 		errs = append(errs, note("caps", dropCaps()))
+	}
+	if spec.Seccomp != nil {
+		listener, err := spec.Seccomp.start(spec.Probe)
+		errs = append(errs, note("seccomp", err))
+		if listener >= 0 && spec.Probe {
+			unix.Close(listener)
+		}
 	}
 	if spec.Probe {
 		abi, _ := landlockABI()
@@ -117,6 +135,11 @@ func launch() int {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fail(err)
+	}
+	select {
+	case sig := <-sigs:
+		return 128 + int(sig.(syscall.Signal)) // stopped before it started
+	default:
 	}
 	pid, err := syscall.ForkExec(spec.Shell, spec.Args, &syscall.ProcAttr{
 		Dir:   spec.Dir,
@@ -128,16 +151,14 @@ func launch() int {
 		return fail(fmt.Errorf("start %s: %w", spec.Shell, err))
 	}
 	status.Close()
-	return reap(pid, spec.PIDNS)
+	return reap(pid, spec.PIDNS, sigs)
 }
 
 // reap is init's loop: it forwards termination signals to every process of
 // the sandbox, reaps whatever exits, and returns the shell's exit status
 // when the shell ends. In a PID namespace, returning is enough to end the
 // rest: the kernel kills every process left when init exits.
-func reap(shell int, pidns bool) int {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT)
+func reap(shell int, pidns bool, sigs <-chan os.Signal) int {
 	go func() {
 		for s := range sigs {
 			sig := s.(syscall.Signal)
@@ -259,7 +280,18 @@ var keptCaps = []uintptr{
 
 // dropCaps removes every other capability from this thread's bounding,
 // inheritable and ambient sets, so the shell it starts cannot regain them.
+// A thread of another user than root that holds no capability at all (as
+// in a sandbox without a user namespace) has nothing to drop: the shell it
+// starts gets none.
 func dropCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	if data[0].Permitted|data[1].Permitted|data[0].Inheritable|data[1].Inheritable == 0 && os.Geteuid() != 0 {
+		return nil
+	}
 	keep := map[uintptr]bool{}
 	for _, c := range keptCaps {
 		keep[c] = true
@@ -274,11 +306,6 @@ func dropCaps() error {
 			}
 			return fmt.Errorf("drop capability %d: %w", c, err)
 		}
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capget: %w", err)
 	}
 	var mask [2]uint32
 	for _, c := range keptCaps {

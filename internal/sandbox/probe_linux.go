@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +32,11 @@ func (s *Sandbox) probe() error {
 	if abi, err := landlockABI(); err == nil {
 		s.os.abi = abi
 	}
+	if cg, err := s.newCgroup(); err != nil {
+		s.os.memcg, s.os.noMemcg = nil, err.Error()
+	} else {
+		cg.finish()
+	}
 	var report map[string]string
 	var refused []string
 	for _, flags := range tries {
@@ -37,20 +46,21 @@ func (s *Sandbox) probe() error {
 		s.os.pidMax = flags&unix.CLONE_NEWPID != 0
 		s.os.loopback = flags&unix.CLONE_NEWNET != 0
 		s.os.caps = true
+		s.os.seccomp = seccompSupported()
 		var err error
 		report, err = s.runProbe()
 		if err == nil {
 			break
 		}
-		refused = append(refused, err.Error())
+		refused = append(refused, refusal(err))
 		report = nil
 	}
 	if report == nil {
 		return fmt.Errorf("sandbox: the launcher does not run (%s); is sandbox.Main called first in main (and TestMain)?", strings.Join(refused, "; "))
 	}
 	var layers, missing []string
-	if len(refused) > 0 {
-		missing = append(missing, "namespaces refused by the kernel ("+refused[0]+")")
+	if !s.os.userns {
+		missing = append(missing, "no user namespace: the kernel refused to make one ("+refused[0]+"), as it does inside a container or sandbox that forbids them (bwrap --disable-userns) or where user.max_user_namespaces is 0")
 	}
 	stepErr := func(names ...string) string {
 		for _, n := range names {
@@ -59,6 +69,10 @@ func (s *Sandbox) probe() error {
 			}
 		}
 		return ""
+	}
+	mountWhy := "only root may make one without a user namespace"
+	if os.Geteuid() == 0 && len(refused) > 1 {
+		mountWhy = refused[1]
 	}
 	if s.os.mount {
 		if e := stepErr("private", "readonly", "writable", "git", "hide", "dev", "proc"); e != "" {
@@ -71,7 +85,7 @@ func (s *Sandbox) probe() error {
 			}
 		}
 	} else {
-		missing = append(missing, "no mount namespace: secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
+		missing = append(missing, "no mount namespace ("+mountWhy+"): secrets in the home directory are hidden only by Landlock, daemon sockets (Docker, systemd) are reachable, .git/hooks and .git/config are writable")
 	}
 	if s.os.clone&unix.CLONE_NEWPID != 0 {
 		layers = append(layers, "PID namespace: every process a command starts ends with it")
@@ -81,12 +95,22 @@ func (s *Sandbox) probe() error {
 	if s.os.pidMax {
 		if e := stepErr("pidmax"); e != "" {
 			s.os.pidMax = false
-			missing = append(missing, "no process limit: the kernel cannot set pid_max in a PID namespace ("+e+"); a fork bomb is bounded only by the timeout")
+			missing = append(missing, "no process limit: the kernel cannot set pid_max in a PID namespace ("+e+"), so a fork bomb is bounded only by the timeout")
 		} else {
 			layers = append(layers, fmt.Sprintf("at most %d processes per command", s.cfg.MaxProcs))
 		}
+	} else if !hostRoot() && !s.os.userns {
+		// Root is exempt from RLIMIT_NPROC.
+		s.os.nproc = true
+		layers = append(layers, fmt.Sprintf("at most %d processes per command beyond those the user already runs (RLIMIT_NPROC)", s.cfg.MaxProcs))
 	} else {
 		missing = append(missing, "no process limit: a fork bomb is bounded only by the timeout")
+	}
+	seccompErr := "seccomp filters are not written for " + runtime.GOARCH
+	if s.os.seccomp {
+		if seccompErr = stepErr("seccomp"); seccompErr != "" {
+			s.os.seccomp = false
+		}
 	}
 	switch {
 	case s.cfg.AllowNetwork:
@@ -96,15 +120,27 @@ func (s *Sandbox) probe() error {
 	case s.os.loopback:
 		layers = append(layers, "network namespace: no network")
 		s.os.loopback = false
+	case s.os.clone&unix.CLONE_NEWNET != 0:
+		layers = append(layers, "network namespace: no network")
+	case s.os.seccomp:
+		layers = append(layers, "no network: no sockets but Unix ones (seccomp)")
 	case s.os.abi >= 4:
-		layers = append(layers, "no TCP (Landlock): UDP and Unix sockets still reach the host")
+		layers = append(layers, "no TCP (Landlock)")
+		missing = append(missing, "no network namespace, and no seccomp filter ("+seccompErr+"): UDP reaches the network")
 	default:
 		missing = append(missing, "no network isolation: commands can reach the network")
 	}
+	switch {
+	case s.cfg.AllowNetwork:
+	case s.os.abi >= 9 && stepErr("landlock") == "":
+		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket (Landlock)")
+	case s.os.seccomp:
+		layers = append(layers, "Unix sockets: only those in the workspace, TMPDIR and --allow-unix-socket, checked by the launcher at each connect (seccomp), datagram Unix sockets refused")
+	default:
+		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot refuse connect, and no seccomp filter: "+seccompErr+")")
+	}
 	if s.os.userns {
 		layers = append(layers, "user namespace: no capabilities over the host")
-	} else {
-		missing = append(missing, "no user namespace")
 	}
 	switch e := stepErr("landlock"); {
 	case s.os.abi == 0:
@@ -118,12 +154,25 @@ func (s *Sandbox) probe() error {
 			missing = append(missing, "Landlock before ABI 6 cannot scope signals and abstract Unix sockets")
 		}
 	}
+	if s.os.memcg != nil {
+		if e := stepErr("cgroup"); e != "" {
+			s.os.memcg, s.os.noMemcg = nil, e
+		}
+	}
+	switch {
+	case s.os.memory <= 0:
+	case s.os.memcg != nil:
+		v := 1
+		if s.os.memcg.v2 {
+			v = 2
+		}
+		layers = append(layers, fmt.Sprintf("memory: at most %s per command, all its processes together (a cgroup v%d of its own, --memory-limit), killed past it", s.os.memory, v))
+	default:
+		layers = append(layers, fmt.Sprintf("memory: at most %s of data per process (RLIMIT_DATA, --memory-limit), allocations past it fail, not per command: no memory cgroup here (%s)", s.os.memory, s.os.noMemcg))
+	}
 	if e := stepErr("caps"); e != "" {
 		missing = append(missing, "capabilities not dropped ("+e+")")
 		s.os.caps = false
-	}
-	if s.os.abi < 9 && !s.os.mount {
-		missing = append(missing, "Unix sockets outside the workspace are reachable (Landlock before ABI 9 cannot stop connect)")
 	}
 	s.layers, s.missing = layers, missing
 	return nil
@@ -134,6 +183,12 @@ func (s *Sandbox) probe() error {
 func (s *Sandbox) runProbe() (map[string]string, error) {
 	spec := s.launchSpec(Spec{Command: "true", Dir: s.os.ws}, s.cache)
 	spec.Probe = true
+	cg, err := s.newCgroup()
+	if err != nil {
+		return nil, err
+	}
+	defer cg.finish()
+	spec.Cgroup = cg.path()
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -150,4 +205,28 @@ func (s *Sandbox) runProbe() (map[string]string, error) {
 		return nil, fmt.Errorf("probe: %q %q", status, out.String())
 	}
 	return report, nil
+}
+
+// refusal says why the kernel refused to start the launcher in its
+// namespaces: the system call's error, without the path of the binary.
+func refusal(err error) string {
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		return "clone: " + errno.Error()
+	}
+	return err.Error()
+}
+
+// hostRoot reports whether this process's real user is root, here or, in
+// user namespaces, outside them (RLIMIT_NPROC exempts root): then the file
+// system's root directory, which the host's root owns, is its own (and not
+// merely shown as the overflow user, as to those root is not mapped to).
+func hostRoot() bool {
+	uid := os.Getuid()
+	if uid == 0 {
+		return true
+	}
+	var st unix.Stat_t
+	overflow := strings.TrimSpace(readText("/proc/sys/kernel/overflowuid"))
+	return unix.Stat("/", &st) == nil && int(st.Uid) == uid && strconv.Itoa(uid) != overflow
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,12 +21,21 @@ import (
 // then SIGKILL after Grace).
 func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	ls := s.launchSpec(spec, spec.Scratch.Tmp)
+	cg, err := s.newCgroup()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	ls.Cgroup = cg.path()
 	c, err := s.start(ctx, ls, spec.Output)
 	if err != nil {
+		cg.finish()
 		return nil, err
 	}
 	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
 		status, exit, err := c.finish()
+		if exit.OutOfMemory = cg.finish(); exit.OutOfMemory {
+			exit.MemoryLimit = s.os.memory
+		}
 		if err != nil {
 			return exit, err
 		}
@@ -71,7 +81,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	if err != nil {
 		cancel()
 		r.Close()
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return &started{cmd: c, status: r, cancel: cancel}, nil
 }
@@ -106,8 +116,9 @@ func (s *Sandbox) sysProcAttr() *syscall.SysProcAttr {
 	uid, gid := os.Geteuid(), os.Getegid()
 	if uid == 0 {
 		// Root maps every id onto itself, so files keep their owners and
-		// root keeps (namespaced) rights over them.
-		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
+		// root keeps (namespaced) rights over them. Where int has 32 bits
+		// the map stops at 2^31-2, far above any id in use.
+		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: min(1<<32-1, math.MaxInt)}}
 		attr.UidMappings, attr.GidMappings = all, all
 		attr.GidMappingsEnableSetgroups = true
 		return attr

@@ -427,6 +427,8 @@ func (j *Job) Status(now time.Time) string {
 		return fmt.Sprintf("timed out after %s and was stopped", took)
 	case j.why == Cancelled:
 		return "stopped when its session or call ended, after " + took
+	case j.exit.OutOfMemory:
+		return fmt.Sprintf("exited with code %d after %s, killed for memory (past its limit of %s)", j.exit.Code, took, j.exit.MemoryLimit)
 	}
 	return fmt.Sprintf("exited with code %d after %s", j.exit.Code, took)
 }

@@ -47,7 +47,10 @@ func bashTool(t *Toolset) server.ServerTool {
 			"HidesSecrets":   facts.HidesSecrets,
 			"Network":        facts.Network,
 			"GitProtected":   facts.GitProtected,
+			"UnixSockets":    facts.UnixSockets,
 			"MaxProcs":       facts.MaxProcs,
+			"MemoryLimit":    facts.MemoryLimit,
+			"PerProcess":     facts.MemoryPerProcess,
 			"Missing":        facts.Missing,
 			"MissingText":    strings.Join(facts.Missing, "; "),
 		})),
@@ -149,7 +152,7 @@ func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *m
 	if j.Why() == shell.Exited && exit.Code == 0 {
 		notes = append(notes, sh.Moved(exit.Dir)...)
 	}
-	notes = append(notes, t.hints(exit.Code, text)...)
+	notes = append(notes, t.hints(exit, text)...)
 	took := shell.RoundDuration(j.Ended().Sub(j.Started()))
 	switch {
 	case j.Why() == shell.TimedOut:
@@ -202,12 +205,15 @@ func exitCode(code int) string {
 
 // hints explain failures the sandbox causes, so the model does not retry
 // what cannot work.
-func (t *Toolset) hints(code int, text string) []string {
-	if code == 0 {
-		return nil
+func (t *Toolset) hints(exit sandbox.Exit, text string) []string {
+	var hints []string
+	if note := exit.Note(); note != "" {
+		hints = append(hints, note)
+	}
+	if exit.Code == 0 {
+		return hints
 	}
 	facts := t.opts.Sandbox.Facts()
-	var hints []string
 	if facts.Confined && strings.Contains(text, "Read-only file system") {
 		hints = append(hints, "[Commands may write only inside the workspace and $TMPDIR; the rest of the file system is read-only to them.]")
 	}

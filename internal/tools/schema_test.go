@@ -19,7 +19,8 @@ import (
 // -update to rewrite testdata/schema. The tools have the server's default
 // options.
 func TestSchemas(t *testing.T) {
-	h := newBashHarnessWith(t, sandbox.Config{}, Options{ForegroundLimit: DefaultForegroundLimit})
+	// A fixed memory limit: the default is half of the machine's memory.
+	h := newBashHarnessWith(t, sandbox.Config{MemoryLimit: 4 << 30}, Options{ForegroundLimit: DefaultForegroundLimit})
 	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Tools)

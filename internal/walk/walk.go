@@ -51,6 +51,11 @@ type Options struct {
 	// Workers is how many goroutines read directories and visit files;
 	// 0 means GOMAXPROCS.
 	Workers int
+	// Notice, when set, is told of what visit is not: each directory the
+	// walk takes, before it is read (ignored false), and each file or
+	// directory the ignore rules leave out (ignored true). Paths are
+	// workspace-relative. It is called from several goroutines.
+	Notice func(path string, isDir, ignored bool)
 }
 
 // Decision is a Filter's answer.
@@ -288,6 +293,9 @@ func (w *walker) readDir(it item) {
 			return
 		}
 		if isDir {
+			if w.opts.Notice != nil {
+				w.opts.Notice(p, true, false)
+			}
 			d.acquire()
 			dirs = append(dirs, item{parent: d, name: name, path: p, frame: fr})
 		} else {
@@ -342,6 +350,9 @@ func (w *walker) keep(fr *frame, p string, isDir bool) bool {
 		return true
 	}
 	w.ignored.Add(1)
+	if w.opts.Notice != nil {
+		w.opts.Notice(p, isDir, true)
+	}
 	return false
 }
 

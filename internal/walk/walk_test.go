@@ -346,3 +346,36 @@ func TestWalkMatchesGit(t *testing.T) {
 	got, _ := list(t, openRoot(t, dir), Options{Global: ParseRules(data)})
 	assert.Equal(t, want, got)
 }
+
+func TestWalkNotice(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{
+		".gitignore":          "build/\n*.log\n",
+		"a/b/c.go":            "x",
+		"a/x.log":             "x",
+		"build/out.bin":       "x",
+		"empty/":              "",
+		".git/config":         "x",
+		"a/node/keep/kept.go": "x",
+	})
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "empty"), 0o755))
+	var mu sync.Mutex
+	var got []string
+	_, err := Walk(t.Context(), openRoot(t, dir), Options{Notice: func(p string, isDir, ignored bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, fmt.Sprintf("%s dir=%v ignored=%v", p, isDir, ignored))
+	}}, func(*Entry) error { return nil })
+	require.NoError(t, err)
+	sort.Strings(got)
+	assert.Equal(t, []string{
+		"a dir=true ignored=false",
+		"a/b dir=true ignored=false",
+		"a/node dir=true ignored=false",
+		"a/node/keep dir=true ignored=false",
+		"a/x.log dir=false ignored=true",
+		"build dir=true ignored=true",
+		"empty dir=true ignored=false",
+	}, got, "kept directories and ignored entries are noticed; .git never")
+}
