@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/server"
 	"github.com/agentbox/agentbox/internal/tools"
@@ -35,6 +36,8 @@ type config struct {
 	// foregroundLimit is how long a Bash call waits for its command before
 	// it goes on in the background.
 	foregroundLimit time.Duration
+	// pythonEnv is whether the workspace's virtual environment is used.
+	pythonEnv pyenv.Mode
 	// sandbox is how Bash's commands are confined.
 	sandbox sandbox.Config
 	getenv  func(string) string
@@ -67,6 +70,7 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 		limit = 0 // its one call is all: no later BashOutput could wait for a job
 	}
 	fs.DurationVar(&cfg.foregroundLimit, "foreground-limit", limit, "return from a Bash call whose command still runs after this `duration`, which goes on in the background (clients give up on a call after about a minute); 0 waits for the command's timeout")
+	fs.TextVar(&cfg.pythonEnv, "python-env", pyenv.Auto, "`mode`: auto (run Bash's commands and the Python checks with the workspace's virtual environment activated: .venv or venv, or $VIRTUAL_ENV inside the workspace) or off")
 	cfg.getenv = e.getenv
 	sb := &cfg.sandbox
 	fs.TextVar(&sb.Mode, "sandbox", sandbox.Auto, "confinement of Bash commands: auto (every layer the kernel offers), require (refuse to start without all of them) or off")
@@ -146,7 +150,7 @@ func (c *config) start(log *slog.Logger) (*server.Server, error) {
 	}
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
 		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv,
-		ForegroundLimit: c.foregroundLimit}
+		ForegroundLimit: c.foregroundLimit, PythonEnv: pyenv.Finder{Off: c.pythonEnv == pyenv.Off, ServerEnv: c.getenv("VIRTUAL_ENV")}}
 	c.sandbox.Home = c.getenv("HOME")
 	c.sandbox.Env = sandbox.Environ(c.getenv, c.sandbox.PassEnv) // commands get only an allow-listed part
 	sc.Sandbox = &c.sandbox

@@ -3,7 +3,9 @@
 // the foreground and the background, and the bounded spool of each job's
 // output (the first SpoolMax bytes on disk, the last TailMax in memory),
 // from which results are cut and BashOutput pages. It knows nothing of
-// MCP; the Bash, BashOutput and KillShell tools drive it.
+// MCP; the Bash, BashOutput and KillShell tools drive it. Commands run
+// with the workspace's Python virtual environment activated (see
+// internal/pyenv), and Python says what python3 is for them.
 package shell
 
 import (
@@ -17,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -26,8 +29,9 @@ import (
 // TMPDIR and the spools of their output), and its jobs. The private space
 // is made on first use.
 type Session struct {
-	sb *sandbox.Sandbox
-	ws *workspace.Workspace
+	sb   *sandbox.Sandbox
+	ws   *workspace.Workspace
+	venv pyenv.Finder // the virtual environment commands run with
 
 	mu      sync.Mutex
 	cwd     string // absolute, inside the workspace; "" means its root
@@ -41,9 +45,10 @@ type Session struct {
 }
 
 // New returns the Bash state of a session whose commands run in sb with
-// the workspace ws.
-func New(sb *sandbox.Sandbox, ws *workspace.Workspace) *Session {
-	return &Session{sb: sb, ws: ws}
+// the workspace ws, and with the virtual environment venv finds there
+// activated.
+func New(sb *sandbox.Sandbox, ws *workspace.Workspace, venv pyenv.Finder) *Session {
+	return &Session{sb: sb, ws: ws, venv: venv}
 }
 
 // MaxKept is how many finished jobs' output a session keeps for
@@ -185,7 +190,11 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		cancelJob := cancel
 		cancel = func() { stopTimer(); cancelJob() }
 	}
-	cmd, err := sh.sb.Start(jctx, sandbox.Spec{Command: command, Dir: dir, Scratch: scratch, Output: j.out})
+	src := command
+	if env, ok := sh.venv.Find(sh.ws); ok {
+		src = activated(env, command)
+	}
+	cmd, err := sh.sb.Start(jctx, sandbox.Spec{Command: src, Dir: dir, Scratch: scratch, Output: j.out})
 	if err != nil {
 		cancel()
 		j.out.remove()

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/testutil"
 )
@@ -19,7 +20,7 @@ import (
 func newSession(t *testing.T) (*Session, string) {
 	t.Helper()
 	dir := t.TempDir()
-	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir))
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{})
 	t.Cleanup(sh.Close)
 	return sh, dir
 }
