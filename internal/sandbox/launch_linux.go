@@ -1,23 +1,30 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"reflect"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// LaunchArg is the first argument that turns the server's binary into the
-// launcher; see Main.
+// LaunchArg was the argument that turned the server's binary into the
+// launcher; the launcher is now recognised by its name (see Main).
 const LaunchArg = "__agentbox-sandbox"
 
 // specVar is the environment variable that carries the launch spec: the
@@ -26,7 +33,8 @@ const specVar = "AGENTBOX_SANDBOX_SPEC"
 
 // launchSpec is what the server asks of one launch.
 type launchSpec struct {
-	Probe    bool // report which steps work instead of running the shell
+	Build    string // the server's launcherBuild: the launcher refuses another
+	Probe    bool   // report which steps work instead of running the shell
 	Shell    string
 	Args     []string // the shell's argv, argv[0] included
 	Env      []string
@@ -41,20 +49,68 @@ type launchSpec struct {
 	Seccomp  *seccompPlan
 }
 
-// launcherArgs are the arguments the launcher is started with. The first
-// is for test binaries whose TestMain forgot to call Main: it makes them run
-// no test and exit, instead of running the whole suite inside the probe.
-var launcherArgs = []string{"-test.run=^$", LaunchArg}
+// testGuard follows argv[0] when the launcher is a test binary standing in
+// for it: should its TestMain forget to call Main, it runs no test and
+// exits instead of running the whole suite inside the sandbox.
+const testGuard = "-test.run=^$"
 
-// Main runs the launcher and exits when the process was started as one
-// (with launcherArgs); otherwise it returns at once. The server's main and
-// the TestMain of every package whose tests run commands call it first.
+// Main runs the launcher and exits when the process was started as one:
+// named LauncherName, with the launch spec as its environment. Otherwise it
+// returns at once. The server's main, the launcher's and the TestMain of
+// every package whose tests run commands call it first.
 func Main() {
-	if !slices.Equal(os.Args[1:], launcherArgs) {
+	if !isLauncher(os.Args) || os.Getenv(specVar) == "" {
 		return
 	}
 	os.Exit(launch())
 }
+
+// isLauncher tells whether args are a launcher's.
+func isLauncher(args []string) bool {
+	if len(args) == 0 || filepath.Base(args[0]) != LauncherName {
+		return false
+	}
+	return len(args) == 1 || slices.Equal(args[1:], []string{testGuard})
+}
+
+// launcherBuild identifies what the launcher must agree on with the server:
+// the launch spec's shape (a launcher that ignored a field it does not know
+// would skip a layer) and, for released builds, the module version. The
+// server puts it in every spec; a launcher of another build refuses it.
+var launcherBuild = sync.OnceValue(func() string {
+	h := sha256.New()
+	writeShape(h, reflect.TypeFor[launchSpec](), map[reflect.Type]bool{})
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(h, "|%s", bi.Main.Version)
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				fmt.Fprintf(h, "|%s=%s", s.Key, s.Value)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+})
+
+// writeShape writes the names and types of t's fields, recursively.
+func writeShape(w io.Writer, t reflect.Type, seen map[reflect.Type]bool) {
+	fmt.Fprintf(w, "%s;", t.String())
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		writeShape(w, t.Elem(), seen)
+	case reflect.Struct:
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		for f := range t.Fields() {
+			fmt.Fprintf(w, "%s:", f.Name)
+			writeShape(w, f.Type, seen)
+		}
+	}
+}
+
+// errOtherBuild is the launcher's refusal of a spec from another build.
+var errOtherBuild = errors.New("launcher of another build")
 
 // exitSetup is the launcher's exit status when it could not set up the
 // sandbox; the reason is on the status pipe.
@@ -80,6 +136,9 @@ func launch() int {
 	var spec launchSpec
 	if err := json.Unmarshal([]byte(os.Getenv(specVar)), &spec); err != nil {
 		return fail(fmt.Errorf("launch spec: %w", err))
+	}
+	if spec.Build != launcherBuild() {
+		return fail(fmt.Errorf("%w: %s is build %s, the server %s; install both from one release", errOtherBuild, os.Args[0], launcherBuild(), spec.Build))
 	}
 	report := map[string]string{}
 	note := func(step string, err error) error {

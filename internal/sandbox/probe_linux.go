@@ -16,9 +16,50 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// probe learns which namespaces and steps work by launching the launcher
-// in probe mode, with fewer namespaces each time one is refused.
+// probeResult is what launching the launcher in probe mode taught: which
+// namespaces the kernel allows and which setup steps work in them. The
+// probe cache keeps it.
+type probeResult struct {
+	Launcher []string          // the launcher that ran
+	Clone    uintptr           // the namespaces each launch makes
+	Refused  []string          // why fuller sets of namespaces were refused
+	Report   map[string]string // each step's error; "" when it worked
+}
+
+// probe learns which layers this machine offers: from the probe cache when
+// it holds a result for this kernel, boot and environment, else by
+// launching the launcher (see runProbes) and caching what it reports.
 func (s *Sandbox) probe() error {
+	if abi, err := landlockABI(); err == nil {
+		s.os.abi = abi
+	}
+	if cg, err := s.newCgroup(); err != nil {
+		s.os.memcg, s.os.noMemcg = nil, err.Error()
+	} else {
+		cg.finish()
+	}
+	key, cache := s.probeKey()
+	s.os.cacheKey, s.os.cache = key, cache
+	r, ok := cache.load(key)
+	if ok {
+		s.launcher = r.Launcher
+		s.log.Debug("sandbox layers from the probe cache", "file", cache.file)
+	} else {
+		var err error
+		if r, err = s.runProbes(); err != nil {
+			return err
+		}
+		cache.store(key, r)
+	}
+	s.os.cached = ok
+	s.applyProbe(r)
+	return nil
+}
+
+// runProbes launches the launcher in probe mode, with fewer namespaces each
+// time one is refused. A launcher binary beside the server that is of
+// another build gives way to the server's own binary.
+func (s *Sandbox) runProbes() (probeResult, error) {
 	netns := uintptr(0)
 	if !s.cfg.AllowNetwork {
 		netns = unix.CLONE_NEWNET
@@ -29,35 +70,41 @@ func (s *Sandbox) probe() error {
 		tries = append(tries, full&^unix.CLONE_NEWUSER)
 	}
 	tries = append(tries, 0)
-	if abi, err := landlockABI(); err == nil {
-		s.os.abi = abi
-	}
-	if cg, err := s.newCgroup(); err != nil {
-		s.os.memcg, s.os.noMemcg = nil, err.Error()
-	} else {
-		cg.finish()
-	}
-	var report map[string]string
 	var refused []string
-	for _, flags := range tries {
-		s.os.clone = flags
-		s.os.userns = flags&unix.CLONE_NEWUSER != 0
-		s.os.mount = flags&unix.CLONE_NEWNS != 0
-		s.os.pidMax = flags&unix.CLONE_NEWPID != 0
-		s.os.loopback = flags&unix.CLONE_NEWNET != 0
-		s.os.caps = true
-		s.os.seccomp = seccompSupported()
-		var err error
-		report, err = s.runProbe()
+	for i := 0; i < len(tries); i++ {
+		s.setClone(tries[i])
+		report, err := s.runProbe()
 		if err == nil {
-			break
+			return probeResult{Launcher: s.launcher, Clone: tries[i], Refused: refused, Report: report}, nil
+		}
+		if strings.Contains(err.Error(), errOtherBuild.Error()) && len(s.os.fallback) > 0 {
+			s.log.Warn("the sandbox launcher beside the server is of another build; using the server's own binary, which starts slower", "launcher", s.launcher[0], "error", err)
+			s.launcher, s.os.fallback = s.os.fallback, nil
+			i--
+			continue
 		}
 		refused = append(refused, refusal(err))
-		report = nil
 	}
-	if report == nil {
-		return fmt.Errorf("sandbox: the launcher does not run (%s); is sandbox.Main called first in main (and TestMain)?", strings.Join(refused, "; "))
-	}
+	return probeResult{}, fmt.Errorf("sandbox: the launcher does not run (%s); is sandbox.Main called first in main (and TestMain)?", strings.Join(refused, "; "))
+}
+
+// setClone sets the namespaces each launch makes, and what follows from
+// them before the probe's report says more.
+func (s *Sandbox) setClone(flags uintptr) {
+	s.os.clone = flags
+	s.os.userns = flags&unix.CLONE_NEWUSER != 0
+	s.os.mount = flags&unix.CLONE_NEWNS != 0
+	s.os.pidMax = flags&unix.CLONE_NEWPID != 0
+	s.os.loopback = flags&unix.CLONE_NEWNET != 0
+	s.os.caps = true
+	s.os.seccomp = seccompSupported()
+}
+
+// applyProbe settles the layers from a probe's result: which are used,
+// which are missing and why.
+func (s *Sandbox) applyProbe(r probeResult) {
+	s.setClone(r.Clone)
+	report, refused := r.Report, r.Refused
 	var layers, missing []string
 	if !s.os.userns {
 		missing = append(missing, "no user namespace: the kernel refused to make one ("+refused[0]+"), as it does inside a container or sandbox that forbids them (bwrap --disable-userns) or where user.max_user_namespaces is 0")
@@ -175,7 +222,6 @@ func (s *Sandbox) probe() error {
 		s.os.caps = false
 	}
 	s.layers, s.missing = layers, missing
-	return nil
 }
 
 // runProbe launches the launcher once in probe mode with the current

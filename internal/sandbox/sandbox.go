@@ -16,6 +16,11 @@ import (
 	"sync"
 )
 
+// LauncherName is the launcher's name: the file name of the launcher
+// binary installed beside the server on Linux (cmd/agentbox-sandbox), and
+// its argv[0] however it is started, so that ps shows it for what it is.
+const LauncherName = "agentbox-sandbox"
+
 // Sandbox starts commands inside the boundary its Config draws. It is safe
 // for concurrent use.
 type Sandbox struct {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,6 +32,12 @@ type osState struct {
 	memory   Memory // the memory limit; 0 for none
 	memcg    *memcg // where commands' memory cgroups go; nil: RLIMIT_DATA
 	noMemcg  string // why there are no memory cgroups
+
+	fallback []string   // the launcher to use should s.launcher be of another build
+	cached   bool       // the layers came from the probe cache
+	cacheKey string     // their key there
+	cache    probeCache // where they are cached
+	dropped  sync.Once  // the cached layers failed a launch and were dropped
 }
 
 // New probes what this machine offers and returns a sandbox that uses it.
@@ -50,12 +57,12 @@ func New(cfg Config) (*Sandbox, error) {
 		// that wants a sandbox of its own: stop the recursion here.
 		return nil, errors.New("sandbox: started inside a launcher that did not call sandbox.Main")
 	}
+	var fallback []string
 	if len(cfg.Launcher) == 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: cannot find the launcher: %w", err)
+		var err error
+		if cfg.Launcher, fallback, err = findLauncher(); err != nil {
+			return nil, err
 		}
-		cfg.Launcher = append([]string{exe}, launcherArgs...)
 	}
 	ws, err := filepath.EvalSymlinks(cfg.Workspace)
 	if err != nil {
@@ -67,6 +74,7 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	s := &Sandbox{cfg: cfg, log: cfg.Logger, state: state, cache: cache, launcher: cfg.Launcher}
 	s.os.ws = ws
+	s.os.fallback = fallback
 	s.os.home = cfg.Home
 	if h, err := filepath.EvalSymlinks(cfg.Home); err == nil {
 		s.os.home = h
@@ -143,6 +151,30 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	return s, nil
 }
+
+// findLauncher returns the launcher: the launcher binary beside this
+// executable (cmd/agentbox-sandbox, installed with it by the release
+// archives), else this executable itself, which starts slower: it is the
+// whole server. The second is also the fallback should the first be of
+// another build. Either is started with LauncherName as its argv[0].
+func findLauncher() (launcher, fallback []string, err error) {
+	exe, err := osExecutable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sandbox: cannot find the launcher: %w", err)
+	}
+	self := []string{exe}
+	if strings.HasSuffix(exe, ".test") {
+		self = append(self, testGuard)
+	}
+	sibling := filepath.Join(filepath.Dir(exe), LauncherName)
+	if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && sibling != exe {
+		return []string{sibling}, self, nil
+	}
+	return self, nil, nil
+}
+
+// osExecutable is os.Executable; tests change it.
+var osExecutable = os.Executable
 
 // gitDir returns the workspace's .git, when commands may not change its
 // hooks and config.

@@ -393,7 +393,7 @@ func BenchmarkTrue(b *testing.B) {
 		if out, err := build.CombinedOutput(); err != nil {
 			b.Skipf("cannot build agentbox: %v\n%s", err, out)
 		}
-		s, err := New(Config{Workspace: ws, Home: os.Getenv("HOME"), Env: os.Environ(), Launcher: append([]string{bin}, launcherArgs...)})
+		s, err := New(Config{Workspace: ws, Home: os.Getenv("HOME"), Env: os.Environ(), Launcher: []string{bin}})
 		require.NoError(b, err)
 		defer s.Close()
 		run(b, s)

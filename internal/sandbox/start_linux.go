@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -29,6 +30,7 @@ func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	c, err := s.start(ctx, ls, spec.Output)
 	if err != nil {
 		cg.finish()
+		s.dropCachedProbe(err)
 		return nil, err
 	}
 	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
@@ -37,11 +39,25 @@ func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 			exit.MemoryLimit = s.os.memory
 		}
 		if err != nil {
+			s.dropCachedProbe(err)
 			return exit, err
 		}
 		exit.Dir = strings.TrimSpace(string(status))
 		return exit, nil
 	})}, nil
+}
+
+// dropCachedProbe drops the cached probe result this sandbox started from
+// when a launch failed to set up the sandbox: the machine may have changed
+// in a way the cache's key does not see, and the next server probes again.
+func (s *Sandbox) dropCachedProbe(err error) {
+	if !s.os.cached || !errors.Is(err, ErrSetup) {
+		return
+	}
+	s.os.dropped.Do(func() {
+		s.log.Warn("a launch failed with the sandbox layers cached at start; dropped them, the next start probes again", "error", err)
+		s.os.cache.drop(s.os.cacheKey)
+	})
 }
 
 // started is a launcher process.
@@ -56,6 +72,7 @@ type started struct {
 const maxSpec = 120 << 10
 
 func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*started, error) {
+	ls.Build = launcherBuild()
 	data, err := json.Marshal(ls)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
@@ -69,6 +86,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := exec.CommandContext(ctx, s.launcher[0], s.launcher[1:]...)
+	c.Args[0] = LauncherName // what ps shows, and how Main knows it is the launcher
 	c.Env = []string{specVar + "=" + string(data)}
 	c.Dir = "/"
 	c.Stdout, c.Stderr = out, out

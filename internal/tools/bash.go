@@ -21,10 +21,10 @@ var bashDoc string
 
 // bashArgs is the Bash tool's input, as Claude Code names it.
 type bashArgs struct {
-	Command         string  `json:"command" jsonschema:"The command to execute"`
-	Timeout         float64 `json:"timeout,omitempty" jsonschema:"Optional timeout in milliseconds (max 600000)"`
-	Description     string  `json:"description,omitempty" jsonschema:"Clear, concise description of what this command does in 5-10 words"`
-	RunInBackground bool    `json:"run_in_background,omitempty" jsonschema:"Set to true to run this command in the background and return a job ID at once; read its output with BashOutput, stop it with KillShell"`
+	Command         string  `json:"command" jsonschema:"The command to run"`
+	Timeout         float64 `json:"timeout,omitempty" jsonschema:"Timeout in milliseconds"`
+	Description     string  `json:"description,omitempty" jsonschema:"What the command does, in 5-10 words"`
+	RunInBackground bool    `json:"run_in_background,omitempty" jsonschema:"Run in the background: returns a job ID at once"`
 }
 
 const (

@@ -367,7 +367,9 @@ func TestBashEnvironmentAndSecrets(t *testing.T) {
 
 func TestBashForkBombLeavesServerAnswering(t *testing.T) {
 	t.Parallel()
-	h := newBashHarness(t, sandbox.Config{})
+	// A low process limit makes the bomb reach it at once, even on a loaded
+	// machine, so its refusals and the hint about them are in the output.
+	h := newBashHarness(t, sandbox.Config{MaxProcs: 64})
 	h.write("a.txt", "alpha\n")
 	bombed := make(chan string, 1)
 	go func() {

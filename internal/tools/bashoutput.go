@@ -20,10 +20,10 @@ var bashOutputDoc string
 
 // bashOutputArgs is the BashOutput tool's input.
 type bashOutputArgs struct {
-	BashID string  `json:"bash_id" jsonschema:"The ID of the job to read from, as Bash returned it"`
-	Offset *int64  `json:"offset,omitempty" jsonschema:"Byte offset to read from; by default, where the last BashOutput call for this job stopped"`
-	Filter string  `json:"filter,omitempty" jsonschema:"Optional regular expression: return only the output lines that match it"`
-	Wait   float64 `json:"wait,omitempty" jsonschema:"Seconds to wait for new output (matching filter) or the job's end; default 0"`
+	BashID string  `json:"bash_id" jsonschema:"The job ID Bash returned"`
+	Offset *int64  `json:"offset,omitempty" jsonschema:"Byte offset to read from"`
+	Filter string  `json:"filter,omitempty" jsonschema:"Return only the lines matching this regular expression"`
+	Wait   float64 `json:"wait,omitempty" jsonschema:"Seconds to wait for new output or the job's end"`
 }
 
 // waitMax is the longest BashOutput wait, in seconds: the foreground

@@ -20,6 +20,10 @@
 // name_test.go; a tool's other concerns are in name_concern.go. Handlers
 // turn every failure a model can act on into an isError result naming the
 // path it sent; a Go error from a handler means the server itself broke.
+//
+// A result is text for the model to read, never structuredContent (which
+// Claude Code shows the model in place of the text), and at most
+// resultMax characters (size.go), which every client passes on whole.
 package tools
 
 import (
@@ -122,10 +126,18 @@ func (t *Toolset) All() []server.ServerTool {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
 	}
 	for i := range all {
-		all[i] = validated(all[i])
+		all[i] = bounded(validated(all[i]))
+		all[i].Tool.Meta = &mcp.Meta{AdditionalFields: map[string]any{alwaysLoad: true}}
 	}
 	return all
 }
+
+// alwaysLoad is the _meta key by which Claude Code (2.1.332) offers a
+// server's tool to the model with its schema from the first request,
+// rather than by name only until the model asks ToolSearch for it. agentbox
+// is meant to replace Claude Code's own tools, so all of its are needed
+// from the start.
+const alwaysLoad = "anthropic/alwaysLoad"
 
 // EndSession forgets the state of a closed client session.
 func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
