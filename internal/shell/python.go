@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,21 @@ import (
 // activated. The command runs in an eval of its own, so that what bash
 // says of it (a syntax error, a line number) is about its own text.
 func activated(env pyenv.Env, command string) string {
-	return "export VIRTUAL_ENV=" + quote(env.Dir) + " PATH=" + quote(env.Bin()) + `"${PATH:+:$PATH}"; unset PYTHONHOME; eval ` + quote(command)
+	dir, bin := env.Dir, env.Bin()
+	if runtime.GOOS == "windows" {
+		dir, bin = msysPath(dir), msysPath(bin)
+	}
+	return "export VIRTUAL_ENV=" + quote(dir) + " PATH=" + quote(bin) + `"${PATH:+:$PATH}"; unset PYTHONHOME; eval ` + quote(command)
+}
+
+// msysPath writes a Windows path as Git for Windows' bash takes it in
+// PATH (C:\ws\.venv\Scripts is /c/ws/.venv/Scripts), as a venv's own
+// bash activate script does.
+func msysPath(p string) string {
+	if len(p) >= 2 && p[1] == ':' {
+		p = "/" + strings.ToLower(p[:1]) + p[2:]
+	}
+	return strings.ReplaceAll(p, `\`, "/")
 }
 
 // quote quotes s for bash.

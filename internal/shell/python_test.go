@@ -101,3 +101,10 @@ func TestPythonOnPath(t *testing.T) {
 	assert.Nil(t, in.Env)
 	assert.Empty(t, in.Problem)
 }
+
+func TestMsysPath(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "/c/Users/me/ws/.venv/Scripts", msysPath(`C:\Users\me\ws\.venv\Scripts`))
+	assert.Equal(t, "/d/ws", msysPath(`D:\ws`))
+	assert.Equal(t, "/home/me/ws/.venv/bin", msysPath("/home/me/ws/.venv/bin"))
+}
