@@ -173,12 +173,13 @@ func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *m
 // why, and where BashOutput reads on.
 func cutNote(j *shell.Job, c shell.Cut) string {
 	msg := fmt.Sprintf("[… %s left out here: the output is %s in all.", formatSize(c.Left), formatSize(c.Total))
-	if c.Lost.From < c.Lost.To {
+	lost := c.Lost.From < c.Lost.To
+	if lost {
 		msg += " " + lostNote(j.Output(), c.Lost)
 	}
 	switch {
 	case c.Next < 0:
-	case c.Next == c.Lost.To:
+	case lost && c.Next == c.Lost.To:
 		msg += fmt.Sprintf(" To read what was kept after them, call BashOutput with bash_id %q and offset %d.", j.ID(), c.Next)
 	default:
 		msg += fmt.Sprintf(" To read on from here, call BashOutput with bash_id %q and offset %d.", j.ID(), c.Next)
