@@ -22,6 +22,7 @@ func TestForegroundLimit(t *testing.T) {
 	s.call(1, "Bash", map[string]any{"command": "echo going; sleep 30; echo gone"}, map[string]any{"progressToken": "fg"})
 	resp, before := s.await(1)
 	took := time.Since(began)
+	t.Logf("the call returned after %v", took)
 	out, isErr := rawText(t, resp)
 	require.False(t, isErr, out)
 	m := regexp.MustCompile(`Still running after 2s, so it goes on in the background as job (b\d+) .*: wait for it with BashOutput \(bash_id "b\d+", wait 2\), or stop it with KillShell\.\]$`).FindStringSubmatch(out)
