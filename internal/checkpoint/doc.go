@@ -6,9 +6,12 @@
 //
 // # Use
 //
-// A server opens the journal Live; the command line opens it without.
+// A server opens the journal Live; the command line opens it without. The
+// root is the workspace's: a server passes workspace.Workspace.RestoreRoot,
+// the sanctioned way to write the workspace besides its WriteFile, so an
+// undo's writes are confined as the tools' are.
 //
-//	j, _ := checkpoint.Open(root, realPath, checkpoint.Options{Dir: dir, Live: true})
+//	j, _ := checkpoint.Open(ws.RestoreRoot(), ws.RealDir(), checkpoint.Options{Dir: dir, Live: true})
 //
 //	op := j.Begin("Write", "src/a.py", "src/a.py") // Write, Edit: the paths are known
 //	... write the file ...
