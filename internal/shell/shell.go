@@ -26,8 +26,9 @@ import (
 // TMPDIR and the spools of their output), and its jobs. The private space
 // is made on first use.
 type Session struct {
-	sb *sandbox.Sandbox
-	ws *workspace.Workspace
+	sb     *sandbox.Sandbox
+	ws     *workspace.Workspace
+	record Recorder
 
 	mu      sync.Mutex
 	cwd     string // absolute, inside the workspace; "" means its root
@@ -41,10 +42,19 @@ type Session struct {
 }
 
 // New returns the Bash state of a session whose commands run in sb with
-// the workspace ws.
-func New(sb *sandbox.Sandbox, ws *workspace.Workspace) *Session {
-	return &Session{sb: sb, ws: ws}
+// the workspace ws, each recorded by record (nil records nothing).
+func New(sb *sandbox.Sandbox, ws *workspace.Workspace, record Recorder) *Session {
+	if record == nil {
+		record = func(context.Context, string) func() { return func() {} }
+	}
+	return &Session{sb: sb, ws: ws, record: record}
 }
+
+// Recorder is called as a command is about to start, with the context of
+// the call that starts it, and returns what to call once the command and
+// everything it started are gone (before Done is closed): the checkpoint
+// journal records the command's changes between the two.
+type Recorder func(ctx context.Context, command string) (ended func())
 
 // MaxKept is how many finished jobs' output a session keeps for
 // BashOutput; the oldest beyond it are forgotten.
@@ -169,6 +179,7 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 	}
 	j.out = newSpool(spool)
 	scratch := sh.scratch
+	callCtx := ctx
 	if background {
 		ctx = sh.bg
 	}
@@ -178,8 +189,10 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 	if timeout > 0 {
 		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errTimedOut)
 	}
+	ended := sh.record(callCtx, command)
 	cmd, err := sh.sb.Start(ctx, sandbox.Spec{Command: command, Dir: dir, Scratch: scratch, Output: j.out})
 	if err != nil {
+		ended()
 		cancel()
 		j.out.remove()
 		return nil, notes, err
@@ -190,6 +203,7 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		sh.mu.Unlock()
 		cmd.Stop()
 		_, _ = cmd.Wait()
+		ended()
 		cancel()
 		j.out.remove()
 		return nil, notes, errShellEnded
@@ -199,6 +213,7 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 	go func() {
 		j.exit, j.err = cmd.Wait()
 		j.ended = time.Now()
+		ended()
 		sh.mu.Lock()
 		switch {
 		case j.stopping:
