@@ -124,6 +124,11 @@ type Config struct {
 	AllowRead      []string // more directories commands may read in strict mode
 	AllowWrite     []string // more directories commands may write
 	AllowGitConfig bool     // let commands change .git/config and .git/hooks
+	// Hide are more paths commands may neither read nor write, in every
+	// read mode: the server's checkpoint journals, which hold copies of
+	// the workspaces' files. Those missing when a command starts are
+	// skipped.
+	Hide []string
 	// MaxProcs bounds the processes of one command (0: DefaultMaxProcs).
 	MaxProcs int
 	// StateDir is where the server keeps its private directory (per-session

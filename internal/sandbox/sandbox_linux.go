@@ -184,7 +184,7 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	}
 	writable := []string{s.os.ws, tmp, s.cache}
 	writable = append(writable, expand(s.cfg.AllowWrite)...)
-	hidden := []string{s.state}
+	hidden := append([]string{s.state}, s.cfg.Hide...)
 	if s.os.home != "" && s.os.home != "/" {
 		for _, name := range homeSecrets {
 			hidden = append(hidden, filepath.Join(s.os.home, name))
