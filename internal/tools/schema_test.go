@@ -10,15 +10,13 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 // TestSchemas pins each tool as tools/list shows it to a client, so a
 // changed name, description, argument or hint shows in review. Run with
 // -update to rewrite testdata/schema.
 func TestSchemas(t *testing.T) {
-	h := newBashHarness(t, sandbox.Config{})
+	h := newJournalHarness(t, nil)
 	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Tools)
@@ -55,7 +53,7 @@ func TestSchemas(t *testing.T) {
 // TestSchemasCompile compiles every tool's input schema, which the server
 // itself does only on a tool's first call.
 func TestSchemasCompile(t *testing.T) {
-	h := newBashHarness(t, sandbox.Config{})
+	h := newJournalHarness(t, nil)
 	for _, st := range h.ts.All() {
 		_, err := compileSchema(st.Tool.Name, st.Tool.RawInputSchema)
 		assert.NoError(t, err, st.Tool.Name)

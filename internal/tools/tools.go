@@ -13,6 +13,10 @@
 //   - Bash, BashOutput and KillShell: run a command in the sandbox, read a
 //     background job's output, stop it (internal/shell on
 //     internal/sandbox); offered only when there is a sandbox.
+//   - Changes and Undo: list the checkpoints of what Write, Edit and Bash
+//     changed, show one as a diff, and restore the workspace to before one
+//     (internal/checkpoint); offered only when checkpoints are on. Every
+//     Write, Edit and Bash command is recorded (checkpoint.go).
 //
 // This package is the MCP glue around those engines. Each tool is a trio:
 // name.go (argument struct, handler), name.md (the description the model
@@ -32,6 +36,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/checkpoint"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/walk"
 	"github.com/agentbox/agentbox/internal/workspace"
@@ -65,6 +70,10 @@ type Options struct {
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
+	// Journal records every change Write, Edit and Bash make as a
+	// checkpoint; nil records nothing, and Changes and Undo are not
+	// offered. The server opens and closes it.
+	Journal *checkpoint.Journal
 }
 
 // New returns the tools for ws.
@@ -77,8 +86,9 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 		// (a venv's python) must not escape the sandbox through a check.
 		opts.Checks.Sandbox = opts.Sandbox
 	}
-	return &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
-		checks: check.New(ws, opts.Checks)}
+	t := &Toolset{ws: ws, opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile), checks: check.New(ws, opts.Checks)}
+	t.sessions = newSessionSet(opts.Sandbox, ws, t.recordCommand)
+	return t
 }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
@@ -94,6 +104,9 @@ func (t *Toolset) All() []server.ServerTool {
 	}
 	if t.opts.Sandbox != nil {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
+	}
+	if t.opts.Journal != nil {
+		all = append(all, changesTool(t), undoTool(t))
 	}
 	for i := range all {
 		all[i] = validated(all[i])
