@@ -134,7 +134,7 @@ var stepGaps = map[string]int{
 
 // agentboxTools are the tools the model should be offered, and only they,
 // by their names in Claude Code.
-var agentboxTools = []string{"Bash", "BashOutput", "Diagnostics", "Edit", "Glob", "Grep", "KillShell", "Read", "Write"}
+var agentboxTools = []string{"Bash", "BashOutput", "Changes", "Diagnostics", "Edit", "Glob", "Grep", "KillShell", "Read", "Undo", "Write"}
 
 // TestClaudeCode plays one session per transport, stdio and HTTP: the user
 // runs the python-specialist prompt with a task, and the model, working on
