@@ -16,12 +16,13 @@ import (
 // and background alike). A checkpoint that cannot be recorded is logged;
 // the call itself goes on.
 
-// firstSnapshotWait is how long a command waits for the journal's first
-// snapshot of the workspace, which runs in the background from the start:
-// a small workspace is done within it, so even the first command can be
-// undone in full; a large one is not waited for (a checkpoint of a command
-// run before the snapshot says what it could not hold).
-const firstSnapshotWait = 50 * time.Millisecond
+// firstSnapshotWait is how long the server's first command waits for the
+// journal's first snapshot of the workspace, which runs in the background
+// from the start: a small workspace is done within it, so even its first
+// command can be undone in full. A large one is not waited for, and later
+// commands never wait: a checkpoint of a command run before the snapshot
+// says what it could not hold.
+const firstSnapshotWait = 20 * time.Millisecond
 
 // summaryMax bounds the command a checkpoint names, in characters.
 const summaryMax = 1000
@@ -48,13 +49,15 @@ func (t *Toolset) recordCommand(ctx context.Context, command string) (ended func
 	if j == nil {
 		return func() {}
 	}
-	wait := time.NewTimer(firstSnapshotWait)
-	select {
-	case <-j.Primed():
-	case <-wait.C:
-	case <-ctx.Done():
-	}
-	wait.Stop()
+	t.firstCommand.Do(func() {
+		wait := time.NewTimer(firstSnapshotWait)
+		defer wait.Stop()
+		select {
+		case <-j.Primed():
+		case <-wait.C:
+		case <-ctx.Done():
+		}
+	})
 	summary := shell.Shorten(command, summaryMax)
 	op, err := j.BeginScan(ctx, "Bash", summary)
 	if err != nil {

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -51,6 +52,8 @@ type Toolset struct {
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Write or Edit of a file at a time
 	checks   *check.Checker       // checks after writes, and Diagnostics
+
+	firstCommand sync.Once // the first command waits a moment for the journal's first snapshot
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
