@@ -178,7 +178,7 @@ func TestClaudeCode(t *testing.T) {
 // reserved stub with defer_loading set that "keeps deferred tool loading
 // active; never call this tool".
 func checkTools(t *testing.T, tr *transcript) {
-	t.Run("offers the model agentbox's nine tools and no other", func(t *testing.T) {
+	t.Run("offers the model agentbox's tools and no other", func(t *testing.T) {
 		req, ok := tr.model.firstRequest()
 		if !ok {
 			t.Fatal("no request")
