@@ -296,3 +296,26 @@ func TestCheckpointsHiddenFromBash(t *testing.T) {
 	_, err = os.Stat(filepath.Join(custom, "new"))
 	assert.ErrorIs(t, err, os.ErrNotExist)
 }
+
+// TestCheckpointToolsForAgents checks that an agent gets Changes and Undo
+// only when its definition's tools: list names them.
+func TestCheckpointToolsForAgents(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	agents := filepath.Join(ws, ".claude", "agents")
+	require.NoError(t, os.MkdirAll(agents, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(agents, "reviewer.md"),
+		[]byte("---\nname: reviewer\ndescription: reviews and reverts\ntools: Read, Changes, Undo\n---\nReview.\n"), 0o644))
+	names := func(args ...string) []string {
+		c := spawn(t, ws, append([]string{"--checkpoint-dir", t.TempDir()}, args...)...)
+		list, err := c.ListTools(t.Context(), mcp.ListToolsRequest{})
+		require.NoError(t, err)
+		var out []string
+		for _, tool := range list.Tools {
+			out = append(out, tool.Name)
+		}
+		return out
+	}
+	assert.ElementsMatch(t, []string{"Read", "Write", "Edit", "Bash", "Grep", "Glob"}, names("--agent", "python-specialist"))
+	assert.ElementsMatch(t, []string{"Read", "Changes", "Undo"}, names("--agent", "reviewer"))
+}
