@@ -47,7 +47,10 @@ func changesTool(t *Toolset) server.ServerTool {
 	}, annotate(true, false, false)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args changesArgs) (*mcp.CallToolResult, error) {
-			if args.ID > 0 {
+			if args.Offset < 0 {
+				return failedf("Changes: offset %d: give how many to skip, 0 or more", args.Offset), nil
+			}
+			if args.ID != 0 {
 				return t.changesDiff(args), nil
 			}
 			return t.changesList(args), nil

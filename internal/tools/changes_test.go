@@ -33,6 +33,8 @@ func TestChanges(t *testing.T) {
 	assert.Regexp(t, `\n1  Edit  a.txt  \([^)]*\)\n    modified  a.txt$`, older, "the oldest last, and no page note")
 	assert.Contains(t, h.ok("Changes", map[string]any{"offset": 25, "limit": 1}), "[Showing 1 checkpoint of 27, newest first. Call Changes with offset=26 for older ones.]")
 	assert.Equal(t, "Changes: offset 27 is past the end: there are 27 checkpoints", h.fail("Changes", map[string]any{"offset": 27}))
+	assert.Equal(t, "Changes: offset -1: give how many to skip, 0 or more", h.fail("Changes", map[string]any{"offset": -1}))
+	assert.Equal(t, "Changes: no checkpoint -2: the journal holds 1 to 27; call Changes without id to list them", h.fail("Changes", map[string]any{"id": -2}))
 
 	t.Run("a checkpoint's diff", func(t *testing.T) {
 		d := h.ok("Changes", map[string]any{"id": 1})
