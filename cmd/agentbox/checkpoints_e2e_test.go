@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -62,6 +63,19 @@ func waitFIFO(t *testing.T, path string) <-chan string {
 	return got
 }
 
+// fromFIFO waits for what a command writes to a waitFIFO, or fails the
+// test if it never comes.
+func fromFIFO(t *testing.T, got <-chan string) string {
+	t.Helper()
+	select {
+	case s := <-got:
+		return s
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the command never wrote to its FIFO")
+		return ""
+	}
+}
+
 func TestCheckpointsOverStdio(t *testing.T) {
 	t.Parallel()
 	ws, err := filepath.EvalSymlinks(t.TempDir())
@@ -85,7 +99,7 @@ func TestCheckpointsOverStdio(t *testing.T) {
 	out := callOK(t, c, "Bash", map[string]any{"command": "echo bg > bg.txt; echo written > sync.fifo", "run_in_background": true})
 	job := regexp.MustCompile(`ID (b\d+)`).FindStringSubmatch(out)
 	require.NotNil(t, job, out)
-	assert.Equal(t, "written\n", <-ready)
+	assert.Equal(t, "written\n", fromFIFO(t, ready))
 	callOK(t, c, "KillShell", map[string]any{"shell_id": job[1]})
 	require.NoError(t, os.Remove(filepath.Join(ws, "sync.fifo")))
 
@@ -213,7 +227,7 @@ func TestCheckpointsSurviveKill(t *testing.T) {
 	ready := waitFIFO(t, filepath.Join(ws, "sync.fifo"))
 	send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"Bash","arguments":{"command":` +
 		strconv.Quote("mkdir big && for i in $(seq 1 3000); do echo $i > big/f$i; done; echo half > sync.fifo; for i in $(seq 3001 6000); do echo $i > big/f$i; done") + `}}}`)
-	<-ready
+	assert.Equal(t, "half\n", fromFIFO(t, ready))
 	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 	_ = cmd.Wait()
 	require.NoError(t, os.Remove(filepath.Join(ws, "sync.fifo")))
