@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/checkpoint"
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/shell"
 	"github.com/agentbox/agentbox/internal/testutil"
 )
 
@@ -99,14 +100,15 @@ func TestCheckpoints(t *testing.T) {
 		res := h.ok("Bash", map[string]any{"command": "echo one > bg1.txt; sleep 0.2; echo two > bg2.txt", "run_in_background": true})
 		id := regexp.MustCompile(`ID (b\d+)`).FindStringSubmatch(res)
 		require.NotNil(t, id, res)
-		job, err := h.ts.sessions.of(t.Context()).shell.Find(id[1])
-		if err != nil { // the in-process client's session has its own id
-			for _, s := range h.ts.sessions.m {
-				if job, err = s.shell.Find(id[1]); err == nil {
-					break
-				}
+		var job *shell.Job
+		var err error
+		h.ts.sessions.mu.Lock() // the in-process client's session, the one there is
+		for _, s := range h.ts.sessions.m {
+			if job, err = s.shell.Find(id[1]); err == nil {
+				break
 			}
 		}
+		h.ts.sessions.mu.Unlock()
 		require.NoError(t, err)
 		<-job.Done()
 		got := h.checkpoints()
