@@ -28,9 +28,16 @@ import (
 // KillShell are served; sessions end when their client closes.
 func newBashHarness(t *testing.T, cfg sandbox.Config) *harness {
 	t.Helper()
+	return newBashHarnessWith(t, cfg, Options{})
+}
+
+// newBashHarnessWith is newBashHarness with the tools' options opts.
+func newBashHarnessWith(t *testing.T, cfg sandbox.Config, opts Options) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	ws := testutil.Workspace(t, dir)
-	ts := New(ws, Options{Sandbox: testutil.Sandbox(t, dir, cfg)})
+	opts.Sandbox = testutil.Sandbox(t, dir, cfg)
+	ts := New(ws, opts)
 	t.Cleanup(ts.Close)
 	h := &harness{t: t, dir: dir, ws: ws, ts: ts}
 	h.c = h.connectBash()
