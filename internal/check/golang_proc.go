@@ -15,10 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
@@ -114,7 +111,7 @@ func (c *Checker) goProc(env []string) (*goProcess, error) {
 	}
 	var p *goProcess
 	var err error
-	if g.runner != nil {
+	if g.runner != nil && namedPipes {
 		p, err = c.startSandboxed(g, env)
 	} else {
 		p, err = startLocal(g, c.ws.Dir(), env)
@@ -159,7 +156,7 @@ func (c *Checker) startSandboxed(g *goState, env []string) (*goProcess, error) {
 	_, _ = rand.Read(suffix[:])
 	base := filepath.Join(sc.Tmp, fmt.Sprintf("gocheck-%x", suffix))
 	fifo, errLog := base+".in", base+".err"
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+	if err := mkfifo(fifo); err != nil {
 		return nil, err
 	}
 	// Read and write: opening does not wait for the reader, and the pipe
@@ -219,7 +216,7 @@ func startLocal(g *goState, dir string, env []string) (*goProcess, error) {
 	cmd.Stdout = p.output()
 	stderr := &capped{max: 64 << 10}
 	cmd.Stderr = stderr
-	cmd.SysProcAttr = localProcAttr()
+	localProcAttr(cmd)
 	cmd.WaitDelay = checkWaitDelay
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -231,13 +228,13 @@ func startLocal(g *goState, dir string, env []string) (*goProcess, error) {
 			select {
 			case <-p.done: // reaped: its process group may be another's now
 			default:
-				killGroup(cmd.Process.Pid)
+				_ = killGroup(cmd)
 			}
 		})
 	}
 	go func() {
 		err := cmd.Wait()
-		killGroup(cmd.Process.Pid) // whatever its go commands left
+		_ = killGroup(cmd) // whatever its go commands left
 		if err != nil || stderr.buf.Len() > 0 {
 			slog.Debug("the Go checker ended", "err", err, "stderr", stderr.buf.String())
 		}
@@ -372,7 +369,3 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 	}
 	return n, nil
 }
-
-// killGroup kills the process group pgid: a checker process and what it
-// started.
-func killGroup(pgid int) { _ = syscall.Kill(-pgid, syscall.SIGKILL) }

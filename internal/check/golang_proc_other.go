@@ -2,10 +2,9 @@
 
 package check
 
-import "syscall"
+import "os/exec"
 
 // localProcAttr puts a checker process started without a sandbox in a
-// process group of its own (killGroup ends it with what it started).
-func localProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
-}
+// process group of its own, where there are such (killGroup ends it with
+// what it started).
+func localProcAttr(cmd *exec.Cmd) { inGroup(cmd) }
