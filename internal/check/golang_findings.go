@@ -85,7 +85,7 @@ func (c *Checker) goFinding(pos, dir, msg, checker string) finding {
 		f.msg = outsideMsg(outside)
 		return f
 	}
-	f.msg = c.cleanMsg(msg) + missingModuleHint(msg)
+	f.msg = c.cleanMsg(msg) + missingModuleHint(msg) + killedHint(msg)
 	return f
 }
 
@@ -212,6 +212,16 @@ func (c *Checker) cleanMsg(msg string) string {
 func missingModuleHint(msg string) string {
 	if strings.Contains(msg, "GOPROXY=off") || strings.Contains(msg, "missing go.sum entry") || strings.Contains(msg, "not in the module cache") {
 		return " [the dependency is not downloaded, and checks never download (GOPROXY=off): run `go mod download` (or `go mod tidy`), then check again]"
+	}
+	return ""
+}
+
+// killedHint explains a compiler killed by a signal: what kills one during
+// a check is, nearly always, the sandbox's memory limit (the compiler's own
+// address-space bound makes it report "out of memory" itself).
+func killedHint(msg string) string {
+	if strings.Contains(msg, "Killed signal terminated program") {
+		return " [the compiler was killed, most likely for going past the checks' memory limit (--memory-limit): an #include of a device or of a huge file does that]"
 	}
 	return ""
 }

@@ -84,6 +84,11 @@ func TestGoCheckAssemblerInclude(t *testing.T) {
 		got := h.written("a.go", "package leak\n")
 		assertNoMarkers(t, got, secretMarkers...)
 		assert.Contains(t, got, "Problems after this change", "the package does not build: the check says so")
+		if h.c.opts.Sandbox != nil {
+			// The assembler runs in the sandbox, which hides the file:
+			// the message is not merely left out.
+			assert.Regexp(t, `leak\.s:3: #include: open \S*\.ssh/config: (?i:no such file or directory|permission denied|operation not permitted)`, got)
+		}
 
 		diag := h.diagnose("", false)
 		assertNoMarkers(t, diag, secretMarkers...)
@@ -198,7 +203,7 @@ func TestGoCheckDependencyLinkOut(t *testing.T) {
 func TestGoCheckCgoDevZero(t *testing.T) {
 	testutil.RequireGo(t)
 	if _, err := sandbox.LookPath("gcc", os.Environ()); err != nil {
-		t.Skip("no gcc")
+		testutil.Lacking(t, "no gcc: the cgo test needs a C compiler")
 	}
 	saved := goCCAddressLimit
 	goCCAddressLimit = 512 << 20
@@ -245,4 +250,14 @@ func TestGoCacheProgQuoting(t *testing.T) {
 	assert.True(t, strings.HasPrefix(got, "'/a b/agentbox' -test.run=^$ __agentbox-gocache /c/d ''"), got)
 	_, ok = goCacheProg(`/a'b"c`, "/c", "/d")
 	assert.False(t, ok)
+}
+
+// TestGoKilledCompilerHint: a C compiler killed by the sandbox's memory
+// limit (not by its own address-space bound) is explained as such.
+func TestGoKilledCompilerHint(t *testing.T) {
+	f := newFixture(t, Options{})
+	got := f.c.goFinding("", "", "gcc: fatal error: Killed signal terminated program cc1", "go build")
+	assert.Contains(t, got.msg, "most likely for going past the checks' memory limit")
+	got = f.c.goFinding("", "", "cc1: out of memory allocating 65536 bytes", "go build")
+	assert.Equal(t, "cc1: out of memory allocating 65536 bytes", got.msg)
 }
