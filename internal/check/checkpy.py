@@ -1,70 +1,428 @@
-# agentbox's Python check: run as `python3 -I -B -c <this> MODE FILE...` in
-# the workspace. It compiles each file (never runs or imports it) and, when
-# the interpreter has pyflakes, looks for undefined names (MODE "names") or
-# every pyflakes warning (MODE "all"). It writes JSON lines to stdout: first
-# {"version", "executable", "pyflakes"}, then one finding per line.
+# agentbox's Python check, run as `python3 -I -B -c <this> ARGS...` in the
+# workspace. It compiles source (never runs or imports it) and, when the
+# interpreter has pyflakes, looks for undefined names (mode "names") or
+# every pyflakes warning (mode "all"). Every line it writes to stdout is
+# one JSON object. Two ways to run it:
+#
+#   MODE FILE...  check the files and exit (Diagnostics): first
+#                 {"version", "executable", "pyflakes"}, then one finding
+#                 per line.
+#   serve PATH    the warm checker of after-write checks: it reads requests
+#                 from PATH ("-": stdin) until end of file. First it writes
+#                 {"hello": {...}}; then, for each request, one or two
+#                 answers, tagged with the request's id:
+#
+#   request  {"op": "check", "id": N, "path": P, "mode": M, "len": L}\n
+#            followed by L bytes: the file's content
+#            {"op": "cancel", "id": N}\n
+#   answer   {"id": N, "state": "queued", "eta_ms": T}  no syntax error seen
+#            so far; the rest of the check is queued and expected to end
+#            in about T ms
+#            {"id": N, "state": "done", "findings": [...]}
+#            {"id": N, "state": "cancelled"}  a newer request for the same
+#            path, or a cancel, ended it
+#
+# A check runs in two steps. The first, on the reading thread, answers at
+# once for a file this process has checked before: it compiles only the
+# top-level statements the change touched (with a neighbour on each side)
+# and reports a syntax error there as the final answer. The rest (the
+# whole file's compile when that step could not vouch for it, then
+# pyflakes) runs on a worker thread, one check at a time, oldest first;
+# a newer request for a path ends any older check of it.
 import json
 import sys
-
-out = sys.stdout
-
-
-def emit(obj):
-    out.write(json.dumps(obj) + "\n")
-
 
 try:
     import pyflakes
     import pyflakes.api
+    import pyflakes.checker
     import pyflakes.messages as M
     flakes = pyflakes.__version__
+    NAMES = tuple(getattr(M, n) for n in ("UndefinedName", "UndefinedLocal", "UndefinedExport") if hasattr(M, n))
 except Exception:
     flakes = None
+    NAMES = ()
 
-emit({"version": "%d.%d.%d" % sys.version_info[:3], "executable": sys.executable, "pyflakes": flakes})
-
-mode = sys.argv[1]
-names = ()
-if flakes:
-    names = tuple(getattr(M, n) for n in ("UndefinedName", "UndefinedLocal", "UndefinedExport") if hasattr(M, n))
+VERSION = "%d.%d.%d" % sys.version_info[:3]
 
 
-class Reporter:
-    def __init__(self, path):
-        self.path = path
+def syntax_finding(path, e):
+    if isinstance(e, SyntaxError):
+        return {"file": path, "line": e.lineno or 0, "col": e.offset or 0,
+                "msg": "%s: %s" % (type(e).__name__, e.msg), "checker": "python"}
+    return {"file": path, "line": 0, "col": 0, "msg": "SyntaxError: %s" % e, "checker": "python"}  # a NUL byte
 
-    def unexpectedError(self, filename, msg):
+
+def flake_finding(path, m):
+    return {"file": path, "line": m.lineno, "col": getattr(m, "col", 0) + 1,
+            "msg": m.message % m.message_args, "checker": "pyflakes"}
+
+
+def oneshot(mode, paths):
+    out = sys.stdout
+
+    def emit(obj):
+        out.write(json.dumps(obj) + "\n")
+
+    emit({"version": VERSION, "executable": sys.executable, "pyflakes": flakes})
+
+    class Reporter:
+        def __init__(self, path):
+            self.path = path
+
+        def unexpectedError(self, filename, msg):
+            pass
+
+        def syntaxError(self, filename, msg, lineno, offset, text):
+            pass  # compile() has reported it
+
+        def flake(self, m):
+            if mode == "names" and not isinstance(m, NAMES):
+                return
+            emit(flake_finding(self.path, m))
+
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                src = f.read()
+        except OSError as e:
+            emit({"file": path, "line": 0, "col": 0, "msg": "cannot read: %s" % e.strerror, "checker": "python"})
+            continue
+        try:
+            compile(src, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            emit(syntax_finding(path, e))
+            continue
+        if flakes:
+            try:
+                pyflakes.api.check(src.decode("utf-8", "replace"), path, Reporter(path))
+            except Exception as e:  # a pyflakes bug must not hide the compile result
+                emit({"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"})
+
+
+def serve(source):
+    import ast
+    import collections
+    import __future__
+    import os
+    import re
+    import threading
+    import time
+
+    # The worker gives up the interpreter lock often, so that the reading
+    # thread answers a new request in about a millisecond even while
+    # pyflakes runs on a large file.
+    sys.setswitchinterval(0.0005)
+    out = sys.stdout.buffer
+    out_lock = threading.Lock()
+
+    def emit(obj):
+        line = (json.dumps(obj) + "\n").encode()
+        with out_lock:
+            out.write(line)
+            out.flush()
+
+    class Cancelled(Exception):
         pass
 
-    def syntaxError(self, filename, msg, lineno, offset, text):
-        pass  # compile() has reported it
+    class Job:
+        __slots__ = ("id", "path", "mode", "src", "cancelled", "vouched", "seq")
 
-    def flake(self, m):
-        if mode == "names" and not isinstance(m, names):
-            return
-        emit({"file": self.path, "line": m.lineno, "col": getattr(m, "col", 0) + 1,
-              "msg": m.message % m.message_args, "checker": "pyflakes"})
+        def __init__(self, id, path, mode, src, seq):
+            self.id, self.path, self.mode, self.src, self.seq = id, path, mode, src, seq
+            self.cancelled = False
+            self.vouched = False  # the first step found the whole file compiles
 
+    # Base is what the first step needs of a path's last content known to
+    # compile: the content, the line spans of its top-level statements
+    # (decorators included), and the compiler flags of its __future__
+    # imports.
+    class Base:
+        __slots__ = ("src", "spans", "flags", "seq")
 
-for path in sys.argv[2:]:
-    try:
-        with open(path, "rb") as f:
-            src = f.read()
-    except OSError as e:
-        emit({"file": path, "line": 0, "col": 0, "msg": "cannot read: %s" % e.strerror, "checker": "python"})
-        continue
-    try:
-        compile(src, path, "exec", dont_inherit=True)
-    except SyntaxError as e:
-        kind = type(e).__name__
-        emit({"file": path, "line": e.lineno or 0, "col": e.offset or 0,
-              "msg": "%s: %s" % (kind, e.msg), "checker": "python"})
-        continue
-    except ValueError as e:  # a NUL byte
-        emit({"file": path, "line": 0, "col": 0, "msg": "SyntaxError: %s" % e, "checker": "python"})
-        continue
-    if flakes:
+        def __init__(self, src, spans, flags, seq):
+            self.src, self.spans, self.flags, self.seq = src, spans, flags, seq
+
+    lock = threading.Lock()
+    wake = threading.Condition(lock)
+    queue = collections.deque()
+    state = {"running": None, "started": 0.0, "rate": 1e-6, "seq": 0}  # rate: seconds per byte
+    bases = collections.OrderedDict()  # path -> Base, least recently used first
+    MAX_BASES, MAX_BASE_BYTES = 64, 64 << 20
+    cookie = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
+
+    def spans_of(tree):
+        spans = []
+        for node in tree.body:
+            start = node.lineno
+            for d in getattr(node, "decorator_list", ()):
+                start = min(start, d.lineno)
+            spans.append((start, node.end_lineno))
+        return spans
+
+    def future_flags(tree):
+        flags = 0
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                for a in node.names:
+                    feature = getattr(__future__, a.name, None)
+                    if feature is not None:
+                        flags |= feature.compiler_flag
+            elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+                break
+        return flags
+
+    def remember(path, base):
+        with lock:
+            old = bases.get(path)
+            if old is not None and old.seq > base.seq:
+                return  # a newer check got there first
+            bases[path] = base
+            bases.move_to_end(path)
+            total = sum(len(b.src) for b in bases.values())
+            while len(bases) > MAX_BASES or total > MAX_BASE_BYTES:
+                _, dropped = bases.popitem(last=False)
+                total -= len(dropped.src)
+
+    def common_prefix(a, b):
+        ma, mb = memoryview(a), memoryview(b)
+        lo, hi = 0, min(len(a), len(b))
+        while lo < hi:
+            m = (lo + hi + 1) // 2
+            if ma[:m] == mb[:m]:
+                lo = m
+            else:
+                hi = m - 1
+        return lo
+
+    def common_suffix(a, b, limit):
+        ma, mb = memoryview(a), memoryview(b)
+        lo, hi = 0, limit
+        while lo < hi:
+            m = (lo + hi + 1) // 2
+            if ma[len(a) - m:] == mb[len(b) - m:]:
+                lo = m
+            else:
+                hi = m - 1
+        return lo
+
+    def first_step(job):
+        """Compiles the statements the change touched. It returns None when
+        it cannot vouch for the file, [] when the whole file compiles, or
+        the syntax error found."""
+        with lock:
+            base = bases.get(job.path)
+        if base is None:
+            return None
+        old, new = base.src, job.src
+        if old == new:
+            return []
+        m = cookie.search(first_lines(new))
+        if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+            return None  # another encoding: leave it to the whole compile
+        if new.count(b"\r") != new.count(b"\r\n"):
+            return None  # old Mac line ends: lines are not counted by \n
+        # The changed bytes are new[p:len(new)-s], old[p:len(old)-s]; the
+        # lines first..last_old of old became first..last_old+delta.
+        p = common_prefix(old, new)
+        s = common_suffix(old, new, min(len(old), len(new)) - p)
+        first = old.count(b"\n", 0, p) + 1
+        last_old = old.count(b"\n", 0, max(len(old) - s - 1, p)) + 1
+        delta = new.count(b"\n") - old.count(b"\n")
+        # The statements the change touches, with one neighbour on each
+        # side: an `else:` the change starts with may belong to the
+        # statement before it, and the statement after it may complete a
+        # decorator the change ends with.
+        spans = base.spans
+        i = 0
+        while i < len(spans) and spans[i][1] < first:
+            i += 1
+        j = i
+        while j < len(spans) and spans[j][0] <= last_old:
+            j += 1
+        i, j = max(i - 1, 0), min(j + 1, len(spans))
+        start = spans[i][0] if i > 0 else 1
+        at = line_start(new, p, first, start)
+        if j < len(spans):
+            end = spans[j - 1][1] + delta
+            if end < start:
+                return None
+            region = new[at:line_end(new, at, start, end)]
+        else:
+            region = new[at:]
+        if start > 1 and b"__future__" in region:
+            return None  # a __future__ import is allowed only at the top
+        flags = base.flags if start > 1 else 0
         try:
-            pyflakes.api.check(src.decode("utf-8", "replace"), path, Reporter(path))
+            tree = compile(b"\n" * (start - 1) + region, job.path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+            compile(tree, job.path, "exec", flags, dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            return [syntax_finding(job.path, e)]
+        except Exception:
+            return None
+        # The new content compiles: it is the base of the next change.
+        after = [(a + delta, b + delta) for a, b in spans[j:]] if j < len(spans) else []
+        if start > 1:
+            remember(job.path, Base(new, spans[:i] + spans_of(tree) + after, flags, job.seq))
+        else:
+            remember(job.path, Base(new, spans_of(tree) + after, future_flags(tree), job.seq))
+        return []
+
+    def first_lines(src):
+        """The first two lines of src, where an encoding is declared."""
+        i = src.find(b"\n")
+        k = src.find(b"\n", i + 1) if i >= 0 else -1
+        return src if k < 0 else src[:k]
+
+    def line_start(src, pos, line, target):
+        """The offset where line target (<= line) starts, pos being on line."""
+        at = src.rfind(b"\n", 0, pos) + 1
+        while line > target:
+            at = src.rfind(b"\n", 0, at - 1) + 1
+            line -= 1
+        return at
+
+    def line_end(src, pos, line, target):
+        """The offset just past line target (>= line), pos being on line."""
+        while True:
+            nl = src.find(b"\n", pos)
+            if nl < 0:
+                return len(src)
+            if line >= target:
+                return nl + 1
+            pos, line = nl + 1, line + 1
+
+    class Checker(pyflakes.checker.Checker if flakes else object):
+        job = None
+
+        def handleNode(self, node, parent):
+            if Checker.job.cancelled:
+                raise Cancelled()
+            return super().handleNode(node, parent)
+
+    def rest(job):
+        """The check's second step: the whole compile, unless the first step
+        vouched for it, then pyflakes."""
+        src, path = job.src, job.path
+        if not job.vouched:
+            try:
+                compile(src, path, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError) as e:
+                return [syntax_finding(path, e)]
+        if job.cancelled:
+            raise Cancelled()
+        try:
+            tree = compile(src, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            return [syntax_finding(path, e)]
+        remember(path, Base(src, spans_of(tree), future_flags(tree), job.seq))
+        if not flakes:
+            return []
+        Checker.job = job
+        try:
+            w = Checker(tree, filename=path)
+        except Cancelled:
+            raise
+        except RecursionError:
+            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes gave up: the code nests too deeply", "checker": "pyflakes"}]
         except Exception as e:  # a pyflakes bug must not hide the compile result
-            emit({"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"})
+            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"}]
+        found = []
+        for m in sorted(w.messages, key=lambda m: m.lineno):
+            if job.mode == "names" and not isinstance(m, NAMES):
+                continue
+            found.append(flake_finding(path, m))
+        return found
+
+    def worker():
+        while True:
+            with lock:
+                while not queue:
+                    wake.wait()
+                job = queue.popleft()
+                if job.cancelled:
+                    emit({"id": job.id, "state": "cancelled"})
+                    continue
+                state["running"], state["started"] = job, time.monotonic()
+            t0 = time.monotonic()
+            try:
+                answer = {"id": job.id, "state": "done", "findings": rest(job)}
+            except Cancelled:
+                answer = {"id": job.id, "state": "cancelled"}
+            except Exception as e:
+                answer = {"id": job.id, "state": "done", "findings": [
+                    {"file": job.path, "line": 0, "col": 0, "msg": "the check failed: %r" % (e,), "checker": "python"}]}
+            took = time.monotonic() - t0
+            with lock:
+                state["running"] = None
+                if answer["state"] == "done" and len(job.src) > 4096:
+                    state["rate"] = 0.7 * state["rate"] + 0.3 * took / len(job.src)
+            emit(answer)
+
+    def eta_ms(job):
+        """How long until job ends, by the bytes ahead of it. Holds lock."""
+        rate = state["rate"]
+        ahead = sum(len(j.src) for j in queue if not j.cancelled)
+        left = 0.0
+        running = state["running"]
+        if running is not None:
+            left = max(len(running.src) * rate - (time.monotonic() - state["started"]), 0.0)
+        return int((left + ahead * rate) * 1000)
+
+    def check(req, src):
+        with lock:
+            state["seq"] += 1
+            job = Job(req["id"], req["path"], req.get("mode", "names"), src, state["seq"])
+            for old in queue:
+                if old.path == job.path:
+                    old.cancelled = True
+            running = state["running"]
+            if running is not None and running.path == job.path:
+                running.cancelled = True
+        verdict = first_step(job)
+        if verdict:
+            emit({"id": job.id, "state": "done", "findings": verdict})
+            return
+        job.vouched = verdict == []
+        with lock:
+            queue.append(job)
+            eta = eta_ms(job)
+            wake.notify()
+        emit({"id": job.id, "state": "queued", "eta_ms": eta})
+
+    def cancel(id):
+        with lock:
+            for j in queue:
+                if j.id == id:
+                    j.cancelled = True
+            running = state["running"]
+            if running is not None and running.id == id:
+                running.cancelled = True
+
+    threading.Thread(target=worker, daemon=True).start()
+    site = [p for p in sys.path if p.endswith("-packages")]
+    emit({"hello": {"version": VERSION, "executable": sys.executable, "pyflakes": flakes, "site": site}})
+    f = sys.stdin.buffer if source == "-" else open(source, "rb")
+    while True:
+        header = f.readline()
+        if not header:
+            break  # the server closed the pipe: its end, or ours
+        try:
+            req = json.loads(header)
+        except ValueError:
+            continue
+        op = req.get("op")
+        if op == "check":
+            src = f.read(req["len"])
+            if len(src) < req["len"]:
+                break
+            check(req, src)
+        elif op == "cancel":
+            cancel(req["id"])
+    os._exit(0)
+
+
+if sys.argv[1] == "serve":
+    serve(sys.argv[2])
+else:
+    oneshot(sys.argv[1], sys.argv[2:])

@@ -28,9 +28,11 @@ var pyVenvs = []string{".venv", "venv"}
 
 // pyInterpreter is the Python a check runs: the one configured, else the
 // workspace's virtual environment (.venv or venv, recognised by its
-// pyvenv.cfg), else the first python3 on the checkers' PATH, which is what
+// pyvenv.cfg, or the server's VIRTUAL_ENV when it lies in the workspace),
+// else the first python3 on the checkers' PATH, which is what
 // `python3` in a shell in the workspace would run (pyenv's shim included).
-// It returns the program and how it was chosen.
+// It returns the program and how it was chosen: "configured", "PATH", or
+// the environment's workspace-relative directory.
 func (c *Checker) pyInterpreter() (string, string, error) {
 	if p := c.opts.Python; p != "" {
 		exe, err := sandbox.LookPath(p, c.opts.Env)
@@ -48,6 +50,16 @@ func (c *Checker) pyInterpreter() (string, string, error) {
 		// name is there is what counts. Exec follows the link.
 		if fi, err := c.ws.Lstat(venv + "/bin/python"); err == nil && !fi.IsDir() {
 			return filepath.Join(c.ws.Dir(), venv, "bin", "python"), venv, nil
+		}
+	}
+	if venv := c.opts.VirtualEnv; venv != "" {
+		// The server's own environment, when it is one of the workspace's.
+		if rel, err := c.ws.Rel(venv); err == nil && rel != "." {
+			if _, err := c.ws.Stat(rel + "/pyvenv.cfg"); err == nil {
+				if fi, err := c.ws.Lstat(rel + "/bin/python"); err == nil && !fi.IsDir() {
+					return filepath.Join(c.ws.Dir(), filepath.FromSlash(rel), "bin", "python"), rel, nil
+				}
+			}
 		}
 	}
 	exe, err := sandbox.LookPath("python3", c.opts.Env)
