@@ -41,11 +41,16 @@ type Config struct {
 	// Diagnostics makes Write and Edit check each .go and .py file they
 	// write and add the problems found to their result.
 	Diagnostics bool
-	// DiagnosticsTimeout bounds one such check; 0 means check.DefaultTimeout.
+	// DiagnosticsTimeout is how long Write and Edit wait for their check
+	// (what it finds later comes with the session's next result); 0 means
+	// check.DefaultTimeout.
 	DiagnosticsTimeout time.Duration
 	// CheckEnv is the whole environment of checker commands (go, python3,
 	// ruff, mypy): an allow-list from check.Env, never the server's.
 	CheckEnv []string
+	// VirtualEnv is the server's own VIRTUAL_ENV: Python checks use it
+	// when it lies in the workspace, which has no .venv or venv.
+	VirtualEnv string
 
 	// Agent makes the server run as the named definition: only the tools
 	// its tools: header lists are exposed, and its body goes into the
@@ -86,7 +91,7 @@ func New(cfg Config) (*Server, error) {
 	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
 	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
 	// mypy) inside it, with CheckEnv as their whole environment.
-	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
+	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv, VirtualEnv: cfg.VirtualEnv}
 	var closers []func()
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox

@@ -96,13 +96,16 @@ func (t *Toolset) All() []server.ServerTool {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
 	}
 	for i := range all {
-		all[i] = validated(all[i])
+		all[i] = t.withLateChecks(validated(all[i]))
 	}
 	return all
 }
 
 // EndSession forgets the state of a closed client session.
-func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
+func (t *Toolset) EndSession(id string) {
+	t.sessions.end(id)
+	t.checks.EndSession(id)
+}
 
 // Close ends every session; the server calls it on the way out.
 func (t *Toolset) Close() {
