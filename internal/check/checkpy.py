@@ -18,6 +18,7 @@
 #   answer   {"id": N, "state": "queued", "eta_ms": T}  no syntax error seen
 #            so far; the rest of the check is queued and expected to end
 #            in about T ms
+#            {"id": N, "state": "started"}  the worker has begun the rest
 #            {"id": N, "state": "done", "findings": [...]}
 #            {"id": N, "state": "cancelled"}  a newer request for the same
 #            path, or a cancel, ended it
@@ -257,7 +258,7 @@ def serve(source):
             tree = compile(b"\n" * (start - 1) + region, job.path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
             compile(tree, job.path, "exec", flags, dont_inherit=True)
         except (SyntaxError, ValueError) as e:
-            return [syntax_finding(job.path, e)]
+            return region_error(e, job.path, new, start - 1 + region.count(b"\n"), len(region) + at)
         except Exception:
             return None
         # The new content compiles: it is the base of the next change.
@@ -267,6 +268,27 @@ def serve(source):
         else:
             remember(job.path, Base(new, spans_of(tree) + after, future_flags(tree), job.seq))
         return []
+
+    detected = re.compile(r" \(detected at line \d+\)$")
+
+    def region_error(e, path, new, last, end):
+        """The syntax error the region's compile found, as the whole file's
+        compile would report it, or None when that cannot be told."""
+        if not isinstance(e, SyntaxError):
+            return [syntax_finding(path, e)]
+        if end < len(new) and (e.lineno or 0) >= last:
+            # Found at the region's last line, where it may have run out:
+            # in the whole file the next statement follows, which may
+            # change the error or where it is reported.
+            return None
+        if e.msg and detected.search(e.msg):
+            # An unterminated triple-quoted string runs to the end of the
+            # file, unless a later one closes it.
+            if b'"""' in new[end:] or b"'''" in new[end:]:
+                return None
+            eof = new.count(b"\n") + (0 if new.endswith(b"\n") else 1)
+            e.msg = detected.sub(" (detected at line %d)" % eof, e.msg)
+        return [syntax_finding(path, e)]
 
     def first_lines(src):
         """The first two lines of src, where an encoding is declared."""
@@ -344,6 +366,7 @@ def serve(source):
                     emit({"id": job.id, "state": "cancelled"})
                     continue
                 state["running"], state["started"] = job, time.monotonic()
+            emit({"id": job.id, "state": "started"})
             t0 = time.monotonic()
             try:
                 answer = {"id": job.id, "state": "done", "findings": rest(job)}

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
@@ -45,11 +46,15 @@ var errCheckerDied = errors.New("the checker process ended")
 type pyProc struct {
 	exe, how string // the interpreter as chosen, and how (see pyInterpreter)
 	w        *warm
+	begun    time.Time
+	stuck    time.Duration // see stuckAfter
 	ready    chan struct{} // closed once hello has arrived or the process has ended
 	hello    pyHello
 	stamp    string // the environment it started in (see pyStamp), set with hello
 
 	wmu sync.Mutex // one request written at a time
+
+	heard atomic.Int64 // when it last wrote a line, in Unix nanoseconds
 
 	mu    sync.Mutex
 	calls map[uint64]*pyCall
@@ -77,8 +82,9 @@ type pyAnswer struct {
 
 // pyCall is a request waiting for its answers.
 type pyCall struct {
-	queued chan time.Duration // the checker's estimate of when it ends
-	done   chan pyAnswer
+	queued  chan time.Duration // the checker's estimate of when it ends
+	done    chan pyAnswer
+	started atomic.Bool // the checker's worker has begun it
 }
 
 // check runs the warm checker on rel's content as the file is now. expect
@@ -166,16 +172,16 @@ func (p *pyWarm) get(ctx context.Context, exe, how string) (*pyProc, error) {
 	select {
 	case <-proc.ready:
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			// A whole check's time without a hello: it is stuck.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && time.Since(proc.begun) >= proc.stuck {
+			// A whole check's time, and long, without a hello: it is
+			// stuck.
 			p.drop(proc)
 		}
 		return nil, ctx.Err()
 	}
-	select {
-	case <-proc.ended:
+	if proc.hello.Version == "" {
+		// It ended without a hello: it is not the checker.
 		return nil, fmt.Errorf("%s did not run the check: %v", displayExe(exe, p.c.ws.Dir()), proc.err)
-	default:
 	}
 	return proc, nil
 }
@@ -186,6 +192,9 @@ func (proc *pyProc) current(c *Checker, exe, how string) bool {
 	select {
 	case <-proc.ended:
 		return false
+	default:
+	}
+	select {
 	case <-proc.ready:
 		return proc.exe == exe && proc.how == how && proc.stamp == c.pyStamp(exe, proc.hello.Site)
 	default:
@@ -210,7 +219,7 @@ func (p *pyWarm) start(exe, how string) (*pyProc, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s could not be started: %v", displayExe(exe, c.ws.Dir()), err)
 	}
-	proc := &pyProc{exe: exe, how: how, w: w, ready: make(chan struct{}), ended: make(chan struct{}), calls: map[uint64]*pyCall{}}
+	proc := &pyProc{exe: exe, how: how, w: w, begun: time.Now(), stuck: min(stuckAfter, c.limit()/2), ready: make(chan struct{}), ended: make(chan struct{}), calls: map[uint64]*pyCall{}}
 	go proc.read(c)
 	return proc, nil
 }
@@ -225,6 +234,7 @@ func (proc *pyProc) read(c *Checker) {
 		if err != nil {
 			break
 		}
+		proc.heard.Store(time.Now().UnixNano())
 		var a pyAnswer
 		if json.Unmarshal(line, &a) != nil {
 			continue // not ours: a sitecustomize that prints, say
@@ -243,6 +253,8 @@ func (proc *pyProc) read(c *Checker) {
 			continue // an answer to a call that gave up waiting
 		}
 		switch a.State {
+		case "started":
+			call.started.Store(true)
 		case "queued":
 			select {
 			case call.queued <- time.Duration(a.ETA) * time.Millisecond:
@@ -299,6 +311,7 @@ func (proc *pyProc) check(ctx context.Context, disp string, src []byte, expect f
 	}()
 
 	header, _ := json.Marshal(map[string]any{"op": "check", "id": id, "path": disp, "mode": "names", "len": len(src)})
+	sent := time.Now().UnixNano()
 	if err := proc.send(ctx, append(append(header, '\n'), src...)); err != nil {
 		return pyAnswer{}, err
 	}
@@ -314,12 +327,20 @@ func (proc *pyProc) check(ctx context.Context, disp string, src []byte, expect f
 			}
 			return a, nil
 		case <-proc.ended:
+			select {
+			case a := <-call.done: // it answered, then ended
+				if a.State == "done" {
+					return a, nil
+				}
+			default:
+			}
 			return pyAnswer{}, fmt.Errorf("%w: %v", errCheckerDied, proc.err)
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				// A whole check's time: whatever it is doing, it is stuck
-				// there (a cancel reaches pyflakes, not compile). The
-				// next check starts another.
+			silent := proc.heard.Load() < sent && time.Since(time.Unix(0, sent)) >= proc.stuck
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) && (call.started.Load() || silent) {
+				// A whole check's time on this check, or long without a
+				// word: the checker is stuck (a cancel reaches pyflakes,
+				// not compile). The next check starts another.
 				proc.w.Stop()
 				return pyAnswer{}, ctx.Err()
 			}
@@ -329,6 +350,13 @@ func (proc *pyProc) check(ctx context.Context, disp string, src []byte, expect f
 		}
 	}
 }
+
+// stuckAfter is how long a checker may say nothing at all while a check
+// waits (or, starting, say no hello), before that check, when given up,
+// takes it for stuck and stops it; half the time limit of a check when
+// that is shorter. (A check sent to a checker started anew late in its
+// time does not stop it.)
+const stuckAfter = time.Second
 
 // sendTimeout bounds one write of a request: the checker reads requests
 // as they come, so a write that cannot finish means it is stuck.

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,6 +49,7 @@ type Write struct {
 // job is one after-write check.
 type job struct {
 	w      Write
+	seq    uint64 // the order of submission
 	disp   string
 	lang   *language
 	ctx    context.Context
@@ -71,6 +73,7 @@ type scheduler struct {
 	oneShot chan struct{}
 
 	mu     sync.Mutex
+	seq    uint64
 	latest map[string]*job   // by file: its newest check, until it finishes
 	active int               // checks queued or running, not superseded
 	live   int               // checks not finished, superseded ones too
@@ -102,6 +105,12 @@ func (c *Checker) AfterWrite(ctx context.Context, w Write) string {
 	if j == nil {
 		return refused
 	}
+	return c.await(ctx, j)
+}
+
+// await waits for j as AfterWrite does, and says what it found, or ""
+// if it is to be told later.
+func (c *Checker) await(ctx context.Context, j *job) string {
 	deadline := time.Now().Add(c.timeout())
 	timer := time.NewTimer(c.timeout())
 	defer timer.Stop()
@@ -145,6 +154,7 @@ func (c *Checker) Pending(session string) string {
 	jobs := s.inbox[session]
 	delete(s.inbox, session)
 	s.mu.Unlock()
+	slices.SortFunc(jobs, func(a, b *job) int { return cmp.Compare(a.seq, b.seq) }) // in the order of the writes
 	var notes []string
 	for _, j := range jobs {
 		if note := c.lateNote(j); note != "" {
@@ -213,7 +223,8 @@ func (s *scheduler) submit(c *Checker, w Write, lang *language) (*job, string) {
 		return nil, fmt.Sprintf("The change is saved; %s was not checked: %d checks of this workspace are already queued or running. Call Diagnostics on it to check it.", disp, QueueLimit)
 	}
 	ctx, cancel := context.WithTimeout(s.base, c.limit())
-	j := &job{w: w, disp: disp, lang: lang, ctx: ctx, cancel: cancel, done: make(chan struct{}), eta: make(chan time.Duration, 1)}
+	s.seq++
+	j := &job{w: w, seq: s.seq, disp: disp, lang: lang, ctx: ctx, cancel: cancel, done: make(chan struct{}), eta: make(chan time.Duration, 1)}
 	s.latest[w.Rel] = j
 	s.active++
 	if s.live == 0 {
