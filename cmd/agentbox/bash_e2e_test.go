@@ -57,11 +57,17 @@ func (s *syncBuffer) String() string {
 // startRaw starts the binary on a new workspace and initializes it.
 func startRaw(t *testing.T, args ...string) *rawSession {
 	t.Helper()
+	return startRawEnv(t, nil, args...)
+}
+
+// startRawEnv is startRaw with env added to the server's environment.
+func startRawEnv(t *testing.T, env []string, args ...string) *rawSession {
+	t.Helper()
 	ws := t.TempDir()
 	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
 	// Its own temporary directory, so that a server the test kills leaves
 	// nothing behind.
-	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+t.TempDir())
+	cmd.Env = append(append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+t.TempDir()), env...)
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()
