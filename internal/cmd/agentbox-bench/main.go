@@ -13,6 +13,14 @@
 //	call TOOL JSON           N calls of one tool in one session
 //	edit FILE OLD NEW        Read FILE, then N Edits flipping OLD and NEW
 //	rss TOOL JSON            the server's idle RSS, then its peak RSS after N calls
+//	editcmp FILE OLD NEW     Edits as in edit, alternating between a server with
+//	                         checks on (FILE) and one with them off (off-FILE)
+//	editcheck FILE OLD NEW   Edits as in edit, each to be answered with its
+//	                         check's findings: NEW and OLD hold undefined names
+//	pyfile N FILE            write a clean Python module of about N lines to FILE
+//	load                     after-write checks of many HTTP sessions at once
+//	                         (-sessions, -edits, -same, -drain): each is told or
+//	                         given up aloud, none skipped silently
 //
 // Each timing scenario prints one line: a label, p50, p95, n. Calls are
 // timed until their whole response has arrived (see request).
@@ -27,6 +35,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +54,10 @@ func main() {
 		serverArgs = append(serverArgs, s)
 		return nil
 	})
+	sessions := flag.Int("sessions", 50, "load: HTTP sessions at once")
+	perSession := flag.Int("edits", 10, "load: writes per session")
+	same := flag.Bool("same", false, "load: each session rewrites one file (else a new file each write)")
+	drain := flag.Duration("drain", 90*time.Second, "load: how long sessions wait for late checks after their writes")
 	flag.Parse()
 	extraArgs = serverArgs
 	args := flag.Args()
@@ -69,6 +83,30 @@ func main() {
 			break
 		}
 		err = edits(*bin, *workspace, *n, args[1], args[2], args[3], or(*label, "Edit "+args[1]))
+	case "editcmp":
+		if len(args) != 4 {
+			err = errors.New("editcmp needs FILE, OLD and NEW")
+			break
+		}
+		err = editCompare(*bin, *workspace, *n, args[1], args[2], args[3], or(*label, "Edit "+args[1]))
+	case "editcheck":
+		if len(args) != 4 {
+			err = errors.New("editcheck needs FILE, OLD and NEW")
+			break
+		}
+		err = editCheck(*bin, *workspace, *n, args[1], args[2], args[3], or(*label, "Edit "+args[1]+", check in the result"))
+	case "pyfile":
+		var lines int
+		if len(args) == 3 {
+			lines, err = strconv.Atoi(args[1])
+		}
+		if len(args) != 3 || err != nil {
+			err = errors.New("pyfile needs N and FILE")
+			break
+		}
+		err = os.WriteFile(filepath.Join(*workspace, args[2]), []byte(pythonModule(lines)), 0o644)
+	case "load":
+		err = load(*bin, *workspace, *sessions, *perSession, *same, *drain)
 	case "rss":
 		if len(args) != 3 {
 			err = errors.New("rss needs TOOL and JSON arguments for the load")
@@ -135,6 +173,15 @@ type toolResult struct {
 	} `json:"content"`
 }
 
+// text is the result's text.
+func (r toolResult) text() string {
+	var b strings.Builder
+	for _, c := range r.Content {
+		b.WriteString(c.Text)
+	}
+	return b.String()
+}
+
 // request sends one request and waits for its response, skipping
 // notifications, then decodes its result into result (nil: skipped). It
 // records in s.arrived the moment the whole response line had arrived:
@@ -190,18 +237,21 @@ func (s *server) initialize() error {
 
 // call runs a tool and reports an isError result as an error.
 func (s *server) call(tool string, args json.RawMessage) error {
+	_, err := s.callText(tool, args)
+	return err
+}
+
+// callText runs a tool and returns its text, reporting an isError result
+// as an error.
+func (s *server) callText(tool string, args json.RawMessage) (string, error) {
 	var r toolResult
 	if err := s.request("tools/call", map[string]any{"name": tool, "arguments": args}, &r); err != nil {
-		return err
+		return "", err
 	}
 	if r.IsError {
-		text := ""
-		if len(r.Content) > 0 {
-			text = r.Content[0].Text
-		}
-		return fmt.Errorf("%s failed: %s", tool, text)
+		return "", fmt.Errorf("%s failed: %s", tool, r.text())
 	}
-	return nil
+	return r.text(), nil
 }
 
 func (s *server) stop() {
@@ -305,6 +355,105 @@ func edits(bin, workspace string, n int, file, old, new, label string) error {
 	}
 	report(label, times)
 	return nil
+}
+
+// editCompare times Edits with checks on and off in one run, alternating
+// between two servers, so that both meet the same machine: one with the
+// flags given, editing file, and one with --diagnostics=off too, editing
+// its copy off-FILE.
+func editCompare(bin, workspace string, n int, file, old, new, label string) error {
+	on, err := start(bin, workspace)
+	if err != nil {
+		return err
+	}
+	defer on.stop()
+	saved := extraArgs
+	extraArgs = append(slices.Clone(extraArgs), "--diagnostics=off")
+	off, err := start(bin, workspace)
+	extraArgs = saved
+	if err != nil {
+		return err
+	}
+	defer off.stop()
+	offFile := path.Join(path.Dir(file), "off-"+path.Base(file))
+	var onTimes, offTimes []time.Duration
+	for i, s := range []*server{on, off} {
+		f := []string{file, offFile}[i]
+		read, _ := json.Marshal(map[string]any{"file_path": f, "limit": 1})
+		if err := s.call("Read", read); err != nil {
+			return err
+		}
+	}
+	for i := range n + 3 {
+		from, to := old, new
+		if i%2 == 1 {
+			from, to = new, old
+		}
+		for j, s := range []*server{on, off} {
+			args, _ := json.Marshal(map[string]any{"file_path": []string{file, offFile}[j], "old_string": from, "new_string": to})
+			t0 := time.Now()
+			if err := s.call("Edit", args); err != nil {
+				return err
+			}
+			if i < 3 {
+				continue // the first edits start the warm checker and teach it the file
+			}
+			if j == 0 {
+				onTimes = append(onTimes, s.arrived.Sub(t0))
+			} else {
+				offTimes = append(offTimes, s.arrived.Sub(t0))
+			}
+		}
+	}
+	report(label+", checks off", offTimes)
+	report(label+", checks on", onTimes)
+	fmt.Printf("%-34s %8.2f×\n", "  on / off (p50)", float64(median(onTimes))/float64(median(offTimes)))
+	return nil
+}
+
+// editCheck times Edits whose results must carry their check's findings:
+// each of OLD and NEW holds an undefined name that the other lacks, so
+// every Edit's check reports one, which must be in its result.
+func editCheck(bin, workspace string, n int, file, old, new, label string) error {
+	s, err := start(bin, workspace)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	read, _ := json.Marshal(map[string]any{"file_path": file, "limit": 1})
+	if err := s.call("Read", read); err != nil {
+		return err
+	}
+	var times []time.Duration
+	inline := 0
+	for i := range n + 3 {
+		from, to := old, new
+		if i%2 == 1 {
+			from, to = new, old
+		}
+		args, _ := json.Marshal(map[string]any{"file_path": file, "old_string": from, "new_string": to})
+		t0 := time.Now()
+		text, err := s.callText("Edit", args)
+		if err != nil {
+			return err
+		}
+		if i < 3 {
+			continue // the first edits start the warm checker
+		}
+		times = append(times, s.arrived.Sub(t0))
+		if strings.Contains(text, "undefined name") && strings.Contains(text, "(pyflakes)") {
+			inline++
+		}
+	}
+	report(label, times)
+	fmt.Printf("%-34s %5d of %d\n", "  with pyflakes' finding inside", inline, len(times))
+	return nil
+}
+
+func median(times []time.Duration) time.Duration {
+	s := slices.Clone(times)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 func rss(bin, workspace string, n int, tool, args string) error {
