@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// checkers lists the warm Python checkers running in the workspace ws.
+// checkers lists the warm Python checkers running in the workspace ws,
+// and the workers they forked.
 func checkers(ws string) []string {
 	entries, _ := os.ReadDir("/proc")
 	var found []string
@@ -49,7 +50,7 @@ func TestNoCheckerOutlivesTheServer(t *testing.T) {
 			require.NoError(t, err)
 			s.call(1, "Write", map[string]any{"file_path": "app.py", "content": "print(undefined_name)\n"}, nil)
 			s.await(1)
-			require.Eventually(t, func() bool { return len(checkers(ws)) == 1 }, 30*time.Second, 20*time.Millisecond, "the warm checker runs")
+			require.Eventually(t, func() bool { return len(checkers(ws)) == 2 }, 30*time.Second, 20*time.Millisecond, "the warm checker and its worker run")
 			if end == "is killed" {
 				require.NoError(t, s.cmd.Process.Signal(syscall.SIGKILL))
 			} else {

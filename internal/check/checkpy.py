@@ -28,8 +28,11 @@
 # top-level statements the change touched (with a neighbour on each side)
 # and reports a syntax error there as the final answer. The rest (the
 # whole file's compile when that step could not vouch for it, then
-# pyflakes) runs on a worker thread, one check at a time, oldest first;
-# a newer request for a path ends any older check of it.
+# pyflakes) runs in a worker, a process forked at the start, one check at
+# a time, oldest first: compile and the parser hold the interpreter lock
+# for as long as they run, so in a thread they would hold up the first
+# step of the next request. A newer request for a path ends any older
+# check of it.
 import json
 import sys
 
@@ -105,52 +108,16 @@ def serve(source):
     import ast
     import collections
     import __future__
+    import fcntl
+    import mmap
     import os
     import re
+    import struct
     import threading
     import time
 
-    # The worker gives up the interpreter lock often, so that the reading
-    # thread answers a new request in about a millisecond even while
-    # pyflakes runs on a large file.
-    sys.setswitchinterval(0.0005)
-    out = sys.stdout.buffer
-    out_lock = threading.Lock()
-
-    def emit(obj):
-        line = (json.dumps(obj) + "\n").encode()
-        with out_lock:
-            out.write(line)
-            out.flush()
-
     class Cancelled(Exception):
         pass
-
-    class Job:
-        __slots__ = ("id", "path", "mode", "src", "cancelled", "vouched", "seq")
-
-        def __init__(self, id, path, mode, src, seq):
-            self.id, self.path, self.mode, self.src, self.seq = id, path, mode, src, seq
-            self.cancelled = False
-            self.vouched = False  # the first step found the whole file compiles
-
-    # Base is what the first step needs of a path's last content known to
-    # compile: the content, the line spans of its top-level statements
-    # (decorators included), and the compiler flags of its __future__
-    # imports.
-    class Base:
-        __slots__ = ("src", "spans", "flags", "seq")
-
-        def __init__(self, src, spans, flags, seq):
-            self.src, self.spans, self.flags, self.seq = src, spans, flags, seq
-
-    lock = threading.Lock()
-    wake = threading.Condition(lock)
-    queue = collections.deque()
-    state = {"running": None, "started": 0.0, "rate": 1e-6, "seq": 0}  # rate: seconds per byte
-    bases = collections.OrderedDict()  # path -> Base, least recently used first
-    MAX_BASES, MAX_BASE_BYTES = 64, 64 << 20
-    cookie = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
 
     def spans_of(tree):
         spans = []
@@ -172,6 +139,70 @@ def serve(source):
             elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
                 break
         return flags
+
+    # The worker. cancel holds the id of a check the worker is to stop.
+    cancel = mmap.mmap(-1, 8)
+    jobs_r, jobs_w = os.pipe()
+    results_r, results_w = os.pipe()
+    for fd in (jobs_w, results_w):
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+        except (OSError, AttributeError):
+            pass
+    if os.fork() == 0:
+        os.close(jobs_w)
+        os.close(results_r)
+        # Only the front speaks to the server: its end is the checker's.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        try:
+            work(os.fdopen(jobs_r, "rb"), os.fdopen(results_w, "wb"), cancel, Cancelled, spans_of, future_flags)
+        finally:
+            os._exit(0)
+    os.close(jobs_r)
+    os.close(results_w)
+    jobs = os.fdopen(jobs_w, "wb")
+    results = os.fdopen(results_r, "rb")
+
+    out = sys.stdout.buffer
+    out_lock = threading.Lock()
+
+    def emit(obj):
+        line = (json.dumps(obj) + "\n").encode()
+        with out_lock:
+            out.write(line)
+            out.flush()
+
+    class Job:
+        __slots__ = ("id", "path", "mode", "src", "cancelled", "vouched", "seq")
+
+        def __init__(self, id, path, mode, src, seq):
+            self.id, self.path, self.mode, self.src, self.seq = id, path, mode, src, seq
+            self.cancelled = False
+            self.vouched = False  # the first step found the whole file compiles
+
+    lock = threading.RLock()  # remember takes it, under relay too
+    queue = collections.deque()
+    state = {"running": None, "started": 0.0, "seq": 0}
+    # The seconds per byte of the last checks of files over 4 KB; eta_ms
+    # takes the fastest, so that a moment of load elsewhere does not make
+    # the server give up waiting for a check that would have made it.
+    rates = collections.deque([1e-6], maxlen=8)
+
+    # Base is what the first step needs of a path's last content known to
+    # compile: the content, the line spans of its top-level statements
+    # (decorators included), and the compiler flags of its __future__
+    # imports.
+    class Base:
+        __slots__ = ("src", "spans", "flags", "seq")
+
+        def __init__(self, src, spans, flags, seq):
+            self.src, self.spans, self.flags, self.seq = src, spans, flags, seq
+
+    bases = collections.OrderedDict()  # path -> Base, least recently used first
+    MAX_BASES, MAX_BASE_BYTES = 64, 64 << 20
+    cookie = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.M)
 
     def remember(path, base):
         with lock:
@@ -314,83 +345,62 @@ def serve(source):
                 return nl + 1
             pos, line = nl + 1, line + 1
 
-    class Checker(pyflakes.checker.Checker if flakes else object):
-        job = None
-
-        def handleNode(self, node, parent):
-            if Checker.job.cancelled:
-                raise Cancelled()
-            return super().handleNode(node, parent)
-
-    def rest(job):
-        """The check's second step: the whole compile, unless the first step
-        vouched for it, then pyflakes."""
-        src, path = job.src, job.path
-        if not job.vouched:
-            try:
-                compile(src, path, "exec", dont_inherit=True)
-            except (SyntaxError, ValueError) as e:
-                return [syntax_finding(path, e)]
-        if job.cancelled:
-            raise Cancelled()
-        try:
-            tree = compile(src, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        except (SyntaxError, ValueError) as e:
-            return [syntax_finding(path, e)]
-        remember(path, Base(src, spans_of(tree), future_flags(tree), job.seq))
-        if not flakes:
-            return []
-        Checker.job = job
-        try:
-            w = Checker(tree, filename=path)
-        except Cancelled:
-            raise
-        except RecursionError:
-            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes gave up: the code nests too deeply", "checker": "pyflakes"}]
-        except Exception as e:  # a pyflakes bug must not hide the compile result
-            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"}]
-        found = []
-        for m in sorted(w.messages, key=lambda m: m.lineno):
-            if job.mode == "names" and not isinstance(m, NAMES):
+    def dispatch():
+        """Hands the oldest queued check to the worker when it is free.
+        Holds lock."""
+        if state["running"] is not None:
+            return
+        while queue:
+            job = queue.popleft()
+            if job.cancelled:
+                emit({"id": job.id, "state": "cancelled"})
                 continue
-            found.append(flake_finding(path, m))
-        return found
-
-    def worker():
-        while True:
-            with lock:
-                while not queue:
-                    wake.wait()
-                job = queue.popleft()
-                if job.cancelled:
-                    emit({"id": job.id, "state": "cancelled"})
-                    continue
-                state["running"], state["started"] = job, time.monotonic()
+            state["running"], state["started"] = job, time.monotonic()
+            header = {"id": job.id, "path": job.path, "mode": job.mode, "len": len(job.src), "vouched": job.vouched}
+            jobs.write((json.dumps(header) + "\n").encode() + job.src)
+            jobs.flush()
             emit({"id": job.id, "state": "started"})
-            t0 = time.monotonic()
-            try:
-                answer = {"id": job.id, "state": "done", "findings": rest(job)}
-            except Cancelled:
-                answer = {"id": job.id, "state": "cancelled"}
-            except Exception as e:
-                answer = {"id": job.id, "state": "done", "findings": [
-                    {"file": job.path, "line": 0, "col": 0, "msg": "the check failed: %r" % (e,), "checker": "python"}]}
-            took = time.monotonic() - t0
-            with lock:
-                state["running"] = None
-                if answer["state"] == "done" and len(job.src) > 4096:
-                    state["rate"] = 0.7 * state["rate"] + 0.3 * took / len(job.src)
-            emit(answer)
+            return
 
-    def eta_ms(job):
-        """How long until job ends, by the bytes ahead of it. Holds lock."""
-        rate = state["rate"]
-        ahead = sum(len(j.src) for j in queue if not j.cancelled)
+    def relay():
+        """Passes on the worker's answers, and keeps the bases it learned."""
+        while True:
+            line = results.readline()
+            if not line:
+                os._exit(1)  # the worker died: so does the checker, and the server starts another
+            answer = json.loads(line)
+            with lock:
+                job = state["running"]
+                state["running"] = None
+                if job is not None and job.id == answer["id"]:
+                    took = time.monotonic() - state["started"]
+                    if answer["state"] == "done" and len(job.src) > 4096:
+                        rates.append(took / len(job.src))
+                    spans = answer.pop("spans", None)
+                    if spans is not None:
+                        remember(job.path, Base(job.src, [tuple(x) for x in spans], answer.pop("flags", 0), job.seq))
+                    if job.cancelled:
+                        answer = {"id": job.id, "state": "cancelled"}
+                answer.pop("spans", None)
+                answer.pop("flags", None)
+                emit(answer)
+                dispatch()
+
+    def stop_running(pred):
+        """Cancels the worker's check if pred says so. Holds lock."""
+        running = state["running"]
+        if running is not None and pred(running):
+            running.cancelled = True
+            cancel[:8] = struct.pack("q", running.id)
+
+    def eta_ms():
+        """How long until the last queued check ends, at best. Holds lock."""
+        rate = min(rates)
         left = 0.0
         running = state["running"]
-        if running is not None:
+        if running is not None and not running.cancelled:
             left = max(len(running.src) * rate - (time.monotonic() - state["started"]), 0.0)
-        return int((left + ahead * rate) * 1000)
+        return int((left + sum(len(j.src) for j in queue if not j.cancelled) * rate) * 1000)
 
     def check(req, src):
         with lock:
@@ -399,9 +409,7 @@ def serve(source):
             for old in queue:
                 if old.path == job.path:
                     old.cancelled = True
-            running = state["running"]
-            if running is not None and running.path == job.path:
-                running.cancelled = True
+            stop_running(lambda j: j.path == job.path)
         verdict = first_step(job)
         if verdict:
             emit({"id": job.id, "state": "done", "findings": verdict})
@@ -409,20 +417,17 @@ def serve(source):
         job.vouched = verdict == []
         with lock:
             queue.append(job)
-            eta = eta_ms(job)
-            wake.notify()
-        emit({"id": job.id, "state": "queued", "eta_ms": eta})
+            emit({"id": job.id, "state": "queued", "eta_ms": eta_ms()})
+            dispatch()
 
-    def cancel(id):
+    def cancel_one(id):
         with lock:
             for j in queue:
                 if j.id == id:
                     j.cancelled = True
-            running = state["running"]
-            if running is not None and running.id == id:
-                running.cancelled = True
+            stop_running(lambda j: j.id == id)
 
-    threading.Thread(target=worker, daemon=True).start()
+    threading.Thread(target=relay, daemon=True).start()
     site = [p for p in sys.path if p.endswith("-packages")]
     emit({"hello": {"version": VERSION, "executable": sys.executable, "pyflakes": flakes, "site": site}})
     f = sys.stdin.buffer if source == "-" else open(source, "rb")
@@ -441,8 +446,85 @@ def serve(source):
                 break
             check(req, src)
         elif op == "cancel":
-            cancel(req["id"])
+            cancel_one(req["id"])
     os._exit(0)
+
+
+def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
+    """The worker's loop: the rest of each check it is given, one at a
+    time; a check whose id appears in cancel stops as soon as pyflakes
+    notices."""
+    import ast
+    import struct
+
+    class Checker(pyflakes.checker.Checker if flakes else object):
+        stop = b""
+
+        def handleNode(self, node, parent):
+            if cancel[:8] == Checker.stop:
+                raise Cancelled()
+            return super().handleNode(node, parent)
+
+    def rest(req, src):
+        """The whole compile, unless the first step vouched for the file,
+        then pyflakes. It returns the findings, and the statements' spans
+        and __future__ flags when the file parsed."""
+        path = req["path"]
+        stop = struct.pack("q", req["id"])
+        if not req["vouched"]:
+            try:
+                compile(src, path, "exec", dont_inherit=True)
+            except (SyntaxError, ValueError) as e:
+                return [syntax_finding(path, e)], None, 0
+        if cancel[:8] == stop:
+            raise Cancelled()
+        try:
+            tree = compile(src, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError) as e:
+            return [syntax_finding(path, e)], None, 0
+        spans, flags = spans_of(tree), future_flags(tree)
+        if not flakes:
+            return [], spans, flags
+        if cancel[:8] == stop:
+            raise Cancelled()
+        Checker.stop = stop
+        try:
+            w = Checker(tree, filename=path)
+        except Cancelled:
+            raise
+        except RecursionError:
+            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes gave up: the code nests too deeply", "checker": "pyflakes"}], spans, flags
+        except Exception as e:  # a pyflakes bug must not hide the compile result
+            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"}], spans, flags
+        found = []
+        for m in sorted(w.messages, key=lambda m: m.lineno):
+            if req["mode"] == "names" and not isinstance(m, NAMES):
+                continue
+            found.append(flake_finding(path, m))
+        return found, spans, flags
+
+    if flakes:
+        # The first run of pyflakes pays for what it sets up once: pay now.
+        Checker.stop = b"-"
+        Checker(ast.parse("import os\n\n\ndef f(x):\n    return [os.sep for _ in x]\n"), filename="warm.py")
+    while True:
+        header = jobs.readline()
+        if not header:
+            return  # the front has ended
+        req = json.loads(header)
+        src = jobs.read(req["len"])
+        if len(src) < req["len"]:
+            return
+        try:
+            found, spans, flags = rest(req, src)
+            answer = {"id": req["id"], "state": "done", "findings": found, "spans": spans, "flags": flags}
+        except Cancelled:
+            answer = {"id": req["id"], "state": "cancelled"}
+        except Exception as e:
+            answer = {"id": req["id"], "state": "done", "findings": [
+                {"file": req["path"], "line": 0, "col": 0, "msg": "the check failed: %r" % (e,), "checker": "python"}]}
+        results.write((json.dumps(answer) + "\n").encode())
+        results.flush()
 
 
 if sys.argv[1] == "serve":

@@ -19,14 +19,16 @@ import (
 )
 
 // warmPIDs lists the warm Python checkers running in the workspace dir:
-// the processes running checkpy.py's serve loop there.
-func warmPIDs(t testing.TB, dir string) []int {
+// the processes running checkpy.py's serve loop there, the ones the
+// server talks to. With workers, the worker each has forked is listed
+// too.
+func warmPIDs(t testing.TB, dir string, workers ...bool) []int {
 	t.Helper()
 	dir, err := filepath.EvalSymlinks(dir)
 	require.NoError(t, err)
 	entries, err := os.ReadDir("/proc")
 	require.NoError(t, err)
-	var pids []int
+	parents := map[int]int{}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
@@ -36,10 +38,23 @@ func warmPIDs(t testing.TB, dir string) []int {
 		if err != nil || !bytes.Contains(cmdline, []byte("# agentbox's Python check")) || !bytes.Contains(cmdline, []byte("\x00serve\x00")) {
 			continue
 		}
-		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dir {
+		cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd"))
+		stat, err2 := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil || err2 != nil || cwd != dir {
+			continue
+		}
+		// After "pid (comm) state ": the parent's pid.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		ppid, _ := strconv.Atoi(fields[1])
+		parents[pid] = ppid
+	}
+	var pids []int
+	for pid, ppid := range parents {
+		if _, forked := parents[ppid]; !forked || len(workers) > 0 && workers[0] {
 			pids = append(pids, pid)
 		}
 	}
+	slices.Sort(pids)
 	return pids
 }
 
@@ -169,6 +184,8 @@ func TestWarmCheckerDiesMidCheck(t *testing.T) {
 			f.checkNow("warm.py")
 			first := warmPIDs(t, f.dir)
 			require.Len(t, first, 1, "one warm checker")
+			firstAll := warmPIDs(t, f.dir, true)
+			require.Len(t, firstAll, 2, "and its worker")
 
 			f.write("big.py", bigPython(5000)+"print(undefined_here)\n")
 			killed := false
@@ -190,6 +207,7 @@ func TestWarmCheckerDiesMidCheck(t *testing.T) {
 			second := warmPIDs(t, f.dir)
 			require.Len(t, second, 1)
 			assert.NotEqual(t, first, second, "a new checker")
+			waitGone(t, firstAll) // the killed checker's worker too
 		})
 	}
 }
@@ -246,8 +264,8 @@ func TestWarmCheckerEndsWithTheChecker(t *testing.T) {
 			f.write("warm.py", "x = 1\n")
 			f.checkNow("warm.py")
 			f.written("big.py", bigPython(5000)) // its check is under way
-			pids := warmPIDs(t, f.dir)
-			require.Len(t, pids, 1)
+			pids := warmPIDs(t, f.dir, true)
+			require.Len(t, pids, 2, "a checker and its worker")
 			f.c.Close()
 			waitGone(t, pids)
 			assert.Empty(t, f.written("late.py", "x = (\n"), "a closed checker checks nothing")

@@ -384,7 +384,7 @@ func editCompare(bin, workspace string, n int, file, old, new, label string) err
 			return err
 		}
 	}
-	for i := range n + 3 {
+	for i := range evenEdits(n + 3) {
 		from, to := old, new
 		if i%2 == 1 {
 			from, to = new, old
@@ -395,8 +395,8 @@ func editCompare(bin, workspace string, n int, file, old, new, label string) err
 			if err := s.call("Edit", args); err != nil {
 				return err
 			}
-			if i < 3 {
-				continue // the first edits start the warm checker and teach it the file
+			if i < 3 || i >= n+3 {
+				continue // the first edits start the warm checker and teach it the file; the last puts the file back
 			}
 			if j == 0 {
 				onTimes = append(onTimes, s.arrived.Sub(t0))
@@ -426,7 +426,7 @@ func editCheck(bin, workspace string, n int, file, old, new, label string) error
 	}
 	var times []time.Duration
 	inline := 0
-	for i := range n + 3 {
+	for i := range evenEdits(n + 3) {
 		from, to := old, new
 		if i%2 == 1 {
 			from, to = new, old
@@ -437,8 +437,8 @@ func editCheck(bin, workspace string, n int, file, old, new, label string) error
 		if err != nil {
 			return err
 		}
-		if i < 3 {
-			continue // the first edits start the warm checker
+		if i < 3 || i >= n+3 {
+			continue // the first edits start the warm checker; the last puts the file back
 		}
 		times = append(times, s.arrived.Sub(t0))
 		if strings.Contains(text, "undefined name") && strings.Contains(text, "(pyflakes)") {
@@ -449,6 +449,10 @@ func editCheck(bin, workspace string, n int, file, old, new, label string) error
 	fmt.Printf("%-34s %5d of %d\n", "  with pyflakes' finding inside", inline, len(times))
 	return nil
 }
+
+// evenEdits rounds a number of edits up to an even one, so that flipping
+// edits leave the file as they found it.
+func evenEdits(n int) int { return n + n%2 }
 
 func median(times []time.Duration) time.Duration {
 	s := slices.Clone(times)
