@@ -33,8 +33,10 @@ const (
 	// before it is given up.
 	DefaultLimit = 60 * time.Second
 	// QueueLimit is how many checks of one workspace may be queued or
-	// running at once; past it, a write's check is given up at once.
-	QueueLimit = 128
+	// running at once, and QueueBytes how much of their files; past
+	// either, a write's check is given up at once.
+	QueueLimit = 512
+	QueueBytes = 64 << 20
 )
 
 // Write is one write of a file by a client session, whose check AfterWrite
@@ -50,6 +52,7 @@ type Write struct {
 type job struct {
 	w      Write
 	seq    uint64 // the order of submission
+	size   int64  // the file's size when written
 	disp   string
 	lang   *language
 	ctx    context.Context
@@ -76,6 +79,7 @@ type scheduler struct {
 	seq    uint64
 	latest map[string]*job   // by file: its newest check, until it finishes
 	active int               // checks queued or running, not superseded
+	bytes  int64             // the size of their files
 	live   int               // checks not finished, superseded ones too
 	idle   chan struct{}     // closed while live is 0
 	inbox  map[string][]*job // by session: finished checks the session has not been told of
@@ -176,7 +180,7 @@ func (c *Checker) EndSession(session string) {
 			// Its report would go nowhere: it need not be kept, but the
 			// check goes on, for what it teaches the warm checker.
 			j.superseded = true
-			s.active--
+			s.uncount(j)
 		}
 	}
 }
@@ -207,8 +211,8 @@ func (s *scheduler) submit(c *Checker, w Write, lang *language) (*job, string) {
 	}
 	if old := s.latest[w.Rel]; old != nil && !old.superseded {
 		old.superseded = true
+		s.uncount(old)
 		old.cancel()
-		s.active--
 	}
 	for session, jobs := range s.inbox {
 		// Told or not, what older checks found of the file is stale now.
@@ -219,14 +223,26 @@ func (s *scheduler) submit(c *Checker, w Write, lang *language) (*job, string) {
 			s.inbox[session] = jobs
 		}
 	}
-	if s.active >= QueueLimit {
-		return nil, fmt.Sprintf("The change is saved; %s was not checked: %d checks of this workspace are already queued or running. Call Diagnostics on it to check it.", disp, QueueLimit)
+	var size int64
+	if fi, err := c.ws.Stat(w.Rel); err == nil {
+		size = fi.Size()
+	}
+	full := ""
+	switch {
+	case s.active >= QueueLimit:
+		full = fmt.Sprintf("%d checks of this workspace are already queued or running", s.active)
+	case s.active > 0 && s.bytes+size > QueueBytes:
+		full = fmt.Sprintf("the checks queued or running in this workspace already hold %d MB of files", s.bytes>>20)
+	}
+	if full != "" {
+		return nil, "The change is saved; " + disp + " was not checked: " + full + ". Call Diagnostics on it to check it."
 	}
 	ctx, cancel := context.WithTimeout(s.base, c.limit())
 	s.seq++
-	j := &job{w: w, seq: s.seq, disp: disp, lang: lang, ctx: ctx, cancel: cancel, done: make(chan struct{}), eta: make(chan time.Duration, 1)}
+	j := &job{w: w, seq: s.seq, size: size, disp: disp, lang: lang, ctx: ctx, cancel: cancel, done: make(chan struct{}), eta: make(chan time.Duration, 1)}
 	s.latest[w.Rel] = j
 	s.active++
+	s.bytes += size
 	if s.live == 0 {
 		s.idle = make(chan struct{})
 	}
@@ -267,7 +283,7 @@ func (s *scheduler) run(c *Checker, j *job) {
 		delete(s.latest, j.w.Rel)
 	}
 	if !j.superseded {
-		s.active--
+		s.uncount(j)
 		if j.late && !s.closed {
 			s.inbox[j.w.Session] = append(s.inbox[j.w.Session], j)
 		}
@@ -278,6 +294,13 @@ func (s *scheduler) run(c *Checker, j *job) {
 	}
 	s.mu.Unlock()
 	close(j.done)
+}
+
+// uncount takes j out of the count of checks under way, when it has
+// finished or been superseded. The caller holds s.mu.
+func (s *scheduler) uncount(j *job) {
+	s.active--
+	s.bytes -= j.size
 }
 
 // close stops every check and waits for them to end.

@@ -165,7 +165,7 @@ func load(bin, workspace string, sessions, edits int, same bool, drain time.Dura
 	}
 	fmt.Printf("load: %d HTTP sessions × %d Writes (%s), %d checks in %.1fs\n", sessions, edits, mode, sessions*edits, wall.Seconds())
 	fmt.Printf("  told in the write's result %d, told later %d, given up aloud %d, superseded %d, skipped silently %d; stale findings told %d\n", inline, late, givenUp, superseded, silent, stale)
-	report("  Write (300 lines, checks on)", writes)
+	report("  Write of a 300-line file", writes)
 	if silent > 0 {
 		return fmt.Errorf("%d checks were skipped silently, e.g. %v", silent, missing[:min(len(missing), 5)])
 	}
