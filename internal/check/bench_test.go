@@ -12,9 +12,8 @@ import (
 
 // BenchmarkAfterWriteGo measures the check after a write of one file of a
 // 50-file Go package, with the build cache warm (the first check, before
-// the timer and with a long deadline, fills it), under the default 2s
-// deadline. Each write changes
-// the package, so every check type-checks it anew.
+// the timer, fills it), waiting for each whole check (the fixture's wait).
+// Each write changes the package, so every check type-checks it anew.
 func BenchmarkAfterWriteGo(b *testing.B) {
 	testutil.RequireGo(b)
 	f := newFixture(b, Options{})
@@ -26,7 +25,6 @@ func BenchmarkAfterWriteGo(b *testing.B) {
 	edit := func(i int) string { return f.edit("f07.go", "\t"+values[i%2]+"\n", "\t"+values[(i+1)%2]+"\n") }
 	got := edit(0) // fills the build cache with the dependencies' export data
 	require.NotContains(b, got, "skipped", "the first check")
-	f.c.opts.Timeout = DefaultTimeout
 	b.ResetTimer()
 	for i := 1; b.Loop(); i++ {
 		if got := edit(i); got != "" {
@@ -73,11 +71,12 @@ func Sum%[1]d(xs []int) int {
 `, i)
 }
 
-// BenchmarkAfterWritePython measures the check after a write of a
-// 500-line Python file (compile and pyflakes).
+// BenchmarkAfterWritePython measures the whole check after an edit of a
+// 500-line Python file (its first step, compile and pyflakes) by the warm
+// checker, waiting for it.
 func BenchmarkAfterWritePython(b *testing.B) {
 	python := testutil.Python(b, "/usr/bin/python3")
-	f := newFixture(b, Options{Timeout: DefaultTimeout, Python: python})
+	f := newFixture(b, Options{Python: python})
 	var src strings.Builder
 	for i := range 100 {
 		fmt.Fprintf(&src, "def f%d(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n", i)
