@@ -3,10 +3,16 @@
 // for the Diagnostics tool, in a file or a whole tree. Each language it
 // knows is one entry of a table (see languages.go) with the checkers it
 // runs: for Go, go/packages' type check and go vet; for Python, compile
-// and pyflakes in the workspace's interpreter, ruff and mypy. Checker
+// and pyflakes in the workspace's interpreter (after writes, in a warm
+// checker that stays running: python_warm.go), ruff and mypy. Checker
 // commands get an allow-listed environment, run offline and read-only, and
-// run in the Bash sandbox when there is one. It knows nothing of MCP: it
-// returns text for the model, which the tools put in their results.
+// run in the Bash sandbox when there is one.
+//
+// After-write checks never hold a write's result for more than a moment
+// and are never dropped without a word (schedule.go): what a check finds
+// after its write's result has gone is kept for the writing session's next
+// result. It knows nothing of MCP: it returns text for the model, which
+// the tools put in their results.
 package check
 
 import (
