@@ -194,9 +194,9 @@ const stuckAfter = time.Second
 // as they come, so a write that cannot finish means it is stuck.
 const sendTimeout = 5 * time.Second
 
-// send writes one request whole. A write that fails or times out leaves
-// the stream broken, so the checker is stopped (the next check starts
-// another).
+// send writes one request whole, unless ctx has ended. A write that fails
+// or times out leaves the stream broken, so the checker is stopped (the
+// next check starts another).
 func (proc *pyProc) send(ctx context.Context, b []byte) error {
 	proc.wmu.Lock()
 	defer proc.wmu.Unlock()
@@ -204,6 +204,12 @@ func (proc *pyProc) send(ctx context.Context, b []byte) error {
 	case <-proc.ended:
 		return fmt.Errorf("%w: %v", errCheckerDied, proc.err)
 	default:
+	}
+	if err := ctx.Err(); err != nil {
+		// Superseded before its turn: a newer check of the file may have
+		// been sent already, and the checker must not take this one, sent
+		// after it, for the newer.
+		return err
 	}
 	_ = proc.w.In.SetWriteDeadline(time.Now().Add(sendTimeout))
 	if _, err := proc.w.In.Write(b); err != nil {
