@@ -369,6 +369,12 @@ def serve(source):
             if not line:
                 os._exit(1)  # the worker died: so does the checker, and the server starts another
             answer = json.loads(line)
+            if answer["state"] == "parsed":
+                with lock:
+                    job = state["running"]
+                    if job is not None and job.id == answer["id"]:
+                        remember(job.path, Base(job.src, [tuple(x) for x in answer["spans"]], answer["flags"], job.seq))
+                continue
             with lock:
                 job = state["running"]
                 state["running"] = None
@@ -376,13 +382,8 @@ def serve(source):
                     took = time.monotonic() - state["started"]
                     if answer["state"] == "done" and len(job.src) > 4096:
                         rates.append(took / len(job.src))
-                    spans = answer.pop("spans", None)
-                    if spans is not None:
-                        remember(job.path, Base(job.src, [tuple(x) for x in spans], answer.pop("flags", 0), job.seq))
                     if job.cancelled:
                         answer = {"id": job.id, "state": "cancelled"}
-                answer.pop("spans", None)
-                answer.pop("flags", None)
                 emit(answer)
                 dispatch()
 
@@ -467,24 +468,28 @@ def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
 
     def rest(req, src):
         """The whole compile, unless the first step vouched for the file,
-        then pyflakes. It returns the findings, and the statements' spans
-        and __future__ flags when the file parsed."""
+        then pyflakes. It returns the findings; once the file has parsed, it
+        tells the front its statements' spans and __future__ flags."""
         path = req["path"]
         stop = struct.pack("q", req["id"])
         if not req["vouched"]:
             try:
                 compile(src, path, "exec", dont_inherit=True)
             except (SyntaxError, ValueError) as e:
-                return [syntax_finding(path, e)], None, 0
+                return [syntax_finding(path, e)]
         if cancel[:8] == stop:
             raise Cancelled()
         try:
             tree = compile(src, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
         except (SyntaxError, ValueError) as e:
-            return [syntax_finding(path, e)], None, 0
+            return [syntax_finding(path, e)]
         spans, flags = spans_of(tree), future_flags(tree)
+        # The front learns the file's statements now, even if pyflakes is
+        # then stopped by a newer check of it.
+        results.write((json.dumps({"id": req["id"], "state": "parsed", "spans": spans, "flags": flags}) + "\n").encode())
+        results.flush()
         if not flakes:
-            return [], spans, flags
+            return []
         if cancel[:8] == stop:
             raise Cancelled()
         Checker.stop = stop
@@ -493,15 +498,15 @@ def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
         except Cancelled:
             raise
         except RecursionError:
-            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes gave up: the code nests too deeply", "checker": "pyflakes"}], spans, flags
+            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes gave up: the code nests too deeply", "checker": "pyflakes"}]
         except Exception as e:  # a pyflakes bug must not hide the compile result
-            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"}], spans, flags
+            return [{"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"}]
         found = []
         for m in sorted(w.messages, key=lambda m: m.lineno):
             if req["mode"] == "names" and not isinstance(m, NAMES):
                 continue
             found.append(flake_finding(path, m))
-        return found, spans, flags
+        return found
 
     if flakes:
         # The first run of pyflakes pays for what it sets up once: pay now.
@@ -516,8 +521,7 @@ def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
         if len(src) < req["len"]:
             return
         try:
-            found, spans, flags = rest(req, src)
-            answer = {"id": req["id"], "state": "done", "findings": found, "spans": spans, "flags": flags}
+            answer = {"id": req["id"], "state": "done", "findings": rest(req, src)}
         except Cancelled:
             answer = {"id": req["id"], "state": "cancelled"}
         except Exception as e:
