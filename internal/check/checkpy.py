@@ -459,12 +459,16 @@ def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
     import struct
 
     class Checker(pyflakes.checker.Checker if flakes else object):
+        """pyflakes' checker, stopped between function bodies (which it
+        checks last, one by one) when cancel names its check."""
         stop = b""
 
-        def handleNode(self, node, parent):
-            if cancel[:8] == Checker.stop:
-                raise Cancelled()
-            return super().handleNode(node, parent)
+        def deferFunction(self, callable):
+            def run():
+                if cancel[:8] == Checker.stop:
+                    raise Cancelled()
+                callable()
+            super().deferFunction(run)
 
     def rest(req, src):
         """The whole compile, unless the first step vouched for the file,
