@@ -45,9 +45,9 @@ func TestNoCheckerOutlivesTheServer(t *testing.T) {
 	for _, end := range []string{"input closes", "is killed"} {
 		t.Run("when its "+end, func(t *testing.T) {
 			t.Parallel()
-			s := startRawEnv(t, []string{"PATH=/usr/bin:/bin"})
-			ws, err := filepath.EvalSymlinks(s.cmd.Args[2])
+			ws, err := filepath.EvalSymlinks(t.TempDir())
 			require.NoError(t, err)
+			s := startRawEnv(t, ws, []string{"PATH=/usr/bin:/bin"})
 			s.call(1, "Write", map[string]any{"file_path": "app.py", "content": "print(undefined_name)\n"}, nil)
 			s.await(1)
 			require.Eventually(t, func() bool { return len(checkers(ws)) == 2 }, 30*time.Second, 20*time.Millisecond, "the warm checker and its worker run")

@@ -32,6 +32,13 @@ func runIn(t *testing.T, dir string, env []string, stdin string, args ...string)
 	if env == nil {
 		cmd.Env = environWithout("CLAUDE_PROJECT_DIR")
 	}
+	return runProcess(t, cmd, stdin)
+}
+
+// runProcess runs cmd with stdin and returns stdout, stderr and the exit
+// status.
+func runProcess(t *testing.T, cmd *exec.Cmd, stdin string) (string, string, int) {
+	t.Helper()
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/server"
+	"github.com/agentbox/agentbox/internal/tools"
 	"github.com/agentbox/agentbox/internal/walk"
 )
 
@@ -31,6 +33,11 @@ type config struct {
 	diagnostics  onOff
 	checkTimeout time.Duration // how long Write and Edit wait for their check
 	checkEnv     []string      // the allow-listed environment of checker commands
+	// foregroundLimit is how long a Bash call waits for its command before
+	// it goes on in the background.
+	foregroundLimit time.Duration
+	// pythonEnv is whether the workspace's virtual environment is used.
+	pythonEnv pyenv.Mode
 	// sandbox is how Bash's commands are confined.
 	sandbox sandbox.Config
 	getenv  func(string) string
@@ -63,6 +70,12 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	}
 	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", wait, "how long Write and Edit wait for their check (a `duration`); one still running goes on, and what it finds comes with the session's next result")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
+	limit := tools.DefaultForegroundLimit
+	if name == "call" {
+		limit = 0 // its one call is all: no later BashOutput could wait for a job
+	}
+	fs.DurationVar(&cfg.foregroundLimit, "foreground-limit", limit, "return from a Bash call whose command still runs after this `duration`, which goes on in the background (clients give up on a call after about a minute); 0 waits for the command's timeout")
+	fs.TextVar(&cfg.pythonEnv, "python-env", pyenv.Auto, "`mode`: auto (run Bash's commands and the Python checks with the workspace's virtual environment activated: .venv or venv, or $VIRTUAL_ENV inside the workspace) or off")
 	cfg.getenv = e.getenv
 	sb := &cfg.sandbox
 	fs.TextVar(&sb.Mode, "sandbox", sandbox.Auto, "confinement of Bash commands: auto (every layer the kernel offers), require (refuse to start without all of them) or off")
@@ -72,6 +85,8 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.Var((*listFlag)(&sb.AllowRead), "allow-read", "let Bash commands read `dir`: under --read-confinement=strict one more readable directory; under default, a place it would hide (~/.config/gh, say) made readable again (repeatable)")
 	fs.Var((*listFlag)(&sb.AllowWrite), "allow-write", "let Bash commands write `dir` besides the workspace (repeatable)")
 	fs.BoolVar(&sb.AllowGitConfig, "allow-git-config", false, "let Bash commands change the workspace's .git/config and .git/hooks")
+	fs.Var((*listFlag)(&sb.AllowUnixSocket), "allow-unix-socket", "let Bash commands connect to the Unix socket at `path` (or those in a directory) outside the workspace while the network is off (repeatable)")
+	fs.TextVar(&sb.MemoryLimit, "memory-limit", sandbox.Memory(0), "the memory one Bash command may use, all its processes together: a `size` such as 4GiB or 512MiB, auto (half of the machine's) or off")
 	cfg.checkpoints.register(fs)
 	return fs
 }
@@ -135,9 +150,12 @@ func (c *config) start(log *slog.Logger) (*server.Server, error) {
 	if err := c.chooseWorkspace(); err != nil {
 		return nil, err
 	}
+	if c.foregroundLimit < 0 {
+		return nil, fmt.Errorf("--foreground-limit %v: give a positive duration, such as 50s, or 0 for none", c.foregroundLimit)
+	}
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
 		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv,
-		VirtualEnv: c.getenv("VIRTUAL_ENV")}
+		ForegroundLimit: c.foregroundLimit, PythonEnv: pyenv.Finder{Off: c.pythonEnv == pyenv.Off, ServerEnv: c.getenv("VIRTUAL_ENV")}}
 	c.sandbox.Home = c.getenv("HOME")
 	c.sandbox.Env = sandbox.Environ(c.getenv, c.sandbox.PassEnv) // commands get only an allow-listed part
 	sc.Sandbox = &c.sandbox

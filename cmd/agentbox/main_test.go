@@ -182,6 +182,9 @@ func replay(t *testing.T, file string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "--workspace", dir, "--diagnostics=off")
+	// A PATH without python3, so that what the server says of it is the
+	// same on every machine.
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

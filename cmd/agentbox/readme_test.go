@@ -23,7 +23,8 @@ func TestREADME(t *testing.T) {
 	ws, err := workspace.Open(dir)
 	require.NoError(t, err)
 	defer ws.Close()
-	sb, err := sandbox.New(sandbox.Config{Workspace: dir, Env: []string{"PATH=" + os.Getenv("PATH")}})
+	// A fixed memory limit: the default is half of the machine's memory.
+	sb, err := sandbox.New(sandbox.Config{Workspace: dir, Env: []string{"PATH=" + os.Getenv("PATH")}, MemoryLimit: 4 << 30})
 	require.NoError(t, err)
 	defer sb.Close()
 	var b strings.Builder

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -56,6 +55,9 @@ func (p *pyWarm) check(ctx context.Context, rel string, expect func(time.Duratio
 	}
 	for attempt := 0; ; attempt++ {
 		proc, err := p.get(ctx, exe, how)
+		if errors.Is(err, errNoWarm) {
+			return c.checkPython(ctx, []string{disp}, false) // one interpreter start per check
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return report{skipped: "python: " + runError(ctx.Err(), ctx)}
@@ -158,9 +160,8 @@ func (proc *pyProc) current(c *Checker, exe, how string) bool {
 func (p *pyWarm) start(exe, how string) (*pyProc, error) {
 	c := p.c
 	env := c.opts.Env
-	if venv := c.pyVenvDir(how); venv != "" {
-		// The environment is activated, as its bin/activate would.
-		env = withEnv(env, "VIRTUAL_ENV="+venv, "PATH="+filepath.Join(venv, "bin")+string(filepath.ListSeparator)+sandbox.EnvValue(env, "PATH"))
+	if venv, ok := c.opts.Venv.Find(c.ws); ok && venv.Name == how {
+		env = venv.Activate(env) // as Bash's commands run
 	}
 	w, err := c.startWarm(command{
 		Path: c.resolvedPython(exe),
@@ -168,6 +169,9 @@ func (p *pyWarm) start(exe, how string) (*pyProc, error) {
 		Dir:  c.ws.Dir(),
 		Env:  env,
 	})
+	if errors.Is(err, errNoWarm) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s could not be started: %v", displayExe(exe, c.ws.Dir()), err)
 	}
@@ -198,16 +202,6 @@ func (p *pyWarm) close() {
 	}
 }
 
-// pyVenvDir returns the host path of the virtual environment an
-// interpreter chosen as how belongs to, or "" for none.
-func (c *Checker) pyVenvDir(how string) string {
-	switch how {
-	case "PATH", "configured", "":
-		return ""
-	}
-	return filepath.Join(c.ws.Dir(), filepath.FromSlash(how))
-}
-
 // pyStamp describes the environment of the interpreter exe: the
 // interpreter file itself and, for a virtual environment in the
 // workspace, its pyvenv.cfg and site-packages directories (whose times
@@ -229,9 +223,9 @@ func (c *Checker) pyStamp(exe string, site []string) string {
 			fmt.Fprintf(&b, "%s %d;", rel, fi.ModTime().UnixNano())
 		}
 	}
-	for _, venv := range pyVenvs {
-		if fi, err := c.ws.Stat(venv + "/pyvenv.cfg"); err == nil {
-			fmt.Fprintf(&b, "%s %d;", venv, fi.ModTime().UnixNano())
+	if venv, ok := c.opts.Venv.Find(c.ws); ok {
+		if fi, err := c.ws.Stat(venv.Name + "/pyvenv.cfg"); err == nil {
+			fmt.Fprintf(&b, "%s %d;", venv.Name, fi.ModTime().UnixNano())
 		}
 	}
 	return b.String()

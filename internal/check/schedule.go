@@ -159,14 +159,28 @@ func (c *Checker) Pending(session string) string {
 	delete(s.inbox, session)
 	s.mu.Unlock()
 	slices.SortFunc(jobs, func(a, b *job) int { return cmp.Compare(a.seq, b.seq) }) // in the order of the writes
-	var notes []string
+	var notes, more []string
+	size := 0
 	for _, j := range jobs {
-		if note := c.lateNote(j); note != "" {
+		note := c.lateNote(j)
+		switch {
+		case note == "":
+		case size+len(note) > LateMax && len(notes) > 0:
+			more = append(more, j.disp)
+		default:
 			notes = append(notes, note)
+			size += len(note)
 		}
+	}
+	if len(more) > 0 {
+		notes = append(notes, fmt.Sprintf("(The checks of %s you changed have more to tell, left out here for room: %s. Call Diagnostics on them.)", plural(len(more), "more file"), strings.Join(more, ", ")))
 	}
 	return strings.Join(notes, "\n\n")
 }
+
+// LateMax bounds what Pending tells at once; the files past it are only
+// named.
+const LateMax = 8 << 10
 
 // EndSession forgets what the checks of a closed session's writes found
 // and were to tell it.

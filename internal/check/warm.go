@@ -1,22 +1,11 @@
 package check
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
-
-	"golang.org/x/sys/unix"
-
-	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 // A warm is a long-lived checker process: the server writes requests to
@@ -43,17 +32,15 @@ type warm struct {
 	waitOnce sync.Once
 }
 
+// errNoWarm says that this system runs no warm checker in the sandbox.
+var errNoWarm = errors.New("no warm checker here")
+
 // warmRequests is the argument start replaces by where requests come from.
 const warmRequests = "@REQUESTS"
 
-// pipeSize is the size asked of the request pipe, so that a large file's
-// content is written in one go (the kernel caps it at
-// /proc/sys/fs/pipe-max-size, 1 MiB by default).
-const pipeSize = 1 << 20
-
 // startWarm starts cmd as a warm checker. It ends when stopped, when its
-// requests pipe is closed, or with the server (the sandbox's launcher and
-// local checkers get SIGKILL when the server dies).
+// requests pipe is closed, or with the server (on Linux the sandbox's
+// launcher and local checkers get SIGKILL when the server dies).
 func (c *Checker) startWarm(cmd command) (*warm, error) {
 	if c.sandbox != nil {
 		return c.sandbox.startWarm(cmd)
@@ -75,7 +62,7 @@ func startWarmLocal(c command) (*warm, error) {
 		inW.Close()
 		return nil, err
 	}
-	setPipeSize(inW)
+	growPipe(inW)
 	cmd := exec.Command(c.Path, args...)
 	cmd.Dir = c.Dir
 	cmd.Env = c.Env
@@ -84,7 +71,8 @@ func startWarmLocal(c command) (*warm, error) {
 	}
 	stderr := &capped{max: 64 << 10}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	inGroup(cmd)
+	dieWithServer(cmd)
 	err = cmd.Start()
 	inR.Close()
 	outW.Close()
@@ -94,88 +82,17 @@ func startWarmLocal(c command) (*warm, error) {
 		return nil, err
 	}
 	w := &warm{In: inW, Out: outR, done: make(chan struct{})}
-	w.stop = func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	w.stop = func() { _ = killGroup(cmd) }
 	w.wait = func() error {
 		err := cmd.Wait()
-		// Whatever it started goes with it.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		// Whatever it started (its worker) goes with it.
+		_ = killGroup(cmd)
 		return err
 	}
 	w.stderr = func() string {
 		stderr.mu.Lock()
 		defer stderr.mu.Unlock()
 		return lastLine(stderr.buf.Bytes(), "")
-	}
-	return w, nil
-}
-
-// startWarm starts cmd in the sandbox, its requests through a named pipe
-// and its stderr into a file of the checks' private TMPDIR.
-func (r *sandboxRunner) startWarm(c command) (*warm, error) {
-	r.once.Do(func() { r.scratch, r.err = r.sb.NewScratch() })
-	if r.err != nil {
-		return nil, r.err
-	}
-	var suffix [6]byte
-	_, _ = rand.Read(suffix[:])
-	base := filepath.Join(r.scratch.Tmp, "warm-"+hex.EncodeToString(suffix[:]))
-	fifo, errFile := base+".in", base+".err"
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		return nil, fmt.Errorf("the checker's request pipe: %w", err)
-	}
-	cleanup := func() { os.Remove(fifo); os.Remove(errFile) }
-	// Opened for reading and writing, a named pipe does not wait for a
-	// reader; the checker's own open then finds a writer and does not
-	// wait either.
-	in, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		cleanup()
-		return nil, fmt.Errorf("the checker's request pipe: %w", err)
-	}
-	setPipeSize(in)
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		in.Close()
-		cleanup()
-		return nil, err
-	}
-	var src strings.Builder
-	src.WriteString("exec env -i")
-	for _, kv := range c.Env {
-		src.WriteString(" " + shellQuote(kv))
-	}
-	src.WriteString(" " + shellQuote(c.Path))
-	for _, a := range replaceArg(c.Args, fifo) {
-		src.WriteString(" " + shellQuote(a))
-	}
-	src.WriteString(" 2>" + shellQuote(errFile))
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd, err := r.sb.Start(ctx, sandbox.Spec{Command: src.String(), Dir: c.Dir, Scratch: r.scratch, Output: outW})
-	outW.Close()
-	if err != nil {
-		cancel()
-		in.Close()
-		outR.Close()
-		cleanup()
-		return nil, err
-	}
-	w := &warm{In: in, Out: outR, done: make(chan struct{}), cleanups: []func(){cleanup, cancel}}
-	w.stop = cmd.Stop
-	w.wait = func() error {
-		exit, err := cmd.Wait()
-		if err == nil && exit.Code != 0 {
-			err = fmt.Errorf("exit status %d", exit.Code)
-		}
-		return err
-	}
-	w.stderr = func() string {
-		f, err := os.Open(errFile)
-		if err != nil {
-			return ""
-		}
-		defer f.Close()
-		b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
-		return lastLine(b, "")
 	}
 	return w, nil
 }
@@ -216,11 +133,4 @@ func replaceArg(args []string, with string) []string {
 		out[i] = a
 	}
 	return out
-}
-
-// setPipeSize asks for a larger pipe buffer, when the kernel allows it.
-func setPipeSize(f *os.File) {
-	if rc, err := f.SyscallConn(); err == nil {
-		_ = rc.Control(func(fd uintptr) { _, _ = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize) })
-	}
 }

@@ -1,20 +1,26 @@
 // Package sandbox runs shell commands inside a boundary: they may write only
 // the workspace and a private temporary directory, read the system but not
-// the secrets in the server user's home, reach no network unless allowed,
-// see an environment built from an allow-list, and leave no process behind.
+// the secrets in the server user's home, reach no network (nor Unix sockets
+// outside the workspace) unless allowed, use bounded memory, see an
+// environment built from an allow-list, and leave no process behind.
 //
 // On Linux the server re-executes its own binary as a small launcher (see
 // Main) inside new user, mount, PID, network and IPC namespaces. The
-// launcher remounts the file system read-only except the writable
-// directories, hides secrets under empty mounts, mounts a fresh /proc and a
-// minimal /dev, caps the number of processes through the PID namespace's
+// launcher joins the command's memory cgroup, remounts the file system
+// read-only except the writable directories, hides secrets under empty
+// mounts (keeping the toolchains on PATH visible), mounts a fresh /proc and
+// a minimal /dev, caps the number of processes through the PID namespace's
 // pid_max, applies Landlock rules (files, TCP, signal and abstract-socket
-// scopes) as a second, independent layer, drops capabilities, and then runs
-// bash as its child while it reaps orphans as the namespace's init. When the
-// launcher exits, the kernel kills every process left in the namespace.
+// scopes) as a second, independent layer, drops capabilities, installs a
+// seccomp filter that hands connect(2) to it (see seccomp_linux.go), and
+// then runs bash as its child while it reaps orphans as the namespace's
+// init and answers those calls. When the launcher exits, the kernel kills
+// every process left in the namespace.
 //
 // Each layer is probed once at start. A layer the kernel lacks is reported
-// (Missing) and, in Auto mode, skipped; Require refuses to start without it.
+// (Missing) and, in Auto mode, skipped, with rlimits standing in where they
+// can (RLIMIT_DATA for the memory cgroup, RLIMIT_NPROC for the PID
+// namespace); Require refuses to start without it.
 //
 // The package knows nothing of MCP; internal/tools builds the Bash tool on it.
 package sandbox
@@ -124,8 +130,14 @@ type Config struct {
 	AllowRead      []string // more directories commands may read in strict mode
 	AllowWrite     []string // more directories commands may write
 	AllowGitConfig bool     // let commands change .git/config and .git/hooks
+	// AllowUnixSocket are Unix sockets (or directories of them) outside
+	// the workspace that commands may connect to with the network off.
+	AllowUnixSocket []string
 	// MaxProcs bounds the processes of one command (0: DefaultMaxProcs).
 	MaxProcs int
+	// MemoryLimit bounds the memory of one command, every process it
+	// starts included (0: half of the machine's; MemoryOff: none).
+	MemoryLimit Memory
 	// StateDir is where the server keeps its private directory (per-session
 	// temporary directories, output spools, a build cache); "" means the
 	// system temporary directory.
@@ -162,18 +174,21 @@ var homeSecrets = []string{
 }
 
 // systemSecrets are system paths hidden from commands: password hashes, host
-// keys, the directories where daemons keep their Unix sockets (Landlock
-// before ABI 9 cannot stop a connect(2) to a socket, and a socket such as
-// Docker's or systemd's gives its user the machine), and the shared
-// temporary directories, where other programs' files and sockets (SSH
-// agents, X11) live; commands get their own TMPDIR instead. Entries may be
-// globs.
+// keys, and the directories where daemons keep their Unix sockets. Entries
+// may be globs.
 var systemSecrets = []string{
 	"/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-",
 	"/etc/ssh/ssh_host_*key", "/etc/sudoers", "/etc/sudoers.d",
-	"/run", "/var/run", "/var/snap/lxd/common/lxd", "/var/lib/lxd",
-	"/tmp", "/var/tmp",
+	"/var/snap/lxd/common/lxd", "/var/lib/lxd",
 }
+
+// sharedDirs are hidden from commands too, not for what they are but for
+// what other programs keep there: daemons' sockets in /run (Docker's or
+// systemd's gives its user the machine) and other programs' files and
+// sockets (SSH agents, X11) in the shared temporary directories; commands
+// get their own TMPDIR instead. A toolchain on PATH inside them stays
+// visible, read-only.
+var sharedDirs = []string{"/run", "/var/run", "/tmp", "/var/tmp"}
 
 // strictRoots are the system directories commands may read in strict mode.
 var strictRoots = []string{
@@ -185,10 +200,16 @@ var strictRoots = []string{
 var allowedEnv = []string{"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "USER", "LOGNAME"}
 
 // Environ returns the part of the server's environment (read with getenv)
-// that Config.Env needs: the allow-listed variables and those in pass.
+// that Config.Env needs: the allow-listed variables, those in pass, and
+// VIRTUAL_ENV, whose environment the sandbox keeps readable (commands do
+// not get the variable unless it is in pass).
 func Environ(getenv func(string) string, pass []string) []string {
 	var env []string
-	for _, k := range slices.Concat(allowedEnv, pass) {
+	names := slices.Concat(allowedEnv, pass)
+	if !slices.Contains(names, "VIRTUAL_ENV") {
+		names = append(names, "VIRTUAL_ENV")
+	}
+	for _, k := range names {
 		if v := getenv(k); v != "" {
 			env = append(env, k+"="+v)
 		}

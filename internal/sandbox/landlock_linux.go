@@ -18,24 +18,39 @@ const (
 	// llFileRights are the rights that apply to a file (not a directory).
 	llFileRights = unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
 		unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_TRUNCATE |
-		unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+		unix.LANDLOCK_ACCESS_FS_IOCTL_DEV | unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
 	llDevice = unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
 		unix.LANDLOCK_ACCESS_FS_TRUNCATE | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+)
+
+// Rights by the ABI version that introduced them.
+const (
+	llABI1 = unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_WRITE_FILE |
+		unix.LANDLOCK_ACCESS_FS_READ_FILE | unix.LANDLOCK_ACCESS_FS_READ_DIR |
+		unix.LANDLOCK_ACCESS_FS_REMOVE_DIR | unix.LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		unix.LANDLOCK_ACCESS_FS_MAKE_CHAR | unix.LANDLOCK_ACCESS_FS_MAKE_DIR |
+		unix.LANDLOCK_ACCESS_FS_MAKE_REG | unix.LANDLOCK_ACCESS_FS_MAKE_SOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_FIFO | unix.LANDLOCK_ACCESS_FS_MAKE_BLOCK |
+		unix.LANDLOCK_ACCESS_FS_MAKE_SYM
+	llABI2 = llABI1 | unix.LANDLOCK_ACCESS_FS_REFER    // renames and links across directories
+	llABI3 = llABI2 | unix.LANDLOCK_ACCESS_FS_TRUNCATE // truncate(2), O_TRUNC
+	llABI5 = llABI3 | unix.LANDLOCK_ACCESS_FS_IOCTL_DEV
+	llABI9 = llABI5 | unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX // connecting to Unix sockets
 )
 
 // llFS returns every file-system right the given ABI knows.
 func llFS(abi int) uint64 {
 	switch {
 	case abi >= 9:
-		return 1<<17 - 1 // + RESOLVE_UNIX: connecting to Unix sockets
+		return llABI9
 	case abi >= 5:
-		return 1<<16 - 1 // + IOCTL_DEV
+		return llABI5
 	case abi >= 3:
-		return 1<<15 - 1 // + TRUNCATE
+		return llABI3
 	case abi >= 2:
-		return 1<<14 - 1 // + REFER: renames across directories
+		return llABI2
 	case abi >= 1:
-		return 1<<13 - 1
+		return llABI1
 	}
 	return 0
 }
@@ -63,6 +78,10 @@ type landlockPlan struct {
 	Devices []string // device files commands may read, write and ioctl
 	DevDirs []string // directories of devices (such as /dev/pts)
 	NoTCP   bool     // deny TCP bind and connect (no network namespace)
+	// From ABI 9 commands may connect to the Unix sockets in Write and to
+	// Sockets (sockets or directories of them), unless UnixOpen.
+	Sockets  []string
+	UnixOpen bool
 }
 
 // restrict applies plan to the calling thread (which must be locked) and
@@ -72,6 +91,9 @@ func (p *landlockPlan) restrict() error {
 	fsRights := llFS(p.ABI)
 	if fsRights == 0 {
 		return errors.New("landlock: not supported by this kernel")
+	}
+	if p.UnixOpen {
+		fsRights &^= unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX
 	}
 	attr := llRuleset{fs: fsRights}
 	size := unsafe.Sizeof(attr.fs)
@@ -144,6 +166,11 @@ func (p *landlockPlan) restrict() error {
 	}
 	for _, p := range p.Write {
 		if err := add(p, fsRights); err != nil {
+			return err
+		}
+	}
+	for _, p := range p.Sockets {
+		if err := add(p, unix.LANDLOCK_ACCESS_FS_RESOLVE_UNIX); err != nil {
 			return err
 		}
 	}

@@ -1,23 +1,30 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"reflect"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// LaunchArg is the first argument that turns the server's binary into the
-// launcher; see Main.
+// LaunchArg was the argument that turned the server's binary into the
+// launcher; the launcher is now recognised by its name (see Main).
 const LaunchArg = "__agentbox-sandbox"
 
 // specVar is the environment variable that carries the launch spec: the
@@ -26,7 +33,8 @@ const specVar = "AGENTBOX_SANDBOX_SPEC"
 
 // launchSpec is what the server asks of one launch.
 type launchSpec struct {
-	Probe    bool // report which steps work instead of running the shell
+	Build    string // the server's launcherBuild: the launcher refuses another
+	Probe    bool   // report which steps work instead of running the shell
 	Shell    string
 	Args     []string // the shell's argv, argv[0] included
 	Env      []string
@@ -34,24 +42,75 @@ type launchSpec struct {
 	PIDNS    bool // the launcher is init of a new PID namespace
 	NetNS    bool // the launcher is in a new network namespace: bring lo up
 	PidMax   int
+	DropCaps bool   // drop capabilities (unless the probe found it impossible)
+	Cgroup   string // the command's memory cgroup, which the launcher joins first
 	Mount    *mountPlan
 	Landlock *landlockPlan
+	Seccomp  *seccompPlan
 }
 
-// launcherArgs are the arguments the launcher is started with. The first
-// is for test binaries whose TestMain forgot to call Main: it makes them run
-// no test and exit, instead of running the whole suite inside the probe.
-var launcherArgs = []string{"-test.run=^$", LaunchArg}
+// testGuard follows argv[0] when the launcher is a test binary standing in
+// for it: should its TestMain forget to call Main, it runs no test and
+// exits instead of running the whole suite inside the sandbox.
+const testGuard = "-test.run=^$"
 
-// Main runs the launcher and exits when the process was started as one
-// (with launcherArgs); otherwise it returns at once. The server's main and
-// the TestMain of every package whose tests run commands call it first.
+// Main runs the launcher and exits when the process was started as one:
+// named LauncherName, with the launch spec as its environment. Otherwise it
+// returns at once. The server's main, the launcher's and the TestMain of
+// every package whose tests run commands call it first.
 func Main() {
-	if !slices.Equal(os.Args[1:], launcherArgs) {
+	if !isLauncher(os.Args) || os.Getenv(specVar) == "" {
 		return
 	}
 	os.Exit(launch())
 }
+
+// isLauncher tells whether args are a launcher's.
+func isLauncher(args []string) bool {
+	if len(args) == 0 || filepath.Base(args[0]) != LauncherName {
+		return false
+	}
+	return len(args) == 1 || slices.Equal(args[1:], []string{testGuard})
+}
+
+// launcherBuild identifies what the launcher must agree on with the server:
+// the launch spec's shape (a launcher that ignored a field it does not know
+// would skip a layer) and, for released builds, the module version. The
+// server puts it in every spec; a launcher of another build refuses it.
+var launcherBuild = sync.OnceValue(func() string {
+	h := sha256.New()
+	writeShape(h, reflect.TypeFor[launchSpec](), map[reflect.Type]bool{})
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintf(h, "|%s", bi.Main.Version)
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" || s.Key == "vcs.modified" {
+				fmt.Fprintf(h, "|%s=%s", s.Key, s.Value)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+})
+
+// writeShape writes the names and types of t's fields, recursively.
+func writeShape(w io.Writer, t reflect.Type, seen map[reflect.Type]bool) {
+	fmt.Fprintf(w, "%s;", t.String())
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		writeShape(w, t.Elem(), seen)
+	case reflect.Struct:
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		for f := range t.Fields() {
+			fmt.Fprintf(w, "%s:", f.Name)
+			writeShape(w, f.Type, seen)
+		}
+	}
+}
+
+// errOtherBuild is the launcher's refusal of a spec from another build.
+var errOtherBuild = errors.New("launcher of another build")
 
 // exitSetup is the launcher's exit status when it could not set up the
 // sandbox; the reason is on the status pipe.
@@ -64,6 +123,11 @@ func launch() int {
 	// Landlock, no_new_privs and the capability bounding set belong to a
 	// thread: set them on this one and start the shell from it.
 	runtime.LockOSThread()
+	// Listen for termination from the start: as init of a PID namespace
+	// the launcher ignores a signal it has no handler for, so one that
+	// came during setup would be lost.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT)
 	status := os.NewFile(3, "status")
 	fail := func(err error) int {
 		fmt.Fprintf(status, "!%v", err)
@@ -72,6 +136,9 @@ func launch() int {
 	var spec launchSpec
 	if err := json.Unmarshal([]byte(os.Getenv(specVar)), &spec); err != nil {
 		return fail(fmt.Errorf("launch spec: %w", err))
+	}
+	if spec.Build != launcherBuild() {
+		return fail(fmt.Errorf("%w: %s is build %s, the server %s; install both from one release", errOtherBuild, os.Args[0], launcherBuild(), spec.Build))
 	}
 	report := map[string]string{}
 	note := func(step string, err error) error {
@@ -82,6 +149,9 @@ func launch() int {
 		return err
 	}
 	var errs []error
+	if spec.Cgroup != "" {
+		errs = append(errs, note("cgroup", joinCgroup(spec.Cgroup)))
+	}
 	// The kernel's OOM killer takes the command before the server.
 	_ = os.WriteFile("/proc/self/oom_score_adj", []byte("1000"), 0)
 	if !spec.PIDNS {
@@ -106,8 +176,15 @@ func launch() int {
 	if spec.Landlock != nil {
 		errs = append(errs, note("landlock", spec.Landlock.restrict()))
 	}
-	if spec.Mount != nil || spec.Landlock != nil {
+	if spec.DropCaps {
 		errs = append(errs, note("caps", dropCaps()))
+	}
+	if spec.Seccomp != nil {
+		listener, err := spec.Seccomp.start(spec.Probe)
+		errs = append(errs, note("seccomp", err))
+		if listener >= 0 && spec.Probe {
+			unix.Close(listener)
+		}
 	}
 	if spec.Probe {
 		abi, _ := landlockABI()
@@ -117,6 +194,11 @@ func launch() int {
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fail(err)
+	}
+	select {
+	case sig := <-sigs:
+		return 128 + int(sig.(syscall.Signal)) // stopped before it started
+	default:
 	}
 	pid, err := syscall.ForkExec(spec.Shell, spec.Args, &syscall.ProcAttr{
 		Dir:   spec.Dir,
@@ -128,16 +210,14 @@ func launch() int {
 		return fail(fmt.Errorf("start %s: %w", spec.Shell, err))
 	}
 	status.Close()
-	return reap(pid, spec.PIDNS)
+	return reap(pid, spec.PIDNS, sigs)
 }
 
 // reap is init's loop: it forwards termination signals to every process of
 // the sandbox, reaps whatever exits, and returns the shell's exit status
 // when the shell ends. In a PID namespace, returning is enough to end the
 // rest: the kernel kills every process left when init exits.
-func reap(shell int, pidns bool) int {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, unix.SIGTERM, unix.SIGINT, unix.SIGHUP, unix.SIGQUIT)
+func reap(shell int, pidns bool, sigs <-chan os.Signal) int {
 	go func() {
 		for s := range sigs {
 			sig := s.(syscall.Signal)
@@ -259,7 +339,18 @@ var keptCaps = []uintptr{
 
 // dropCaps removes every other capability from this thread's bounding,
 // inheritable and ambient sets, so the shell it starts cannot regain them.
+// A thread of another user than root that holds no capability at all (as
+// in a sandbox without a user namespace) has nothing to drop: the shell it
+// starts gets none.
 func dropCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("capget: %w", err)
+	}
+	if data[0].Permitted|data[1].Permitted|data[0].Inheritable|data[1].Inheritable == 0 && os.Geteuid() != 0 {
+		return nil
+	}
 	keep := map[uintptr]bool{}
 	for _, c := range keptCaps {
 		keep[c] = true
@@ -274,11 +365,6 @@ func dropCaps() error {
 			}
 			return fmt.Errorf("drop capability %d: %w", c, err)
 		}
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("capget: %w", err)
 	}
 	var mask [2]uint32
 	for _, c := range keptCaps {

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -109,7 +110,11 @@ func hide(h hiding) error {
 	trees := make([]int, len(h.Keep))
 	dirs := make([]bool, len(h.Keep))
 	for i, k := range h.Keep {
+		trees[i] = -1
 		fi, err := os.Stat(k)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // gone since it was planned: nothing to keep
+		}
 		if err != nil {
 			return fmt.Errorf("hide %s: keep %s: %w", h.Path, k, err)
 		}
@@ -125,6 +130,9 @@ func hide(h hiding) error {
 		return fmt.Errorf("hide %s: %w", h.Path, err)
 	}
 	for i, k := range h.Keep {
+		if trees[i] < 0 {
+			continue
+		}
 		// The mount point: a directory, or an empty file for a kept file.
 		var err error
 		if dirs[i] {

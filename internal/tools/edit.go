@@ -22,10 +22,10 @@ var editDoc string
 
 // editArgs is the Edit tool's input.
 type editArgs struct {
-	FilePath   string `json:"file_path" jsonschema:"The file to modify: relative to the workspace root, or absolute inside it"`
-	OldString  string `json:"old_string" jsonschema:"The text to replace"`
-	NewString  string `json:"new_string" jsonschema:"The text to replace it with (must be different from old_string)"`
-	ReplaceAll bool   `json:"replace_all,omitempty" jsonschema:"Replace all occurrences of old_string (default false)"`
+	FilePath   string `json:"file_path" jsonschema:"Relative to the workspace root, or absolute inside it"`
+	OldString  string `json:"old_string" jsonschema:"The exact text to replace"`
+	NewString  string `json:"new_string" jsonschema:"The text to put in its place"`
+	ReplaceAll bool   `json:"replace_all,omitempty" jsonschema:"Replace every occurrence of old_string"`
 }
 
 const (

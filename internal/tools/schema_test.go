@@ -16,9 +16,11 @@ import (
 
 // TestSchemas pins each tool as tools/list shows it to a client, so a
 // changed name, description, argument or hint shows in review. Run with
-// -update to rewrite testdata/schema.
+// -update to rewrite testdata/schema. The tools have the server's default
+// options.
 func TestSchemas(t *testing.T) {
-	h := newBashHarness(t, sandbox.Config{})
+	// A fixed memory limit: the default is half of the machine's memory.
+	h := newBashHarnessWith(t, sandbox.Config{MemoryLimit: 4 << 30}, Options{ForegroundLimit: DefaultForegroundLimit})
 	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Tools)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/shell"
 	"github.com/agentbox/agentbox/internal/workspace"
@@ -110,17 +111,19 @@ func sizeChange(was, now int64) string {
 // sessionSet holds the state of every live client session. The zero value
 // is not usable; call newSessionSet.
 type sessionSet struct {
-	sb *sandbox.Sandbox // where the sessions' Bash commands run
-	ws *workspace.Workspace
+	sb   *sandbox.Sandbox // where the sessions' Bash commands run
+	ws   *workspace.Workspace
+	venv pyenv.Finder // the virtual environment they run with
 
 	mu sync.Mutex
 	m  map[string]*session
 }
 
 // newSessionSet returns an empty set of the sessions of a server whose
-// Bash commands run in sb (nil for none) in ws.
-func newSessionSet(sb *sandbox.Sandbox, ws *workspace.Workspace) *sessionSet {
-	return &sessionSet{sb: sb, ws: ws, m: map[string]*session{}}
+// Bash commands run in sb (nil for none) in ws, with the virtual
+// environment venv finds.
+func newSessionSet(sb *sandbox.Sandbox, ws *workspace.Workspace, venv pyenv.Finder) *sessionSet {
+	return &sessionSet{sb: sb, ws: ws, venv: venv, m: map[string]*session{}}
 }
 
 // of returns the session of the request in ctx, creating it on first use.
@@ -134,7 +137,7 @@ func (ss *sessionSet) of(ctx context.Context) *session {
 	defer ss.mu.Unlock()
 	s, ok := ss.m[id]
 	if !ok {
-		s = &session{files: map[string]fileState{}, shell: shell.New(ss.sb, ss.ws)}
+		s = &session{files: map[string]fileState{}, shell: shell.New(ss.sb, ss.ws, ss.venv)}
 		ss.m[id] = s
 	}
 	return s

@@ -20,6 +20,10 @@
 // name_test.go; a tool's other concerns are in name_concern.go. Handlers
 // turn every failure a model can act on into an isError result naming the
 // path it sent; a Go error from a handler means the server itself broke.
+//
+// A result is text for the model to read, never structuredContent (which
+// Claude Code shows the model in place of the text), and at most
+// resultMax characters (size.go), which every client passes on whole.
 package tools
 
 import (
@@ -27,12 +31,15 @@ import (
 	"log/slog"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/shell"
 	"github.com/agentbox/agentbox/internal/walk"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -46,6 +53,7 @@ type Toolset struct {
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Write or Edit of a file at a time
 	checks   *check.Checker       // checks after writes, and Diagnostics
+	python   *shell.Python        // what python3 is for Bash's commands; nil without Bash
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -65,7 +73,20 @@ type Options struct {
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
+	// ForegroundLimit is how long a Bash call waits for its command: one
+	// still running then goes on in the background and the call returns
+	// (clients give up on a call after a minute or so). It also bounds
+	// BashOutput's wait. 0 waits until the command's timeout.
+	ForegroundLimit time.Duration
+	// PythonEnv finds the workspace's Python virtual environment, which
+	// Bash's commands and the Python checks run with activated. The zero
+	// value finds .venv or venv.
+	PythonEnv pyenv.Finder
 }
+
+// DefaultForegroundLimit is the ForegroundLimit the server uses unless
+// told otherwise: under Claude Desktop's limit of about 60 s per call.
+const DefaultForegroundLimit = 50 * time.Second
 
 // New returns the tools for ws.
 func New(ws *workspace.Workspace, opts Options) *Toolset {
@@ -77,9 +98,18 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 		// (a venv's python) must not escape the sandbox through a check.
 		opts.Checks.Sandbox = opts.Sandbox
 	}
-	return &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
+	opts.Checks.Venv = opts.PythonEnv
+	t := &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws, opts.PythonEnv), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
 		checks: check.New(ws, opts.Checks)}
+	if opts.Sandbox != nil {
+		t.python = shell.NewPython(opts.Sandbox, ws, opts.PythonEnv, opts.Logger)
+	}
+	return t
 }
+
+// Python tells what python3 is for Bash's commands; nil when there is no
+// Bash.
+func (t *Toolset) Python() *shell.Python { return t.python }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
 // shows them.
@@ -96,10 +126,18 @@ func (t *Toolset) All() []server.ServerTool {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
 	}
 	for i := range all {
-		all[i] = t.withLateChecks(validated(all[i]))
+		all[i] = bounded(t.withLateChecks(validated(all[i])))
+		all[i].Tool.Meta = &mcp.Meta{AdditionalFields: map[string]any{alwaysLoad: true}}
 	}
 	return all
 }
+
+// alwaysLoad is the _meta key by which Claude Code (2.1.332) offers a
+// server's tool to the model with its schema from the first request,
+// rather than by name only until the model asks ToolSearch for it. agentbox
+// is meant to replace Claude Code's own tools, so all of its are needed
+// from the start.
+const alwaysLoad = "anthropic/alwaysLoad"
 
 // EndSession forgets the state of a closed client session.
 func (t *Toolset) EndSession(id string) {
@@ -111,6 +149,9 @@ func (t *Toolset) EndSession(id string) {
 func (t *Toolset) Close() {
 	t.sessions.endAll()
 	t.checks.Close()
+	if t.python != nil {
+		t.python.Close()
+	}
 }
 
 // describe fills a tool's markdown description from the constants the code

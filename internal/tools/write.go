@@ -21,8 +21,8 @@ var writeDoc string
 
 // writeArgs is the Write tool's input.
 type writeArgs struct {
-	FilePath string `json:"file_path" jsonschema:"The file to write: relative to the workspace root, or absolute inside it"`
-	Content  string `json:"content" jsonschema:"The content to write to the file"`
+	FilePath string `json:"file_path" jsonschema:"Relative to the workspace root, or absolute inside it"`
+	Content  string `json:"content" jsonschema:"The whole content of the file"`
 }
 
 // writeMaxSize bounds one Write; larger content is better made by a command.
