@@ -19,7 +19,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/agentbox" ./cmd/agentbox
 go build -o "$tmp/agentbox-bench" ./internal/cmd/agentbox-bench
-bench() { "$tmp/agentbox-bench" -bin "$tmp/agentbox" "$@"; }
+# Journals of checkpoints go to $tmp, never the user's state directory.
+bench() { "$tmp/agentbox-bench" -bin "$tmp/agentbox" -server-arg=--checkpoint-dir="$tmp/journals" "$@"; }
 
 ws="$tmp/ws"
 mkdir -p "$ws"
@@ -34,10 +35,11 @@ bench -workspace "$ws" -n 30 startup
 bench -workspace "$ws" -n 300 -label "Read 1,000-line file" call Read '{"file_path":"read1000.py"}'
 bench -workspace "$ws" -n 100 -label "Read 2,000 lines of a 5,000-line file" call Read '{"file_path":"edit5000.py","limit":2000}'
 bench -workspace "$ws" -n 100 -label "Edit of a 5,000-line file" -server-arg=--diagnostics=off edit edit5000.py "result_2500 = compute_value(input_2500" "result_2500 = compute_other(input_2500"
-# Python checks run in Debian's python3, which has pyflakes.
-bench -workspace "$ws" pyfile 5000 app5000.py
-cp "$ws/app5000.py" "$ws/off-app5000.py"
-PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 -label "Edit of a 5,000-line Python file" editcmp app5000.py 'user250@example.com' 'user250@example.org'
+# Python checks run in Debian's python3, which has pyflakes. Checks off and
+# on take turns, edit for edit, on copies of one real 5,000-line module.
+bench -workspace "$ws" pyfile 5000 0-app5000.py
+cp "$ws/0-app5000.py" "$ws/1-app5000.py"
+PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 -label "Edit of a 5,000-line Python file" -server-arg=--diagnostics=off -vs=--diagnostics=on -names "checks off,checks on" pyedit app5000.py 'user250@example.com' 'user250@example.org'
 bench -workspace "$ws" pyfile 300 app300.py
 echo 'print(missing_a)' >>"$ws/app300.py"
 PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 -label "Edit of a 300-line Python file" editcheck app300.py 'print(missing_a)' 'print(missing_b)'

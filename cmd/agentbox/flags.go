@@ -158,7 +158,9 @@ func (c *config) start(log *slog.Logger) (*server.Server, error) {
 		ForegroundLimit: c.foregroundLimit, PythonEnv: pyenv.Finder{Off: c.pythonEnv == pyenv.Off, ServerEnv: c.getenv("VIRTUAL_ENV")}}
 	c.sandbox.Home = c.getenv("HOME")
 	c.sandbox.Env = sandbox.Environ(c.getenv, c.sandbox.PassEnv) // commands get only an allow-listed part
+	c.sandbox.Hide = c.checkpoints.hidden(c.getenv)              // the journals hold copies of every workspace's files
 	sc.Sandbox = &c.sandbox
+	sc.Checkpoints = c.checkpoints.options(c.getenv, c.workspace, log)
 	if c.auditRequired && c.audit == "" {
 		return nil, errors.New("--audit-required goes with --audit FILE")
 	}

@@ -17,10 +17,12 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/checkpoint"
 	"github.com/agentbox/agentbox/internal/notify"
 	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/walk"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -66,6 +68,13 @@ type Config struct {
 	// PythonEnv finds the workspace's Python virtual environment, which
 	// Bash's commands and the Python checks run with activated.
 	PythonEnv pyenv.Finder
+
+	// Checkpoints records every change Write, Edit and Bash make in the
+	// journal at Checkpoints.Dir, and serves Changes and Undo (Live, Logger
+	// and, unless set, Excludes are filled in here); nil records nothing.
+	// A journal that cannot be opened is logged, and the server runs
+	// without.
+	Checkpoints *checkpoint.Options
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -100,10 +109,18 @@ func New(cfg Config) (*Server, error) {
 	// mypy) inside it, with CheckEnv as their whole environment.
 	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	var closers []func()
+	if topts.Journal = openJournal(cfg, ws); topts.Journal != nil {
+		// Closed after the tools: the sessions' last commands record their
+		// checkpoints as they end.
+		closers = append(closers, func() { topts.Journal.Close() })
+	}
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
 		sc.Workspace, sc.Logger = ws.Dir(), cfg.Logger
 		if topts.Sandbox, err = sandbox.New(sc); err != nil {
+			for _, f := range closers {
+				f()
+			}
 			ws.Close()
 			return nil, err
 		}
@@ -188,6 +205,27 @@ func New(cfg Config) (*Server, error) {
 	s.mcp.AddTools(agents.tools...)
 	s.mcp.AddPrompts(agents.prompts.All()...)
 	return s, nil
+}
+
+// openJournal opens the workspace's checkpoint journal, or returns nil when
+// checkpoints are off or it cannot be opened. It returns at once: the first
+// snapshot of the workspace runs in the background.
+func openJournal(cfg Config, ws *workspace.Workspace) *checkpoint.Journal {
+	if cfg.Checkpoints == nil {
+		return nil
+	}
+	opts := *cfg.Checkpoints
+	opts.Live, opts.Logger = true, cfg.Logger
+	if opts.Excludes == nil {
+		opts.Excludes = walk.NewGlobalExcludes(cfg.GitExcludesFile)
+	}
+	j, err := checkpoint.Open(ws.RestoreRoot(), ws.RealDir(), opts)
+	if err != nil {
+		cfg.Logger.Warn("checkpoints are off: the journal cannot be opened, so changes cannot be undone", "dir", opts.Dir, "err", err)
+		return nil
+	}
+	cfg.Logger.Info("recording checkpoints", "journal", j.Dir())
+	return j
 }
 
 // instructions is what the server tells the model about itself at

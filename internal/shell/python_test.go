@@ -40,7 +40,7 @@ func TestWorkspaceVenv(t *testing.T) {
 	dir := t.TempDir()
 	makeVenv(t, filepath.Join(dir, ".venv"))
 	sb, ws := testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir)
-	sh := New(sb, ws, pyenv.Finder{})
+	sh := New(sb, ws, pyenv.Finder{}, nil)
 	t.Cleanup(sh.Close)
 
 	t.Run("commands run with it activated", func(t *testing.T) {
@@ -62,7 +62,7 @@ func TestWorkspaceVenv(t *testing.T) {
 		sh.Moved(dir)
 	})
 	t.Run("off leaves it alone", func(t *testing.T) {
-		off := New(sb, ws, pyenv.Finder{Off: true})
+		off := New(sb, ws, pyenv.Finder{Off: true}, nil)
 		t.Cleanup(off.Close)
 		got := output(t, off, `echo "[$VIRTUAL_ENV]"; python3 -c 'import sys; print(sys.prefix)'`)
 		assert.True(t, strings.HasPrefix(got, "[]\n"), got)

@@ -29,9 +29,10 @@ import (
 // TMPDIR and the spools of their output), and its jobs. The private space
 // is made on first use.
 type Session struct {
-	sb   *sandbox.Sandbox
-	ws   *workspace.Workspace
-	venv pyenv.Finder // the virtual environment commands run with
+	sb     *sandbox.Sandbox
+	ws     *workspace.Workspace
+	venv   pyenv.Finder // the virtual environment commands run with
+	record Recorder     // the checkpoint journal's hook around each command
 
 	mu      sync.Mutex
 	cwd     string // absolute, inside the workspace; "" means its root
@@ -45,11 +46,20 @@ type Session struct {
 }
 
 // New returns the Bash state of a session whose commands run in sb with
-// the workspace ws, and with the virtual environment venv finds there
-// activated.
-func New(sb *sandbox.Sandbox, ws *workspace.Workspace, venv pyenv.Finder) *Session {
-	return &Session{sb: sb, ws: ws, venv: venv}
+// the workspace ws, with the virtual environment venv finds there
+// activated, each recorded by record (nil records nothing).
+func New(sb *sandbox.Sandbox, ws *workspace.Workspace, venv pyenv.Finder, record Recorder) *Session {
+	if record == nil {
+		record = func(context.Context, string) func() { return func() {} }
+	}
+	return &Session{sb: sb, ws: ws, venv: venv, record: record}
 }
+
+// Recorder is called as a command is about to start, with the context of
+// the call that starts it, and returns what to call once the command and
+// everything it started are gone (before Done is closed): the checkpoint
+// journal records the command's changes between the two.
+type Recorder func(ctx context.Context, command string) (ended func())
 
 // MaxKept is how many finished jobs' output a session keeps for
 // BashOutput; the oldest beyond it are forgotten.
@@ -194,8 +204,10 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 	if env, ok := sh.venv.Find(sh.ws); ok {
 		src = activated(env, command)
 	}
+	ended := sh.record(ctx, command)
 	cmd, err := sh.sb.Start(jctx, sandbox.Spec{Command: src, Dir: dir, Scratch: scratch, Output: j.out})
 	if err != nil {
+		ended()
 		cancel()
 		j.out.remove()
 		return nil, notes, err
@@ -206,6 +218,7 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		sh.mu.Unlock()
 		cmd.Stop()
 		_, _ = cmd.Wait()
+		ended()
 		cancel()
 		j.out.remove()
 		return nil, notes, errShellEnded
@@ -226,6 +239,7 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		if j.unwatch != nil {
 			j.unwatch()
 		}
+		ended()
 		sh.mu.Lock()
 		switch {
 		case j.stopping:

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ import (
 func newSession(t *testing.T) (*Session, string) {
 	t.Helper()
 	dir := t.TempDir()
-	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{})
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{}, nil)
 	t.Cleanup(sh.Close)
 	return sh, dir
 }
@@ -127,5 +128,65 @@ func TestRoundDuration(t *testing.T) {
 		90*time.Minute + 5e9:    "1h30m5s",
 	} {
 		assert.Equal(t, want, RoundDuration(d), "%v", d)
+	}
+}
+
+// TestSessionRecorder checks the checkpoint hook: it is called before a
+// command starts, with the command, and its end is called once the command
+// and what it started are gone, before Done is closed, for a background job
+// as for a foreground one.
+func TestSessionRecorder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	type event struct {
+		command string
+		files   []string // the workspace when the hook ran
+		ended   bool
+	}
+	events := make(chan event, 4)
+	list := func() []string {
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	record := func(ctx context.Context, command string) func() {
+		events <- event{command: command, files: list()}
+		return func() { events <- event{command: command, files: list(), ended: true} }
+	}
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{}, record)
+	t.Cleanup(sh.Close)
+
+	run(t, sh, "echo a > a") // returns once Done is closed
+	assert.Equal(t, event{command: "echo a > a"}, <-events)
+	select {
+	case e := <-events:
+		assert.Equal(t, event{command: "echo a > a", files: []string{"a"}, ended: true}, e)
+	default:
+		t.Fatal("Done was closed before the hook's end was called")
+	}
+
+	j, _, err := sh.Start(t.Context(), "echo b > b; sleep 60", 0, true)
+	require.NoError(t, err)
+	assert.Equal(t, event{command: "echo b > b; sleep 60", files: []string{"a"}}, <-events)
+	select {
+	case e := <-events:
+		t.Fatalf("ended while the job runs: %+v", e)
+	default:
+	}
+	sh.Stop(j)
+	select {
+	case <-j.Done():
+	default:
+		t.Fatal("Stop returned before the job was done")
+	}
+	select {
+	case e := <-events:
+		assert.Equal(t, event{command: "echo b > b; sleep 60", files: []string{"a", "b"}, ended: true}, e)
+	default:
+		t.Fatal("Done was closed before the hook's end was called")
 	}
 }

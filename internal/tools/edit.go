@@ -64,6 +64,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	// One edit of a file at a time: two parallel edits would otherwise both
 	// pass the freshness check and the second would undo the first.
 	defer t.edits.lock(rel)()
+	defer t.record(ctx, "Edit", name, rel)() // a checkpoint, even of a failed call: it records what did change
 	sess := t.sessions.of(ctx)
 
 	fi, err := t.ws.Lstat(name)

@@ -35,6 +35,15 @@ func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
 	}
 }
 
+// noRequired drops the empty list of required properties of a tool whose
+// arguments are all optional: it says nothing, and tools/list is sent on
+// every session's start.
+func noRequired(s *jsonschema.Schema) {
+	if len(s.Required) == 0 {
+		s.Required = nil
+	}
+}
+
 // atLeast bounds a numeric property from below.
 func atLeast(property string, n float64) func(*jsonschema.Schema) {
 	return func(s *jsonschema.Schema) { s.Properties[property].Minimum = &n }

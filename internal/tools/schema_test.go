@@ -7,11 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 // TestSchemas pins each tool as tools/list shows it to a client, so a
@@ -20,7 +19,7 @@ import (
 // options.
 func TestSchemas(t *testing.T) {
 	// A fixed memory limit: the default is half of the machine's memory.
-	h := newBashHarnessWith(t, sandbox.Config{MemoryLimit: 4 << 30}, Options{ForegroundLimit: DefaultForegroundLimit})
+	h := newJournalHarnessWith(t, nil, sandbox.Config{MemoryLimit: 4 << 30}, Options{ForegroundLimit: DefaultForegroundLimit})
 	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Tools)
@@ -57,7 +56,7 @@ func TestSchemas(t *testing.T) {
 // TestSchemasCompile compiles every tool's input schema, which the server
 // itself does only on a tool's first call.
 func TestSchemasCompile(t *testing.T) {
-	h := newBashHarness(t, sandbox.Config{})
+	h := newJournalHarness(t, nil)
 	for _, st := range h.ts.All() {
 		_, err := compileSchema(st.Tool.Name, st.Tool.RawInputSchema)
 		assert.NoError(t, err, st.Tool.Name)

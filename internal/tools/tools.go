@@ -13,6 +13,10 @@
 //   - Bash, BashOutput and KillShell: run a command in the sandbox, read a
 //     background job's output, stop it (internal/shell on
 //     internal/sandbox); offered only when there is a sandbox.
+//   - Changes and Undo: list the checkpoints of what Write, Edit and Bash
+//     changed, show one as a diff, and restore the workspace to before one
+//     (internal/checkpoint); offered only when checkpoints are on. Every
+//     Write, Edit and Bash command is recorded (checkpoint.go).
 //
 // This package is the MCP glue around those engines. Each tool is a trio:
 // name.go (argument struct, handler), name.md (the description the model
@@ -30,6 +34,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -37,6 +42,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/checkpoint"
 	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/shell"
@@ -54,6 +60,8 @@ type Toolset struct {
 	edits    pathLocks            // one Write or Edit of a file at a time
 	checks   *check.Checker       // checks after writes, and Diagnostics
 	python   *shell.Python        // what python3 is for Bash's commands; nil without Bash
+
+	firstCommand sync.Once // the first command waits a moment for the journal's first snapshot
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -82,6 +90,10 @@ type Options struct {
 	// Bash's commands and the Python checks run with activated. The zero
 	// value finds .venv or venv.
 	PythonEnv pyenv.Finder
+	// Journal records every change Write, Edit and Bash make as a
+	// checkpoint; nil records nothing, and Changes and Undo are not
+	// offered. The server opens and closes it.
+	Journal *checkpoint.Journal
 }
 
 // DefaultForegroundLimit is the ForegroundLimit the server uses unless
@@ -99,8 +111,8 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 		opts.Checks.Sandbox = opts.Sandbox
 	}
 	opts.Checks.Venv = opts.PythonEnv
-	t := &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws, opts.PythonEnv), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
-		checks: check.New(ws, opts.Checks)}
+	t := &Toolset{ws: ws, opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile), checks: check.New(ws, opts.Checks)}
+	t.sessions = newSessionSet(opts.Sandbox, ws, opts.PythonEnv, t.recordCommand)
 	if opts.Sandbox != nil {
 		t.python = shell.NewPython(opts.Sandbox, ws, opts.PythonEnv, opts.Logger)
 	}
@@ -124,6 +136,9 @@ func (t *Toolset) All() []server.ServerTool {
 	}
 	if t.opts.Sandbox != nil {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
+	}
+	if t.opts.Journal != nil {
+		all = append(all, changesTool(t), undoTool(t))
 	}
 	for i := range all {
 		all[i] = bounded(t.withLateChecks(validated(all[i])))

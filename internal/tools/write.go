@@ -52,6 +52,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 	// Writes and edits of one file take turns, so neither passes its
 	// freshness check on content the other is about to replace.
 	defer t.edits.lock(rel)()
+	defer t.record(ctx, "Write", name, rel)() // a checkpoint, even of a failed call: it records what did change
 	sess := t.sessions.of(ctx)
 	data := []byte(args.Content)
 	var kept []string
