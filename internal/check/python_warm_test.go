@@ -274,3 +274,42 @@ func TestWarmCheckerEndsWithTheChecker(t *testing.T) {
 		})
 	}
 }
+
+// TestSupersededWhileTheWriteWaits supersedes a check while its write
+// still waits for it: that write's result says nothing of the replaced
+// content, and the newer write's result tells what its own check found.
+// The warm checker is stopped (SIGSTOP) until both checks are submitted,
+// so the first cannot finish before it is superseded, however busy the
+// machine.
+func TestSupersededWhileTheWriteWaits(t *testing.T) {
+	python := pyflakesPython(t)
+	t.Parallel()
+	f := newFixture(t, Options{Python: python, Timeout: time.Minute})
+	f.write("warm.py", "x = 1\n")
+	f.checkNow("warm.py")
+	checker := warmPIDs(t, f.dir)
+	require.Len(t, checker, 1)
+	require.NoError(t, syscall.Kill(checker[0], syscall.SIGSTOP))
+	stopped := true
+	defer func() {
+		if stopped {
+			_ = syscall.Kill(checker[0], syscall.SIGCONT)
+		}
+	}()
+	big := bigPython(5000)
+	submit := func(content string) *job {
+		f.write("app.py", content)
+		j, refused := f.c.sched.submit(f.c, Write{Rel: "app.py", Session: "s1", Tool: "Write", At: time.Now()}, languageOf("app.py"))
+		require.NotNil(t, j, refused)
+		return j
+	}
+	first := submit(big + "print(sixth_name)\n")
+	done := make(chan string)
+	go func() { done <- f.c.await(t.Context(), first) }()
+	second := submit(big + "print(fifth_name)\n")
+	require.NoError(t, syscall.Kill(checker[0], syscall.SIGCONT))
+	stopped = false
+	assert.Contains(t, f.c.await(t.Context(), second), "undefined name 'fifth_name'")
+	assert.Empty(t, <-done, "the superseded write's result says nothing of replaced content")
+	assert.Empty(t, f.c.Pending("s1"), "nor does a later result")
+}
