@@ -216,23 +216,34 @@ def serve(source):
                 _, dropped = bases.popitem(last=False)
                 total -= len(dropped.src)
 
+    # Both compare bytes slices (a memcmp; a memoryview compares byte by
+    # byte): a block at a time, then a binary search inside the block
+    # that differs.
+    BLOCK = 1 << 16
+
     def common_prefix(a, b):
-        ma, mb = memoryview(a), memoryview(b)
-        lo, hi = 0, min(len(a), len(b))
+        n = min(len(a), len(b))
+        i = 0
+        while i + BLOCK <= n and a[i:i + BLOCK] == b[i:i + BLOCK]:
+            i += BLOCK
+        lo, hi = i, min(i + BLOCK, n)
         while lo < hi:
             m = (lo + hi + 1) // 2
-            if ma[:m] == mb[:m]:
+            if a[i:m] == b[i:m]:
                 lo = m
             else:
                 hi = m - 1
         return lo
 
     def common_suffix(a, b, limit):
-        ma, mb = memoryview(a), memoryview(b)
-        lo, hi = 0, limit
+        la, lb = len(a), len(b)
+        k = 0
+        while k + BLOCK <= limit and a[la - k - BLOCK:la - k] == b[lb - k - BLOCK:lb - k]:
+            k += BLOCK
+        lo, hi = k, min(k + BLOCK, limit)
         while lo < hi:
             m = (lo + hi + 1) // 2
-            if ma[len(a) - m:] == mb[len(b) - m:]:
+            if a[la - m:la - k] == b[lb - m:lb - k]:
                 lo = m
             else:
                 hi = m - 1
@@ -252,15 +263,15 @@ def serve(source):
         m = cookie.search(first_lines(new))
         if m and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
             return None  # another encoding: leave it to the whole compile
-        if new.count(b"\r") != new.count(b"\r\n"):
+        if b"\r" in new and new.count(b"\r") != new.count(b"\r\n"):
             return None  # old Mac line ends: lines are not counted by \n
         # The changed bytes are new[p:len(new)-s], old[p:len(old)-s]; the
         # lines first..last_old of old became first..last_old+delta.
         p = common_prefix(old, new)
         s = common_suffix(old, new, min(len(old), len(new)) - p)
         first = old.count(b"\n", 0, p) + 1
-        last_old = old.count(b"\n", 0, max(len(old) - s - 1, p)) + 1
-        delta = new.count(b"\n") - old.count(b"\n")
+        last_old = first + old.count(b"\n", p, max(len(old) - s - 1, p))
+        delta = new.count(b"\n", p, len(new) - s) - old.count(b"\n", p, len(old) - s)
         # The statements the change touches, with one neighbour on each
         # side: an `else:` the change starts with may belong to the
         # statement before it, and the statement after it may complete a
