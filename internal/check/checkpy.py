@@ -15,6 +15,11 @@
 #   request  {"op": "check", "id": N, "path": P, "mode": M, "len": L}\n
 #            followed by L bytes: the file's content
 #            {"op": "cancel", "id": N}\n
+#            {"op": "learn", "id": N, "path": P, "len": L}\n  followed by
+#            the content of a file the model has read and may edit next:
+#            when no check is waiting, the worker compiles and parses it,
+#            so that the first check after an edit of it can take the first
+#            step; answered "done" (learned, or need not be) or "cancelled"
 #   answer   {"id": N, "state": "queued", "eta_ms": T}  no syntax error seen
 #            so far; the rest of the check is queued and expected to end
 #            in about T ms
@@ -24,9 +29,9 @@
 #            path, or a cancel, ended it
 #
 # A check runs in two steps. The first, on the reading thread, answers at
-# once for a file this process has checked before: it compiles only the
-# top-level statements the change touched (with a neighbour on each side)
-# and reports a syntax error there as the final answer. The rest (the
+# once for a file this process has checked or learned before: it compiles
+# only the top-level statements the change touched (with a neighbour on
+# each side) and reports a syntax error there as the final answer. The rest (the
 # whole file's compile when that step could not vouch for it, then
 # pyflakes) runs in a worker, a process forked at the start, one check at
 # a time, oldest first: compile and the parser hold the interpreter lock
@@ -184,6 +189,8 @@ def serve(source):
 
     lock = threading.RLock()  # remember takes it, under relay too
     queue = collections.deque()
+    learns = collections.deque()  # learn requests, run only when queue is empty
+    MAX_LEARNS = 16
     state = {"running": None, "started": 0.0, "seq": 0}
     # The seconds per byte of the last checks of files over 4 KB; eta_ms
     # takes the fastest, so that a moment of load elsewhere does not make
@@ -361,8 +368,8 @@ def serve(source):
         Holds lock."""
         if state["running"] is not None:
             return
-        while queue:
-            job = queue.popleft()
+        while queue or learns:
+            job = queue.popleft() if queue else learns.popleft()
             if job.cancelled:
                 emit({"id": job.id, "state": "cancelled"})
                 continue
@@ -391,7 +398,7 @@ def serve(source):
                 state["running"] = None
                 if job is not None and job.id == answer["id"]:
                     took = time.monotonic() - state["started"]
-                    if answer["state"] == "done" and len(job.src) > 4096:
+                    if answer["state"] == "done" and len(job.src) > 4096 and job.mode != "learn":
                         rates.append(took / len(job.src))
                     if job.cancelled:
                         answer = {"id": job.id, "state": "cancelled"}
@@ -421,6 +428,9 @@ def serve(source):
             for old in queue:
                 if old.path == job.path:
                     old.cancelled = True
+            for old in learns:
+                if old.path == job.path:
+                    old.cancelled = True
             stop_running(lambda j: j.path == job.path)
         verdict = first_step(job)
         if verdict:
@@ -430,6 +440,22 @@ def serve(source):
         with lock:
             queue.append(job)
             emit({"id": job.id, "state": "queued", "eta_ms": eta_ms()})
+            dispatch()
+
+    def learn(req, src):
+        with lock:
+            base = bases.get(req["path"])
+            running = state["running"]
+            if (base is not None and base.src == src) or any(
+                    j.path == req["path"] and not j.cancelled for j in list(queue) + list(learns) + [running] if j is not None):
+                # Known already, or a check or learn of it under way will
+                # leave its base.
+                emit({"id": req["id"], "state": "done", "findings": []})
+                return
+            state["seq"] += 1
+            learns.append(Job(req["id"], req["path"], "learn", src, state["seq"]))
+            while len(learns) > MAX_LEARNS:
+                emit({"id": learns.popleft().id, "state": "cancelled"})
             dispatch()
 
     def cancel_one(id):
@@ -457,6 +483,11 @@ def serve(source):
             if len(src) < req["len"]:
                 break
             check(req, src)
+        elif op == "learn":
+            src = f.read(req["len"])
+            if len(src) < req["len"]:
+                break
+            learn(req, src)
         elif op == "cancel":
             cancel_one(req["id"])
     os._exit(0)
@@ -503,7 +534,7 @@ def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
         # then stopped by a newer check of it.
         results.write((json.dumps({"id": req["id"], "state": "parsed", "spans": spans, "flags": flags}) + "\n").encode())
         results.flush()
-        if not flakes:
+        if not flakes or req["mode"] == "learn":
             return []
         if cancel[:8] == stop:
             raise Cancelled()

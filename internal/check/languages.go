@@ -25,6 +25,9 @@ type language struct {
 	// early, how long the rest of the check should take, so that a write
 	// does not wait for a check that cannot finish in time.
 	writtenETA func(ctx context.Context, c *Checker, rel string, expect func(time.Duration)) report
+	// read, when set, is told of a file the model has read (and may edit
+	// next), so that a warm checker can learn it before the first check.
+	read func(ctx context.Context, c *Checker, rel string)
 	// tree starts the language's part of a Diagnostics check under dir
 	// (workspace-relative, slash-separated; "." the root).
 	tree func(c *Checker, dir string) tree
@@ -63,6 +66,7 @@ var languages = []*language{
 		writtenETA: func(ctx context.Context, c *Checker, rel string, expect func(time.Duration)) report {
 			return c.py.check(ctx, rel, expect)
 		},
+		read: func(ctx context.Context, c *Checker, rel string) { _ = c.py.learn(ctx, rel) },
 		tree: newPythonTree,
 	},
 }

@@ -130,6 +130,19 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 
 // check sends one file's content and waits for the answer.
 func (proc *pyProc) check(ctx context.Context, disp string, src []byte, expect func(time.Duration)) (pyAnswer, error) {
+	return proc.request(ctx, "check", disp, src, expect)
+}
+
+// learn sends one file's content to be learned (see Checker.Read), and
+// waits until the checker has learned it or need not.
+func (proc *pyProc) learn(ctx context.Context, disp string, src []byte) error {
+	_, err := proc.request(ctx, "learn", disp, src, nil)
+	return err
+}
+
+// request sends one request with a file's content, op "check" or "learn",
+// and waits for its answer.
+func (proc *pyProc) request(ctx context.Context, op, disp string, src []byte, expect func(time.Duration)) (pyAnswer, error) {
 	call := &pyCall{queued: make(chan time.Duration, 1), done: make(chan pyAnswer, 1)}
 	proc.mu.Lock()
 	proc.next++
@@ -142,7 +155,7 @@ func (proc *pyProc) check(ctx context.Context, disp string, src []byte, expect f
 		proc.mu.Unlock()
 	}()
 
-	header, _ := json.Marshal(map[string]any{"op": "check", "id": id, "path": disp, "mode": "names", "len": len(src)})
+	header, _ := json.Marshal(map[string]any{"op": op, "id": id, "path": disp, "mode": "names", "len": len(src)})
 	sent := time.Now().UnixNano()
 	if err := proc.send(ctx, append(append(header, '\n'), src...)); err != nil {
 		return pyAnswer{}, err

@@ -78,6 +78,27 @@ func (p *pyWarm) check(ctx context.Context, rel string, expect func(time.Duratio
 	}
 }
 
+// learn has the warm checker learn rel's content as the file is now (see
+// Checker.Read), starting the checker when it runs not, and waits until
+// it has. What goes wrong is not told: the first check of the file after
+// an edit will meet it again.
+func (p *pyWarm) learn(ctx context.Context, rel string) error {
+	c := p.c
+	exe, how, err := c.pyInterpreter()
+	if err != nil {
+		return err
+	}
+	src, err := c.readSource(rel, pyMaxFile)
+	if err != nil {
+		return err
+	}
+	proc, err := p.get(ctx, exe, how)
+	if err != nil {
+		return err
+	}
+	return proc.learn(ctx, workspace.Display(rel), src)
+}
+
 // pyReport turns the warm checker's answer into a report, running the
 // pyflakes command when the interpreter has no pyflakes module.
 func (c *Checker) pyReport(ctx context.Context, proc *pyProc, rel string, ans pyAnswer) report {

@@ -313,3 +313,34 @@ func TestSupersededWhileTheWriteWaits(t *testing.T) {
 	assert.Empty(t, <-done, "the superseded write's result says nothing of replaced content")
 	assert.Empty(t, f.c.Pending("s1"), "nor does a later result")
 }
+
+// TestWarmCheckerLearnsWhatIsRead reads a 10,000-line file, then edits
+// it for the first time: the checker learned the file when it was read,
+// so the first check after the edit finds the syntax error in its first
+// step, at the line the whole file's compile reports.
+func TestWarmCheckerLearnsWhatIsRead(t *testing.T) {
+	python := pyflakesPython(t)
+	t.Parallel()
+	f := newFixture(t, Options{Python: python})
+	base := bigPython(10_000)
+	f.write("big.py", base)
+	require.Empty(t, warmPIDs(t, f.dir), "no checker before the first read")
+	<-f.c.Read("big.py")
+	require.Len(t, warmPIDs(t, f.dir), 1, "the read started the checker")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	require.NoError(t, f.c.py.learn(ctx, "big.py"), "learned already, it is answered at once")
+
+	f.write("big.py", strings.Replace(base, `email="user700@example.com"`, `email=["user700@example.com"`, 1))
+	queued := false
+	r := f.c.py.check(t.Context(), "big.py", func(time.Duration) { queued = true })
+	assert.False(t, queued, "the first step found it")
+	assert.Equal(t, []string{wholeCompile(t, python, filepath.Join(f.dir, "big.py"))}, pythonErrors(r))
+
+	t.Run("a file never read is checked whole", func(t *testing.T) {
+		f.write("other.py", base)
+		queued := false
+		f.c.py.check(t.Context(), "other.py", func(time.Duration) { queued = true })
+		assert.True(t, queued, "no first step for a file the checker has not seen")
+	})
+}

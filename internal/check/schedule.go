@@ -74,6 +74,8 @@ type scheduler struct {
 	// oneShot lets one check at a time of a language without a warm
 	// checker (one that starts processes, such as Go's type check) run.
 	oneShot chan struct{}
+	// learning holds a token for each Read being learned.
+	learning chan struct{}
 
 	mu     sync.Mutex
 	seq    uint64
@@ -91,7 +93,7 @@ func newScheduler() *scheduler {
 	ctx, cancel := context.WithCancel(context.Background())
 	idle := make(chan struct{})
 	close(idle)
-	return &scheduler{base: ctx, stop: cancel, oneShot: make(chan struct{}, 1), latest: map[string]*job{}, idle: idle, inbox: map[string][]*job{}}
+	return &scheduler{base: ctx, stop: cancel, oneShot: make(chan struct{}, 1), learning: make(chan struct{}, 4), latest: map[string]*job{}, idle: idle, inbox: map[string][]*job{}}
 }
 
 // AfterWrite starts the check of the file a Write or Edit just wrote, when
@@ -198,6 +200,48 @@ func (c *Checker) EndSession(session string) {
 		}
 	}
 }
+
+// Read tells the checker of a file the model has read, which it may edit
+// next: a warm checker (Python's) starts, if it has not, and learns the
+// file in the background, so that the check after the file's first edit
+// pays no interpreter start, and finds a syntax error by compiling only
+// what the edit touched. It returns at once, with a channel closed when
+// the learning has ended; the learning yields to every check, and is
+// skipped when several are under way already.
+func (c *Checker) Read(rel string) <-chan struct{} {
+	done := make(chan struct{})
+	lang := languageOf(rel)
+	if lang == nil || lang.read == nil {
+		close(done)
+		return done
+	}
+	s := c.sched
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		close(done)
+		return done
+	}
+	select {
+	case s.learning <- struct{}{}:
+	default:
+		close(done)
+		return done
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		defer func() { <-s.learning }()
+		ctx, cancel := context.WithTimeout(s.base, learnLimit)
+		defer cancel()
+		lang.read(ctx, c, rel)
+	}()
+	return done
+}
+
+// learnLimit bounds one Read's learning, the checker's start included.
+const learnLimit = 30 * time.Second
 
 // Idle waits until no after-write check is queued or running.
 func (c *Checker) Idle(ctx context.Context) error {
