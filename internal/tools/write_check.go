@@ -44,6 +44,18 @@ func (t *Toolset) afterWrite(ctx context.Context, tool, name string, res *mcp.Ca
 	return res
 }
 
+// afterRead tells the checks of a file Read read, which the model may edit
+// next (see check.Checker.Read), when after-write checks are on.
+func (t *Toolset) afterRead(name string, res *mcp.CallToolResult) *mcp.CallToolResult {
+	if res == nil || res.IsError || !t.opts.Checks.AfterWrite {
+		return res
+	}
+	if rel, err := t.ws.Rel(name); err == nil {
+		t.checks.Read(rel)
+	}
+	return res
+}
+
 // withLateChecks makes st's results carry what after-write checks of the
 // session's earlier Writes and Edits found after those had returned: the
 // next result of the session, whatever its tool, gets it, before it goes
