@@ -431,7 +431,8 @@ def serve(source):
             for old in learns:
                 if old.path == job.path:
                     old.cancelled = True
-            stop_running(lambda j: j.path == job.path)
+            # An older check of the path is moot; a learn yields to any check.
+            stop_running(lambda j: j.path == job.path or j.mode == "learn")
         verdict = first_step(job)
         if verdict:
             emit({"id": job.id, "state": "done", "findings": verdict})
