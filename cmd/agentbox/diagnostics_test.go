@@ -20,9 +20,9 @@ func TestDiagnosticsFlag(t *testing.T) {
 	dir := t.TempDir()
 	broken := `{"file_path":"app.py","content":"def f(:\n    pass\n"}`
 
-	// The deadline is long, so a busy machine does not turn the check
-	// into a skip.
-	out, errOut, code := agentbox(t, "", "call", "--workspace", dir, "--diagnostics-timeout=1m", "Write", broken)
+	// One call waits for the whole check: it has no next result to bring
+	// what the check finds late.
+	out, errOut, code := agentbox(t, "", "call", "--workspace", dir, "Write", broken)
 	require.Equal(t, 0, code, errOut)
 	assert.Contains(t, out, "Created app.py (2 lines, 17 B).\n\nProblems after this change (python")
 	assert.Contains(t, out, "\napp.py:1:7: SyntaxError: invalid syntax (python)")
@@ -39,7 +39,10 @@ func TestDiagnosticsFlag(t *testing.T) {
 	out, _, code = agentbox(t, "", "call", "--help")
 	assert.Equal(t, 0, code)
 	assert.Contains(t, out, "  --diagnostics on\n      on or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result (default on)\n")
-	assert.Contains(t, out, "  --diagnostics-timeout duration\n      how long a check after Write or Edit may take before it is skipped (the edit stands): a duration (default 2s)\n")
+	assert.Contains(t, out, "  --diagnostics-timeout duration\n      how long Write and Edit wait for their check (a duration); one still running goes on, and what it finds comes with the session's next result (default 1m0s)\n")
+	out, _, code = agentbox(t, "", "serve", "--help")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "  --diagnostics-timeout duration\n      how long Write and Edit wait for their check (a duration); one still running goes on, and what it finds comes with the session's next result (default 30ms)\n")
 }
 
 // TestCheckerEnvironment runs the server with a secret in its environment

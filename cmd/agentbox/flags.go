@@ -31,7 +31,7 @@ type config struct {
 	auditRequired bool
 	// diagnostics turns on the checks after Write and Edit.
 	diagnostics  onOff
-	checkTimeout time.Duration // how long one after-write check may take
+	checkTimeout time.Duration // how long Write and Edit wait for their check
 	checkEnv     []string      // the allow-listed environment of checker commands
 	// foregroundLimit is how long a Bash call waits for its command before
 	// it goes on in the background.
@@ -63,7 +63,12 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.BoolVar(&cfg.auditRequired, "audit-required", false, "refuse tool calls (nothing runs) while the --audit file cannot be written, e.g. on a full disk")
 	fs.StringVar(&cfg.prompts, "prompts", "", "a `dir`ectory of agent definitions (*.md) served as prompts beside the built-in ones, overriding them by name")
 	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
-	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", check.DefaultTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
+	wait := check.DefaultTimeout
+	if name == "call" {
+		// One call has no next result to bring what a check finds late.
+		wait = check.DefaultLimit
+	}
+	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", wait, "how long Write and Edit wait for their check (a `duration`); one still running goes on, and what it finds comes with the session's next result")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
 	limit := tools.DefaultForegroundLimit
 	if name == "call" {

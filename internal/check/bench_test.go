@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -12,9 +13,8 @@ import (
 
 // BenchmarkAfterWriteGo measures the check after a write of one file of a
 // 50-file Go package, with the build cache warm (the first check, before
-// the timer and with a long deadline, fills it), under the default 2s
-// deadline. Each write changes
-// the package, so every check type-checks it anew.
+// the timer, fills it), waiting for each whole check (the fixture's wait).
+// Each write changes the package, so every check type-checks it anew.
 func BenchmarkAfterWriteGo(b *testing.B) {
 	testutil.RequireGo(b)
 	f := newFixture(b, Options{})
@@ -26,7 +26,6 @@ func BenchmarkAfterWriteGo(b *testing.B) {
 	edit := func(i int) string { return f.edit("f07.go", "\t"+values[i%2]+"\n", "\t"+values[(i+1)%2]+"\n") }
 	got := edit(0) // fills the build cache with the dependencies' export data
 	require.NotContains(b, got, "skipped", "the first check")
-	f.c.opts.Timeout = DefaultTimeout
 	b.ResetTimer()
 	for i := 1; b.Loop(); i++ {
 		if got := edit(i); got != "" {
@@ -73,11 +72,12 @@ func Sum%[1]d(xs []int) int {
 `, i)
 }
 
-// BenchmarkAfterWritePython measures the check after a write of a
-// 500-line Python file (compile and pyflakes).
+// BenchmarkAfterWritePython measures the whole check after an edit of a
+// 500-line Python file (its first step, compile and pyflakes) by the warm
+// checker, waiting for it.
 func BenchmarkAfterWritePython(b *testing.B) {
 	python := testutil.Python(b, "/usr/bin/python3")
-	f := newFixture(b, Options{Timeout: DefaultTimeout, Python: python})
+	f := newFixture(b, Options{Python: python})
 	var src strings.Builder
 	for i := range 100 {
 		fmt.Fprintf(&src, "def f%d(xs):\n    total = 0\n    for x in xs:\n        total += x\n    return total\n", i)
@@ -87,6 +87,33 @@ func BenchmarkAfterWritePython(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if got := f.edit("app.py", "    "+values[i%2]+"\ndef f1(", "    "+values[(i+1)%2]+"\ndef f1("); got != "" {
 			b.Fatalf("the check did not pass cleanly: %s", got)
+		}
+	}
+}
+
+// BenchmarkAfterWritePythonSyntaxError measures how long an edit that
+// breaks a 10,000-line Python file, one the warm checker has checked
+// before, takes to come back with its syntax error: the first step, which
+// compiles only the statements the edit touched. Each edit breaks the file
+// in another place; the clean file stays the base. Issue 15 wants this
+// within Write's and Edit's wait (DefaultTimeout, 30 ms).
+func BenchmarkAfterWritePythonSyntaxError(b *testing.B) {
+	python := testutil.Python(b, "/usr/bin/python3")
+	f := newFixture(b, Options{Python: python})
+	base := bigPython(10_000)
+	f.write("big.py", base)
+	r, _ := f.checkNow("big.py")
+	require.Empty(b, r.findings, "the base is clean")
+	breaks := []struct{ old, new string }{
+		{`email="user100@example.com"`, `email=("user100@example.com"`},
+		{`email="user500@example.com"`, `email="user500@example.com`},
+		{`email="user900@example.com"`, `email="user900@example.com",,`},
+	}
+	for i := 0; b.Loop(); i++ {
+		br := breaks[i%len(breaks)]
+		f.write("big.py", strings.Replace(base, br.old, br.new, 1))
+		if got := f.c.AfterWrite(b.Context(), Write{Rel: "big.py", Session: "s1", Tool: "Edit", At: time.Now()}); !strings.Contains(got, "Error") {
+			b.Fatalf("no syntax error found: %q", got)
 		}
 	}
 }

@@ -3,10 +3,16 @@
 // for the Diagnostics tool, in a file or a whole tree. Each language it
 // knows is one entry of a table (see languages.go) with the checkers it
 // runs: for Go, go/packages' type check and go vet; for Python, compile
-// and pyflakes in the workspace's interpreter, ruff and mypy. Checker
+// and pyflakes in the workspace's interpreter (after writes, in a warm
+// checker that stays running: python_warm.go), ruff and mypy. Checker
 // commands get an allow-listed environment, run offline and read-only, and
-// run in the Bash sandbox when there is one. It knows nothing of MCP: it
-// returns text for the model, which the tools put in their results.
+// run in the Bash sandbox when there is one.
+//
+// After-write checks never hold a write's result for more than a moment
+// and are never dropped without a word (schedule.go): what a check finds
+// after its write's result has gone is kept for the writing session's next
+// result. It knows nothing of MCP: it returns text for the model, which
+// the tools put in their results.
 package check
 
 import (
@@ -34,9 +40,14 @@ type Options struct {
 	// type check) or a .py file (compile, pyflakes) once written, and add
 	// what they find to their result. The server's --diagnostics flag.
 	AfterWrite bool
-	// Timeout bounds one after-write check; past it the result says the
-	// check was skipped. 0 means DefaultTimeout.
+	// Timeout is how long Write and Edit wait for their check; a check
+	// still running then goes on, and what it finds comes with the
+	// session's next result (see AfterWrite and Pending). 0 means
+	// DefaultTimeout. The server's --diagnostics-timeout flag.
 	Timeout time.Duration
+	// Limit bounds one after-write check, queued and running; past it the
+	// check is given up, and the session told. 0 means DefaultLimit.
+	Limit time.Duration
 	// Env is the whole environment of checker commands (go, python3, ruff,
 	// mypy): an allow-list made by Env, never the server's own, so its
 	// secrets do not reach them.
@@ -54,9 +65,6 @@ type Options struct {
 	// (runLocal).
 	Sandbox *sandbox.Sandbox
 }
-
-// DefaultTimeout is how long an after-write check may take by default.
-const DefaultTimeout = 2 * time.Second
 
 // What an after-write check shows, which Write's and Edit's descriptions
 // state.
@@ -104,38 +112,46 @@ type report struct {
 	findings []finding // in any order
 	scope    string    // what was checked beyond the file: "package example.com/m"
 	skipped  string    // why the check could not run; findings are then empty
+	givenUp  string    // why an after-write check was given up; findings are then empty
 	notes    []string  // what was left out and why
 	checked  int       // a tree check's units checked (Go packages, Python files)
 }
 
 // Checker runs the checks of one workspace and remembers what makes them
-// fast (the real interpreter behind a launcher, Go's cache directories) and
-// which files its last after-write checks found problems in.
+// fast (the warm Python checker, the real interpreter behind a launcher,
+// Go's cache directories) and which files its last after-write checks
+// told of problems in.
 type Checker struct {
 	ws      *workspace.Workspace
 	opts    Options
 	sandbox *sandboxRunner // runs the checkers when there is a sandbox
+	sched   *scheduler     // the after-write checks under way
+	py      *pyWarm        // the warm Python checker
 
 	mu      sync.Mutex
 	pythons map[string]string // launcher -> the interpreter it ran
 	goDirs  []string          // GOCACHE=, GOMODCACHE=, GOPATH= as the go command reported them
-	flagged map[string]bool   // files whose last after-write check found problems
+	flagged map[string]bool   // files whose last after-write check told of problems
 
 	golang goState // the Go checker process (golang_proc.go)
 }
 
 // New returns the checker of ws. Close it when done.
 func New(ws *workspace.Workspace, opts Options) *Checker {
-	c := &Checker{ws: ws, opts: opts, flagged: map[string]bool{}}
+	c := &Checker{ws: ws, opts: opts, flagged: map[string]bool{}, sched: newScheduler()}
+	c.py = &pyWarm{c: c}
 	if opts.Sandbox != nil {
 		c.sandbox = &sandboxRunner{sb: opts.Sandbox}
 	}
 	return c
 }
 
-// Close ends the Go checker process and removes the private space of
-// checks run in the sandbox.
+// Close stops the checks under way and the warm checkers (Python's and
+// the Go checker process), and removes the private space of checks run in
+// the sandbox.
 func (c *Checker) Close() {
+	c.sched.close()
+	c.py.close()
 	c.goClose()
 	if c.sandbox != nil {
 		c.sandbox.close()
@@ -157,42 +173,27 @@ func (c *Checker) timeout() time.Duration {
 	return DefaultTimeout
 }
 
-// AfterWrite checks the file rel (workspace-relative) just written, when
-// it is in a language check knows, and says what it found for the result
-// of the write: "" when there is nothing to say. It returns by the
-// configured Timeout, saying then that the check was skipped.
-func (c *Checker) AfterWrite(ctx context.Context, rel string) string {
-	lang := languageOf(rel)
-	if lang == nil {
-		return ""
+func (c *Checker) limit() time.Duration {
+	if c.opts.Limit > 0 {
+		return c.opts.Limit
 	}
-	limit := c.timeout()
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	done := make(chan report, 1)
-	go func() { done <- lang.written(ctx, c, rel) }()
-	var r report
-	select {
-	case r = <-done:
-	case <-ctx.Done():
-	}
-	if ctx.Err() != nil {
-		// Whatever the check got to, it did not finish: the go command or
-		// interpreter it ran is being killed and the goroutine will end.
-		why := "it took longer than " + limit.String()
-		if errors.Is(ctx.Err(), context.Canceled) {
-			why = "the call was cancelled"
-		}
-		r = report{skipped: why}
-	}
-	return c.afterWriteNote(workspace.Display(rel), r)
+	return DefaultLimit
 }
 
 // afterWriteNote words an after-write report for the written file disp:
 // its problems first, then a few from other files of its package, and a
-// word when the problems it had last time are gone.
-func (c *Checker) afterWriteNote(disp string, r report) string {
-	if r.skipped != "" {
+// word when the problems it had when last told are gone. late names the
+// write for a report told after that write's result ("Checks of a.py
+// after your Edit at 10:31:02"); "" words it for the write's own result.
+func (c *Checker) afterWriteNote(disp string, r report, late string) string {
+	switch {
+	case r.givenUp != "" && late != "":
+		return fmt.Sprintf("%s were given up: %s. The change stands; call Diagnostics on %s to check it.", late, r.givenUp, disp)
+	case r.givenUp != "":
+		return fmt.Sprintf("The change is saved; checking %s was given up: %s. Call Diagnostics on it to check it.", disp, r.givenUp)
+	case r.skipped != "" && late != "":
+		return fmt.Sprintf("%s were skipped: %s.", late, r.skipped)
+	case r.skipped != "":
 		return "The change is saved; checking it was skipped: " + r.skipped + "."
 	}
 	var mine, others []finding
@@ -225,13 +226,20 @@ func (c *Checker) afterWriteNote(disp string, r report) string {
 		notes = "\n(" + strings.Join(r.notes, "; ") + ".)"
 	}
 	if len(mine)+len(others) == 0 {
-		if had {
-			return fmt.Sprintf("No problems left in %s (%s).", disp, by) + notes
+		switch {
+		case !had:
+			return ""
+		case late != "":
+			return fmt.Sprintf("%s: no problems left (%s).", late, by) + notes
 		}
-		return ""
+		return fmt.Sprintf("No problems left in %s (%s).", disp, by) + notes
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Problems after this change (%s): %d in %s", by, len(mine), disp)
+	if late != "" {
+		fmt.Fprintf(&b, "%s found problems (%s): %d in %s", late, by, len(mine), disp)
+	} else {
+		fmt.Fprintf(&b, "Problems after this change (%s): %d in %s", by, len(mine), disp)
+	}
 	if len(others) > 0 {
 		fmt.Fprintf(&b, ", %d in other files", len(others))
 	}

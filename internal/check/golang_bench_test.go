@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -81,7 +82,7 @@ func BenchmarkGoFirstCheck(b *testing.B) {
 			f.write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
 		}
 		b.StartTimer()
-		if got := f.c.AfterWrite(b.Context(), "f07.go"); got != "" {
+		if got := f.c.AfterWrite(b.Context(), Write{Rel: "f07.go", Session: "s1", Tool: "Write", At: time.Now()}); got != "" {
 			b.Fatalf("the check did not pass cleanly: %s", got)
 		}
 		b.StopTimer()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -33,7 +34,7 @@ func TestGoRecheck(t *testing.T) {
 		fresh := func(name string) string {
 			t.Helper()
 			g := newFixtureIn(t, h.dir, Options{Sandbox: h.c.opts.Sandbox})
-			return g.c.AfterWrite(t.Context(), name)
+			return g.c.AfterWrite(t.Context(), Write{Rel: name, Session: "s1", Tool: "Write", At: time.Now()})
 		}
 		step := func(what, name, content string, reuse bool) string {
 			t.Helper()

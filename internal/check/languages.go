@@ -4,8 +4,7 @@ import (
 	"context"
 	"path"
 	"slices"
-
-	"github.com/agentbox/agentbox/internal/workspace"
+	"time"
 )
 
 // A language is what check knows of one programming language: which files
@@ -21,6 +20,14 @@ type language struct {
 	// written checks the file rel (workspace-relative) just written, for
 	// the result of Write or Edit: only errors the build would hit.
 	written func(ctx context.Context, c *Checker, rel string) report
+	// writtenETA, when set, is used instead of written by a language whose
+	// checker queues checks itself (a warm checker): it may tell expect,
+	// early, how long the rest of the check should take, so that a write
+	// does not wait for a check that cannot finish in time.
+	writtenETA func(ctx context.Context, c *Checker, rel string, expect func(time.Duration)) report
+	// read, when set, is told of a file the model has read (and may edit
+	// next), so that a warm checker can learn it before the first check.
+	read func(ctx context.Context, c *Checker, rel string)
 	// tree starts the language's part of a Diagnostics check under dir
 	// (workspace-relative, slash-separated; "." the root).
 	tree func(c *Checker, dir string) tree
@@ -55,9 +62,11 @@ var languages = []*language{
 	},
 	{
 		name: "Python", exts: []string{".py", ".pyi"}, unit: "Python file", what: ".py files",
-		written: func(ctx context.Context, c *Checker, rel string) report {
-			return c.checkPython(ctx, []string{workspace.Display(rel)}, false)
+		written: func(ctx context.Context, c *Checker, rel string) report { return c.py.check(ctx, rel, nil) },
+		writtenETA: func(ctx context.Context, c *Checker, rel string, expect func(time.Duration)) report {
+			return c.py.check(ctx, rel, expect)
 		},
+		read: func(ctx context.Context, c *Checker, rel string) { _ = c.py.learn(ctx, rel) },
 		tree: newPythonTree,
 	},
 }

@@ -44,10 +44,16 @@ func (j *Journal) retain() error {
 // older than its listing, so one stored meanwhile is safe.
 func (j *Journal) collect() {
 	defer j.wg.Done()
+	// A collection asked for before Close still runs (Close waits for it):
+	// a select on both would pick at random once both are ready.
 	select {
 	case <-j.primed:
-	case <-j.ctx.Done():
-		return
+	default:
+		select {
+		case <-j.primed:
+		case <-j.ctx.Done():
+			return
+		}
 	}
 	if j.liveF == nil {
 		return

@@ -46,7 +46,9 @@ type Config struct {
 	// Diagnostics makes Write and Edit check each .go and .py file they
 	// write and add the problems found to their result.
 	Diagnostics bool
-	// DiagnosticsTimeout bounds one such check; 0 means check.DefaultTimeout.
+	// DiagnosticsTimeout is how long Write and Edit wait for their check
+	// (what it finds later comes with the session's next result); 0 means
+	// check.DefaultTimeout.
 	DiagnosticsTimeout time.Duration
 	// CheckEnv is the whole environment of checker commands (go, python3,
 	// ruff, mypy): an allow-list from check.Env, never the server's.

@@ -368,14 +368,15 @@ func TestBashEnvironmentAndSecrets(t *testing.T) {
 func TestBashForkBombLeavesServerAnswering(t *testing.T) {
 	t.Parallel()
 	// A low process limit makes the bomb reach it at once, even on a loaded
-	// machine, so its refusals and the hint about them are in the output.
+	// machine, so its refusals and the hint about them are in the output
+	// before the timeout (10 s: on a loaded machine 4 s was not enough).
 	h := newBashHarness(t, sandbox.Config{MaxProcs: 64})
 	h.write("a.txt", "alpha\n")
 	bombed := make(chan string, 1)
 	go func() {
 		var req mcp.CallToolRequest
 		req.Params.Name = "Bash"
-		req.Params.Arguments = map[string]any{"command": "bomb() { bomb | bomb & }; bomb; sleep 100", "timeout": 4000}
+		req.Params.Arguments = map[string]any{"command": "bomb() { bomb | bomb & }; bomb; sleep 100", "timeout": 10000}
 		res, err := h.c.CallTool(t.Context(), req)
 		if err != nil {
 			bombed <- "protocol error: " + err.Error()

@@ -48,7 +48,7 @@ func editTool(t *Toolset) server.ServerTool {
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args editArgs) (*mcp.CallToolResult, error) {
 			// The check runs after edit has let go of the file's lock.
-			return t.afterWrite(ctx, args.FilePath, t.edit(ctx, args)), nil
+			return t.afterWrite(ctx, "Edit", args.FilePath, t.edit(ctx, args)), nil
 		})}
 }
 

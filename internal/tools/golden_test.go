@@ -124,6 +124,7 @@ func newHarnessWith(t *testing.T, opts Options) *harness {
 	dir := t.TempDir()
 	ws := testutil.Workspace(t, dir)
 	h := &harness{t: t, dir: dir, ws: ws, ts: New(ws, opts)}
+	t.Cleanup(h.ts.Close) // its checkers and commands end with the test
 	h.c = h.connect()
 	return h
 }

@@ -52,7 +52,7 @@ func readTool(t *Toolset) server.ServerTool {
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args readArgs) (*mcp.CallToolResult, error) {
-			return t.read(ctx, args), nil
+			return t.afterRead(args.FilePath, t.read(ctx, args)), nil
 		})}
 }
 

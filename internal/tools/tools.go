@@ -141,7 +141,7 @@ func (t *Toolset) All() []server.ServerTool {
 		all = append(all, changesTool(t), undoTool(t))
 	}
 	for i := range all {
-		all[i] = bounded(validated(all[i]))
+		all[i] = bounded(t.withLateChecks(validated(all[i])))
 		all[i].Tool.Meta = &mcp.Meta{AdditionalFields: map[string]any{alwaysLoad: true}}
 	}
 	return all
@@ -155,7 +155,10 @@ func (t *Toolset) All() []server.ServerTool {
 const alwaysLoad = "anthropic/alwaysLoad"
 
 // EndSession forgets the state of a closed client session.
-func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
+func (t *Toolset) EndSession(id string) {
+	t.sessions.end(id)
+	t.checks.EndSession(id)
+}
 
 // Close ends every session; the server calls it on the way out.
 func (t *Toolset) Close() {

@@ -36,7 +36,7 @@ func writeTool(t *Toolset) server.ServerTool {
 	}, annotate(false, true, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args writeArgs) (*mcp.CallToolResult, error) {
-			return t.afterWrite(ctx, args.FilePath, t.write(ctx, args)), nil
+			return t.afterWrite(ctx, "Write", args.FilePath, t.write(ctx, args)), nil
 		})}
 }
 

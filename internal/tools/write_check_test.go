@@ -1,11 +1,17 @@
 package tools
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/testutil"
@@ -45,4 +51,80 @@ func TestAfterWriteCheckOff(t *testing.T) {
 	assert.Equal(t, "Created app.py (1 line, 6 B).", got)
 	got = h.ok("Write", map[string]any{"file_path": "main.go", "content": "package main\n\nfunc main() { undefined() }\n"})
 	assert.Equal(t, "Created main.go (3 lines, 42 B).", got)
+}
+
+// TestLateChecksComeWithTheNextResult writes a file whose check outlasts
+// Write's wait: what the check finds comes with the session's next result,
+// whatever its tool, after that result's own text. The result of another
+// session's call does not carry it.
+func TestLateChecksComeWithTheNextResult(t *testing.T) {
+	python := testutil.Python(t, "/usr/bin/python3")
+	t.Parallel()
+	h := newHarnessWith(t, Options{Checks: check.Options{AfterWrite: true, Env: check.Env(os.Getenv, os.TempDir()), Python: python, Timeout: time.Nanosecond}})
+	other := h.connect()
+
+	got := h.ok("Write", map[string]any{"file_path": "app/models.py", "content": "def total(xs):\n    return sum(xs\n"})
+	assert.Equal(t, "Created app/models.py (2 lines, 33 B).", got, "Write does not wait")
+	require.NoError(t, h.ts.checks.Idle(t.Context()))
+
+	assert.Equal(t, "No files found", text(callOn(t, other, "Glob", map[string]any{"pattern": "*.txt"})), "another session is not told")
+	res := h.call("Glob", map[string]any{"pattern": "**/*.py"})
+	require.False(t, res.IsError)
+	assert.Regexp(t, `^app/models.py\n\nChecks of app/models.py after your Write at \d\d:\d\d:\d\d found problems \(python3\.\d+\.\d+ compile[^)]*\): 1 in app/models.py:\n`+
+		`app/models.py:2:15: SyntaxError: '\(' was never closed \(python\)$`, text(res))
+	assert.Equal(t, "app/models.py", h.ok("Glob", map[string]any{"pattern": "**/*.py"}), "the session is told once")
+}
+
+// TestLateChecksInStructuredResults gives a tool with structured output
+// (none of agentbox's has one today) the late checks' wrapper: its output
+// schema declares a "checks" field after its own, since it allows no
+// other, and its results carry what late checks found there too, for the
+// clients that show the model structured content instead of the text.
+func TestLateChecksInStructuredResults(t *testing.T) {
+	python := testutil.Python(t, "/usr/bin/python3")
+	t.Parallel()
+	h := newHarnessWith(t, Options{Checks: check.Options{AfterWrite: true, Env: check.Env(os.Getenv, os.TempDir()), Python: python, Timeout: time.Nanosecond}})
+	tool := mcp.NewTool("Count")
+	tool.RawOutputSchema = json.RawMessage(`{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"],"additionalProperties":false}`)
+	st := h.ts.withLateChecks(server.ServerTool{Tool: tool, Handler: func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultStructured(map[string]any{"n": 1}, "1"), nil
+	}})
+	assert.JSONEq(t, `{"type":"object","properties":{"n":{"type":"integer"},"checks":{"type":"string","description":"what checks of your earlier Writes and Edits found after those returned"}},"required":["n"],"additionalProperties":false}`,
+		string(st.Tool.RawOutputSchema))
+	assert.Regexp(t, `"properties":\{"n":.*,"checks":`, string(st.Tool.RawOutputSchema), "after the tool's own fields")
+
+	s := server.NewMCPServer("test", "0")
+	s.AddTools(append(h.ts.All(), st)...)
+	c, err := client.NewInProcessClient(s)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.Start(t.Context()))
+	_, err = c.Initialize(t.Context(), mcp.InitializeRequest{})
+	require.NoError(t, err)
+	callOn(t, c, "Write", map[string]any{"file_path": "a.py", "content": "print(nowhere)\n"})
+	require.NoError(t, h.ts.checks.Idle(t.Context()))
+	res := callOn(t, c, "Count", nil)
+	sc, ok := res.StructuredContent.(map[string]any)
+	require.True(t, ok)
+	assert.EqualValues(t, 1, sc["n"])
+	assert.Contains(t, sc["checks"], "a.py:1:7: undefined name 'nowhere' (pyflakes)")
+	assert.Contains(t, text(res), "a.py:1:7: undefined name 'nowhere' (pyflakes)")
+}
+
+// TestLateChecksOfAnEditedFile edits a file twice, the first check still
+// running when the second edit comes: only the second edit's problems are
+// told, with the call after it.
+func TestLateChecksOfAnEditedFile(t *testing.T) {
+	python := testutil.Python(t, "/usr/bin/python3")
+	t.Parallel()
+	h := newHarnessWith(t, Options{Checks: check.Options{AfterWrite: true, Env: check.Env(os.Getenv, os.TempDir()), Python: python, Timeout: time.Nanosecond}})
+	h.write("app.py", "def f():\n    return 1\n")
+	h.ok("Read", map[string]any{"file_path": "app.py"})
+	h.ok("Edit", map[string]any{"file_path": "app.py", "old_string": "return 1", "new_string": "return (1"})
+	h.ok("Edit", map[string]any{"file_path": "app.py", "old_string": "return (1", "new_string": "return 1]"})
+	require.NoError(t, h.ts.checks.Idle(t.Context()))
+	got := h.ok("Read", map[string]any{"file_path": "app.py"})
+	assert.Regexp(t, `^1\tdef f\(\):\n2\t    return 1\]\n\nChecks of app.py after your Edit at \d\d:\d\d:\d\d found problems \([^)]*\): 1 in app.py:\n`+
+		`app.py:2:13: SyntaxError: unmatched '\]' \(python\)$`, got)
+	assert.NotContains(t, got, "was never closed", "the first edit's problem is not told")
 }

@@ -15,6 +15,15 @@
 //	write FILE SIZE          N Writes of FILE, SIZE bytes, alternating two contents
 //	first TOOL JSON          the first call of N fresh servers, right after initialize ({n} in JSON: a new number each time)
 //	rss TOOL JSON            the server's idle RSS, then its peak RSS after N calls
+//	pyedit FILE OLD NEW      as edit, for a Python FILE: with -vs, the two servers
+//	                         edit copies named 0-FILE and 1-FILE, which stay .py
+//	editcheck FILE OLD NEW   as edit, each Edit to be answered with its check's
+//	                         findings (NEW and OLD each hold an undefined name):
+//	                         counts the results that have pyflakes' finding
+//	pyfile N FILE            write a clean Python module of about N lines to FILE
+//	load                     after-write checks of many HTTP sessions at once
+//	                         (-sessions, -edits, -same, -drain): each is told or
+//	                         given up aloud, none skipped silently
 //
 // With -primed, a server first waits for its checkpoint journal's first
 // snapshot of the workspace (Changes stops saying it is being taken), so
@@ -38,6 +47,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +75,10 @@ func main() {
 		sideNames = [2]string{a, b}
 		return nil
 	})
+	sessions := flag.Int("sessions", 50, "load: HTTP sessions at once")
+	perSession := flag.Int("edits", 10, "load: writes per session")
+	same := flag.Bool("same", false, "load: each session rewrites one file (else a new file each write)")
+	drain := flag.Duration("drain", 90*time.Second, "load: how long sessions wait for late checks after their writes")
 	var serverArgs []string
 	flag.Func("server-arg", "an extra `flag` for the server (repeatable), e.g. --server-arg=--diagnostics=off", func(s string) error {
 		serverArgs = append(serverArgs, s)
@@ -111,6 +126,36 @@ func main() {
 			break
 		}
 		err = measure(*bin, *workspace, *n, 0, or(*label, "first "+args[1]), firstScenario(args[1], args[2]))
+	case "pyedit", "editcheck":
+		if len(args) != 4 {
+			err = fmt.Errorf("%s needs FILE, OLD and NEW", args[0])
+			break
+		}
+		if args[0] == "pyedit" {
+			err = measure(*bin, *workspace, *n, *warm, or(*label, "Edit "+args[1]), pyEditScenario(args[1], args[2], args[3], nil))
+			break
+		}
+		inline := 0
+		err = measure(*bin, *workspace, *n, *warm, or(*label, "Edit "+args[1]+", check in the result"), pyEditScenario(args[1], args[2], args[3], func(i int, text string) {
+			if i >= 0 && strings.Contains(text, "undefined name") && strings.Contains(text, "(pyflakes)") {
+				inline++
+			}
+		}))
+		if err == nil {
+			fmt.Printf("  %-32s %5d of %d\n", "with pyflakes' finding inside", inline, *n)
+		}
+	case "pyfile":
+		var lines int
+		if len(args) == 3 {
+			lines, err = strconv.Atoi(args[1])
+		}
+		if len(args) != 3 || err != nil {
+			err = errors.New("pyfile needs N and FILE")
+			break
+		}
+		err = os.WriteFile(filepath.Join(*workspace, args[2]), []byte(pythonModule(lines)), 0o644)
+	case "load":
+		err = load(*bin, *workspace, *sessions, *perSession, *same, *drain)
 	case "rss":
 		if len(args) != 3 {
 			err = errors.New("rss needs TOOL and JSON arguments for the load")
@@ -503,6 +548,39 @@ func editScenario(file, old, new string) scenario {
 
 // writeScenario writes file, size bytes, alternating two contents so that
 // each Write changes it. Each server writes a file of its own.
+// pyEditScenario is editScenario for a Python file: with -vs, the servers
+// edit 0-FILE and 1-FILE, names that stay .py, so both are checked. Each
+// Edit's text goes to seen, with the step's number (negative in the
+// warm-up), when seen is not nil.
+func pyEditScenario(file, old, new string, seen func(i int, text string)) scenario {
+	flips := map[*server]int{}
+	names := map[*server]string{}
+	return scenario{
+		ready: func(s *server) error {
+			names[s] = file
+			if vsArgs != nil {
+				names[s] = path.Join(path.Dir(file), fmt.Sprintf("%d-%s", len(names)-1, path.Base(file)))
+			}
+			read, _ := json.Marshal(map[string]any{"file_path": names[s], "limit": 1})
+			return s.call("Read", read)
+		},
+		step: func(s *server, i int) (time.Duration, error) {
+			from, to := old, new
+			if flips[s]%2 == 1 {
+				from, to = new, old
+			}
+			flips[s]++
+			args, _ := json.Marshal(map[string]any{"file_path": names[s], "old_string": from, "new_string": to})
+			t0 := time.Now()
+			text, err := s.callText("Edit", args)
+			if seen != nil {
+				seen(i, text)
+			}
+			return s.arrived.Sub(t0), err
+		},
+	}
+}
+
 func writeScenario(file string, size int) scenario {
 	line := "    result = compute_value(input, factor=7)  # a line of typical width\n"
 	body := strings.Repeat(line, size/len(line)+1)[:size-1]
