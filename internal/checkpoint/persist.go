@@ -46,7 +46,7 @@ func (j *Journal) encodeIndex() []byte {
 			b.Write(e.hash[:])
 		}
 	}
-	sum := crc32.Checksum(b.Bytes(), castagnoli)
+	sum := crc32.Checksum(b.Bytes(), castagnoli())
 	binary.Write(&b, binary.LittleEndian, sum)
 	return b.Bytes()
 }
@@ -69,7 +69,7 @@ func (j *Journal) loadIndex() (map[string]entry, error) {
 		return nil, errBadIndex
 	}
 	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	if crc32.Checksum(body, castagnoli()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return nil, errBadIndex
 	}
 	r := bufio.NewReader(bytes.NewReader(body[len(indexHeader):]))
