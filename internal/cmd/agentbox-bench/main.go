@@ -13,6 +13,9 @@
 //	call TOOL JSON           N calls of one tool in one session
 //	edit FILE OLD NEW        Read FILE, then N Edits flipping OLD and NEW
 //	rss TOOL JSON            the server's idle RSS, then its peak RSS after N calls
+//	compare SCENARIO ...     the same calls alternating between agentbox and
+//	                         others: Claude Code, checks off, another build
+//	                         (see compare.go)
 //
 // Each timing scenario prints one line: a label, p50, p95, n. Calls are
 // timed until their whole response has arrived (see request).
@@ -69,6 +72,12 @@ func main() {
 			break
 		}
 		err = edits(*bin, *workspace, *n, args[1], args[2], args[3], or(*label, "Edit "+args[1]))
+	case "compare":
+		if len(args) < 2 {
+			err = errors.New("compare needs a scenario: startup, call or edit")
+			break
+		}
+		err = compare(*bin, *workspace, *n, *warm, args[1:])
 	case "rss":
 		if len(args) != 3 {
 			err = errors.New("rss needs TOOL and JSON arguments for the load")
@@ -106,7 +115,12 @@ var extraArgs []string
 // start spawns the server on workspace and completes the initialize
 // handshake with it.
 func start(bin, workspace string) (*server, error) {
-	cmd := exec.Command(bin, append([]string{"--workspace", workspace, "--log-level", "error"}, extraArgs...)...)
+	return startCmd(exec.Command(bin, append([]string{"--workspace", workspace, "--log-level", "error"}, extraArgs...)...))
+}
+
+// startCmd starts cmd, an MCP server on stdio, and completes the
+// initialize handshake with it; s.arrived is when initialize was answered.
+func startCmd(cmd *exec.Cmd) (*server, error) {
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
