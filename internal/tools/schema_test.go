@@ -103,7 +103,6 @@ func TestGeneratedSchemas(t *testing.T) {
 	want, err := os.ReadFile("schemas_gen.go")
 	require.NoError(t, err)
 	assert.Equal(t, string(want), string(got), "a tool's argument or result type changed: run go test ./internal/tools -run TestGeneratedSchemas -update")
-	assert.Len(t, keys, 11, "every tool's input schema, and Glob's and Grep's output schemas")
 }
 
 // TestSchemaNotGenerated: a type that schemas_gen.go does not know (one

@@ -24,7 +24,14 @@ import (
 // It is called when the tool is made, at start-up: a T that has no schema
 // is a bug, and it panics, as inputSchema does.
 func outputSchema[T any]() mcp.ToolOption {
-	raw := schemaJSON[T]("output", schemaOf[T])
+	s, err := schemaOf[T]()
+	if err != nil {
+		panic(err)
+	}
+	raw, err := json.Marshal(s)
+	if err != nil {
+		panic(fmt.Sprintf("output schema: %v", err))
+	}
 	return func(t *mcp.Tool) {
 		t.OutputSchema = mcp.ToolOutputSchema{}
 		t.RawOutputSchema = raw
