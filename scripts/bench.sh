@@ -14,7 +14,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/agentbox" ./cmd/agentbox
 go build -o "$tmp/agentbox-bench" ./internal/cmd/agentbox-bench
-bench() { "$tmp/agentbox-bench" -bin "$tmp/agentbox" "$@"; }
+# Journals of checkpoints go to $tmp, never the user's state directory.
+bench() { "$tmp/agentbox-bench" -bin "$tmp/agentbox" -server-arg=--checkpoint-dir="$tmp/journals" "$@"; }
 
 ws="$tmp/ws"
 mkdir -p "$ws"

@@ -83,7 +83,7 @@ count() {
 	checks_failed=$((checks_failed + ${f:-1}))
 }
 
-start agentbox "$tmp/agentbox" serve --workspace "$tmp/ws" --http 127.0.0.1:0 --no-auth
+start agentbox "$tmp/agentbox" serve --workspace "$tmp/ws" --http 127.0.0.1:0 --no-auth --checkpoint-dir "$tmp/journals"
 echo "== agentbox as shipped, $url"
 for s in "${product_scenarios[@]}"; do
 	if out=$(conformance --url "$url" --scenario "$s" 2>&1); then

@@ -19,15 +19,11 @@ fi
 # issue 17. Each entry is "GOOS/GOARCH PACKAGE-GLOB" (the package path
 # without the module's). Allowed failures are printed, not fatal; when an
 # allowed package passes, the table says so: remove its entry then.
-#   internal/tools: syscall.Kill, Setpgid (checkrun.go) and Stat_t (workspace.go).
-#   internal/server, cmd/agentbox, the conformance server: import internal/tools.
-#   internal/agent: its tests import internal/tools and call syscall.Mkfifo.
+#   internal/checkpoint: flock(2), inode numbers, ctime and O_NOFOLLOW.
+#   cmd/agentbox: imports internal/checkpoint.
 allowed=(
-	"windows/* internal/tools*"
-	"windows/* internal/server*"
+	"windows/* internal/checkpoint"
 	"windows/* cmd/agentbox"
-	"windows/* internal/conformance/cmd/conformance-server"
-	"windows/* internal/agent*"
 )
 
 module=$(go list -m)

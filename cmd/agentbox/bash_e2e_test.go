@@ -35,6 +35,7 @@ type rawSession struct {
 	lines  chan map[string]any // every message the server writes, in order
 	stderr *syncBuffer
 	exited chan error
+	init   map[string]any // the answer to initialize
 }
 
 type syncBuffer struct {
@@ -57,11 +58,24 @@ func (s *syncBuffer) String() string {
 // startRaw starts the binary on a new workspace and initializes it.
 func startRaw(t *testing.T, args ...string) *rawSession {
 	t.Helper()
-	ws := t.TempDir()
-	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
 	// Its own temporary directory, so that a server the test kills leaves
 	// nothing behind.
-	cmd.Env = append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+t.TempDir())
+	return startRawIn(t, t.TempDir(), t.TempDir(), args...)
+}
+
+// startRawIn starts the binary on the workspace ws with the temporary
+// directory tmp, and initializes it.
+func startRawIn(t *testing.T, ws, tmp string, args ...string) *rawSession {
+	t.Helper()
+	return startRawEnv(t, ws, []string{"TMPDIR=" + tmp}, args...)
+}
+
+// startRawEnv starts the binary on the workspace ws with env added to the
+// test's environment, and initializes it.
+func startRawEnv(t *testing.T, ws string, env []string, args ...string) *rawSession {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"--workspace", ws}, args...)...)
+	cmd.Env = append(append(os.Environ(), "AGENTBOX_TOKEN=e2e-secret-token", "TMPDIR="+t.TempDir()), env...)
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	out, err := cmd.StdoutPipe()
@@ -95,7 +109,7 @@ func startRaw(t *testing.T, args ...string) *rawSession {
 	s.send(map[string]any{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": map[string]any{
 		"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "e2e", "version": "0"},
 	}})
-	s.await(0)
+	s.init, _ = s.await(0)
 	s.send(map[string]any{"jsonrpc": "2.0", "method": "notifications/initialized"})
 	return s
 }

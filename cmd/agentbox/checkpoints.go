@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -50,10 +51,10 @@ func journalFlagSet(e *env, name, workspaceUsage string) (*flag.FlagSet, *string
 }
 
 // journalDir returns the journal directory of the workspace at realWS.
-func (c *checkpointFlags) journalDir(e *env, realWS string) (string, error) {
+func (c *checkpointFlags) journalDir(getenv func(string) string, realWS string) (string, error) {
 	parent := c.dir
 	if parent == "" {
-		parent = checkpoint.StateDir(runtime.GOOS, e.getenv("HOME"), e.getenv("XDG_STATE_HOME"))
+		parent = checkpoint.StateDir(runtime.GOOS, getenv("HOME"), getenv("XDG_STATE_HOME"))
 		if parent == "" {
 			return "", errors.New("no state directory: set HOME or XDG_STATE_HOME, or pass --checkpoint-dir")
 		}
@@ -61,6 +62,42 @@ func (c *checkpointFlags) journalDir(e *env, realWS string) (string, error) {
 		parent = abs
 	}
 	return checkpoint.DefaultDir(parent, realWS), nil
+}
+
+// hidden returns the directories that hold checkpoint journals, which
+// sandboxed commands may neither read nor write: the user's state
+// directory for agentbox (every workspace's journal, not only this one's)
+// and --checkpoint-dir. The sandbox skips those that do not exist.
+func (c *checkpointFlags) hidden(getenv func(string) string) []string {
+	var dirs []string
+	if d := checkpoint.StateDir(runtime.GOOS, getenv("HOME"), getenv("XDG_STATE_HOME")); d != "" {
+		dirs = append(dirs, d)
+	}
+	if c.dir != "" {
+		if abs, err := filepath.Abs(c.dir); err == nil {
+			dirs = append(dirs, abs)
+		}
+	}
+	return dirs
+}
+
+// options returns the journal's options for a server on the workspace at
+// dir, or nil when checkpoints are off. Without a state directory (no
+// HOME) it says why and returns nil: the server runs without checkpoints.
+func (c *checkpointFlags) options(getenv func(string) string, dir string, log *slog.Logger) *checkpoint.Options {
+	if !c.on {
+		return nil
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil // the server reports the workspace itself
+	}
+	jdir, err := c.journalDir(getenv, real)
+	if err != nil {
+		log.Warn("checkpoints are off: changes cannot be undone", "err", err)
+		return nil
+	}
+	return &checkpoint.Options{Dir: jdir, MaxBytes: int64(c.maxSize)}
 }
 
 // openJournal opens the journal of a workspace for the command line: no
@@ -74,7 +111,7 @@ func openJournal(e *env, workspace string, c *checkpointFlags) (*checkpoint.Jour
 	if err != nil {
 		return nil, nil, fmt.Errorf("workspace: %w", err)
 	}
-	dir, err := c.journalDir(e, real)
+	dir, err := c.journalDir(e.getenv, real)
 	if err != nil {
 		return nil, nil, err
 	}

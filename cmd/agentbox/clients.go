@@ -80,19 +80,29 @@ type vscodeInput struct {
 	Password    bool   `json:"password"`
 }
 
-// claudeCodeOwnTools are the tools of Claude Code (2.1.x, per its tools
-// reference) that touch files, run processes or reach the network on the
-// user's machine, unconfined: denied, they leave the model agentbox's.
+// claudeCodeOwnTools are the tools of Claude Code (2.1.332) that reach
+// past agentbox: they touch files, run processes or reach the network
+// unconfined; start or steer other agents and sessions; run work later or
+// elsewhere; or, ToolSearch, hide agentbox's tools behind a search (the
+// model sees their names only until it asks for them). Denied, they leave
+// the model agentbox's tools and nothing else, as `claude --tools ""` does.
+// Claude Code knows every name here (it warns of a deny rule that matches
+// no tool it knows); a later one may add tools, which only --tools "" keeps
+// out.
 var claudeCodeOwnTools = []string{
 	"Bash", "PowerShell", "Monitor", "Read", "Write", "Edit", "NotebookEdit",
-	"Glob", "Grep", "LSP", "WebFetch", "WebSearch", "EnterWorktree",
+	"Glob", "Grep", "LSP", "WebFetch", "WebSearch",
+	"Agent", "SendMessage", "ListAgents", "TaskOutput", "TaskStop", "Workflow", "Skill", "ReportFindings",
+	"CronCreate", "CronDelete", "CronList", "ScheduleWakeup", "RemoteTrigger",
+	"EnterWorktree", "ExitWorktree", "Artifact", "Projects",
+	"ToolSearch",
 }
 
 // claudeCodeConfinement is what leaves the model in Claude Code with only
 // agentbox's tools: its own are there beside them otherwise (issue 13).
 func claudeCodeConfinement() []part {
 	return []part{
-		{".claude/settings.json in the project: it denies Claude Code's own tools, which are not confined, so the model works through agentbox's",
+		{".claude/settings.json in the project: it denies Claude Code's own tools, which are not confined, so the model has agentbox's alone",
 			jsonSnippet(map[string]any{"permissions": map[string]any{"deny": claudeCodeOwnTools}})},
 		{"or, instead of the deny list, start Claude Code without any tools of its own (agentbox's stay)",
 			"claude --tools \"\"\n"},

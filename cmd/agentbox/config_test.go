@@ -127,6 +127,8 @@ var flagSamples = map[string][]string{
 	"token-file":          {"token"},
 	"no-auth":             {"false"},
 	"session-idle":        {"45m"},
+	"foreground-limit":    {"90s"},
+	"python-env":          {"off"},
 }
 
 // TestConfigCarriesEveryFlag gives config every flag of its set and checks

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/server"
+	"github.com/agentbox/agentbox/internal/tools"
 	"github.com/agentbox/agentbox/internal/walk"
 )
 
@@ -31,6 +33,11 @@ type config struct {
 	diagnostics  onOff
 	checkTimeout time.Duration // how long one after-write check may take
 	checkEnv     []string      // the allow-listed environment of checker commands
+	// foregroundLimit is how long a Bash call waits for its command before
+	// it goes on in the background.
+	foregroundLimit time.Duration
+	// pythonEnv is whether the workspace's virtual environment is used.
+	pythonEnv pyenv.Mode
 	// sandbox is how Bash's commands are confined.
 	sandbox sandbox.Config
 	getenv  func(string) string
@@ -58,6 +65,12 @@ func flags(e *env, name string, cfg *config) *flag.FlagSet {
 	fs.Var(&cfg.diagnostics, "diagnostics", "`on` or off: after Write and Edit of a .go or .py file, type-check or compile it and add the problems to the result")
 	fs.DurationVar(&cfg.checkTimeout, "diagnostics-timeout", check.DefaultTimeout, "how long a check after Write or Edit may take before it is skipped (the edit stands): a `duration`")
 	fs.StringVar(&cfg.agent, "agent", "", "run as the agent `name`d: expose only the tools its definition lists, and add its instructions to the server's")
+	limit := tools.DefaultForegroundLimit
+	if name == "call" {
+		limit = 0 // its one call is all: no later BashOutput could wait for a job
+	}
+	fs.DurationVar(&cfg.foregroundLimit, "foreground-limit", limit, "return from a Bash call whose command still runs after this `duration`, which goes on in the background (clients give up on a call after about a minute); 0 waits for the command's timeout")
+	fs.TextVar(&cfg.pythonEnv, "python-env", pyenv.Auto, "`mode`: auto (run Bash's commands and the Python checks with the workspace's virtual environment activated: .venv or venv, or $VIRTUAL_ENV inside the workspace) or off")
 	cfg.getenv = e.getenv
 	sb := &cfg.sandbox
 	fs.TextVar(&sb.Mode, "sandbox", sandbox.Auto, "confinement of Bash commands: auto (every layer the kernel offers), require (refuse to start without all of them) or off")
@@ -132,11 +145,17 @@ func (c *config) start(log *slog.Logger) (*server.Server, error) {
 	if err := c.chooseWorkspace(); err != nil {
 		return nil, err
 	}
+	if c.foregroundLimit < 0 {
+		return nil, fmt.Errorf("--foreground-limit %v: give a positive duration, such as 50s, or 0 for none", c.foregroundLimit)
+	}
 	sc := server.Config{Workspace: c.workspace, Version: version(), Logger: log, GitExcludesFile: c.excludes,
-		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv}
+		PromptsDir: c.prompts, Agent: c.agent, Diagnostics: bool(c.diagnostics), DiagnosticsTimeout: c.checkTimeout, CheckEnv: c.checkEnv,
+		ForegroundLimit: c.foregroundLimit, PythonEnv: pyenv.Finder{Off: c.pythonEnv == pyenv.Off, ServerEnv: c.getenv("VIRTUAL_ENV")}}
 	c.sandbox.Home = c.getenv("HOME")
 	c.sandbox.Env = sandbox.Environ(c.getenv, c.sandbox.PassEnv) // commands get only an allow-listed part
+	c.sandbox.Hide = c.checkpoints.hidden(c.getenv)              // the journals hold copies of every workspace's files
 	sc.Sandbox = &c.sandbox
+	sc.Checkpoints = c.checkpoints.options(c.getenv, c.workspace, log)
 	if c.auditRequired && c.audit == "" {
 		return nil, errors.New("--audit-required goes with --audit FILE")
 	}

@@ -16,7 +16,7 @@ import (
 func toolsCmd(ctx context.Context, e *env, args []string) int {
 	var cfg config
 	fs := flags(e, "tools", &cfg)
-	asJSON := fs.Bool("json", false, "print the tools as tools/list returns them, in JSON")
+	asJSON := fs.Bool("json", false, "print the tools as tools/list returns them, in compact JSON")
 	args, code := parse(e, fs, args, "[--json]")
 	if code >= 0 {
 		return code
@@ -37,9 +37,10 @@ func toolsCmd(ctx context.Context, e *env, args []string) int {
 		return 1
 	}
 	if *asJSON {
+		// Compact, as on the wire: its length is what the list costs a
+		// client (issue 13 holds it under 12,000 bytes).
 		enc := json.NewEncoder(e.stdout)
 		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
 		if err := enc.Encode(list.Tools); err != nil {
 			fmt.Fprintln(e.stderr, "agentbox tools:", err)
 			return 1

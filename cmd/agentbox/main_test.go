@@ -40,6 +40,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "agentbox")
+	// The servers the tests start keep their checkpoint journals here, not
+	// in the user's state directory.
+	if err := os.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state")); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	build := exec.Command("go", "build", "-ldflags", "-X main.buildVersion=e2e", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -52,7 +58,7 @@ func TestMain(m *testing.M) {
 }
 
 // wantTools is what tools/list shows on a plain start.
-var wantTools = []string{"Read", "Write", "Edit", "Glob", "Grep", "Diagnostics", "Bash", "BashOutput", "KillShell"}
+var wantTools = []string{"Read", "Write", "Edit", "Glob", "Grep", "Diagnostics", "Bash", "BashOutput", "KillShell", "Changes", "Undo"}
 
 // spawn starts the binary over stdio with an MCP client, on dir.
 func spawn(t *testing.T, dir string, args ...string) *client.Client {
@@ -182,6 +188,9 @@ func replay(t *testing.T, file string) {
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, "--workspace", dir, "--diagnostics=off")
+	// A PATH without python3, so that what the server says of it is the
+	// same on every machine.
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()

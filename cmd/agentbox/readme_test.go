@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/checkpoint"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
 	"github.com/agentbox/agentbox/internal/workspace"
@@ -27,8 +28,11 @@ func TestREADME(t *testing.T) {
 	sb, err := sandbox.New(sandbox.Config{Workspace: dir, Env: []string{"PATH=" + os.Getenv("PATH")}, MemoryLimit: 4 << 30})
 	require.NoError(t, err)
 	defer sb.Close()
+	journal, err := checkpoint.Open(ws.RestoreRoot(), ws.RealDir(), checkpoint.Options{Dir: t.TempDir()})
+	require.NoError(t, err)
+	defer journal.Close()
 	var b strings.Builder
-	for _, st := range tools.New(ws, tools.Options{Sandbox: sb}).All() {
+	for _, st := range tools.New(ws, tools.Options{Sandbox: sb, Journal: journal}).All() {
 		tool := st.Tool
 		kind := "not read-only"
 		if a := tool.Annotations; a.ReadOnlyHint != nil && *a.ReadOnlyHint {

@@ -47,7 +47,7 @@ func undoCmd(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "agentbox undo: nothing restored: %d %s changed since the journal last saw %s, by something it did not record:\n",
 			len(res.Conflicts), plural(len(res.Conflicts), "path", "paths"), plural(len(res.Conflicts), "it", "them"))
 		for _, c := range res.Conflicts {
-			fmt.Fprintf(e.stderr, "    %s: %s\n", c.Path, conflictWhy(c))
+			fmt.Fprintf(e.stderr, "    %s: %s\n", c.Path, c.What())
 		}
 		fmt.Fprintln(e.stderr, "Look at them, then run again with --force to restore them anyway (their current content is kept as a checkpoint).")
 		return 1
@@ -89,20 +89,6 @@ func printChanges(w io.Writer, changes []checkpoint.FileChange) {
 		}
 		fmt.Fprintf(w, "    %-8s %s\n", verb, fc.Path)
 	}
-}
-
-func conflictWhy(c checkpoint.Conflict) string {
-	switch {
-	case c.Found == nil:
-		return "deleted"
-	case c.Want == nil:
-		return "created"
-	case c.Want.Type != c.Found.Type:
-		return fmt.Sprintf("now a %s, was a %s", c.Found.Type, c.Want.Type)
-	case c.Want.Hash != c.Found.Hash:
-		return "content changed"
-	}
-	return fmt.Sprintf("mode changed to %v", c.Found.Mode)
 }
 
 func plural(n int, one, many string) string {

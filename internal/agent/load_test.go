@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -196,14 +195,4 @@ func TestLoad(t *testing.T) {
 			`agents/huge.md: too large (262178 bytes; a definition may have at most 262144)`,
 		}, fileErrors(t, err))
 	})
-}
-
-func TestLoadSkipsFIFO(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "good.md"), []byte(goodDef), 0o644))
-	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.md"), 0o644))
-	defs, err := Load(Source{Label: "agents", FS: os.DirFS(dir)})
-	require.Len(t, defs, 1)
-	assert.Equal(t, []string{`agents/pipe.md: not a regular file`}, fileErrors(t, err))
 }

@@ -26,7 +26,14 @@ type Prompts struct {
 	byName map[string]*Definition
 	ws     fs.FS    // the workspace, read when a prompt is requested
 	tools  []string // the tools the server exposes, in tools/list order
+	python func(context.Context) string
 }
+
+// SetPython makes the Workspace section of a requested prompt say what
+// python3 is in Bash: what f returns, a sentence, waiting for it while ctx
+// lasts. The server's instructions say it already, so the section of an
+// agent the server runs as does not.
+func (p *Prompts) SetPython(f func(ctx context.Context) string) { p.python = f }
 
 // Prompt arguments. Both are optional, so a client can offer the prompt in
 // one click.
@@ -114,7 +121,7 @@ func (p *Prompts) handler(d *Definition) server.PromptHandlerFunc {
 			after = "\nYour task is what the user typed after the command that brought you these instructions.\n"
 		}
 
-		text := d.Body + "\n\n" + p.workspace(ctx, d, framework, "when the prompt was requested") + after
+		text := d.Body + "\n\n" + p.workspace(ctx, d, framework, "when the prompt was requested", true) + after
 		messages := []mcp.PromptMessage{mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(text))}
 		if task != "" {
 			messages = append(messages, mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(task)))
@@ -126,21 +133,26 @@ func (p *Prompts) handler(d *Definition) server.PromptHandlerFunc {
 // Instructions are d's body and the Workspace section as detected now, for
 // a server that runs as d to put in its instructions.
 func (p *Prompts) Instructions(ctx context.Context, d *Definition) string {
-	return d.Body + "\n\n" + p.workspace(ctx, d, "", "when the server started")
+	return d.Body + "\n\n" + p.workspace(ctx, d, "", "when the server started", false)
 }
 
 // workspace detects the workspace now and writes its section for d, with
-// the framework the user asked for ("" for none).
-func (p *Prompts) workspace(ctx context.Context, d *Definition, framework, when string) string {
+// the framework the user asked for ("" for none), and with what python3
+// is when python is set.
+func (p *Prompts) workspace(ctx context.Context, d *Definition, framework, when string, python bool) string {
 	ctx, cancel := context.WithTimeout(ctx, detectTimeout)
 	defer cancel()
-	return workspaceView{
+	v := workspaceView{
 		when:      when,
 		report:    pyproject.Detect(ctx, p.ws),
 		framework: framework,
 		exposed:   p.tools,
 		wanted:    d.Tools,
-	}.render()
+	}
+	if python && p.python != nil {
+		v.python = p.python(ctx)
+	}
+	return v.render()
 }
 
 // CompletePromptArgument offers values for a prompt's framework argument:

@@ -15,6 +15,7 @@ type workspaceView struct {
 	framework string   // the framework the user asked for; "" if none
 	exposed   []string // the tools this server serves
 	wanted    []string // the tools the definition names; nil for all
+	python    string   // what python3 is in Bash, a sentence; "" when not said
 }
 
 // render writes the Workspace section: what detection found, project by
@@ -32,6 +33,9 @@ func (v workspaceView) render() string {
 	for _, p := range v.report.Projects {
 		b.WriteString("\n")
 		writeProject(&b, p)
+	}
+	if v.python != "" {
+		b.WriteString("\nInterpreter: " + v.python + "\n")
 	}
 	b.WriteString("\n" + v.tools() + "\n")
 	return b.String()

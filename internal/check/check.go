@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -43,6 +44,10 @@ type Options struct {
 	// Python is the interpreter for Python checks: a path, or a name looked
 	// up on Env's PATH. "" picks the workspace's (see pyInterpreter).
 	Python string
+	// Venv finds the workspace's virtual environment, whose python checks
+	// run, activated, as Bash's commands do. The zero value finds .venv or
+	// venv.
+	Venv pyenv.Finder
 	// Sandbox is where checker commands run: where Bash's commands run,
 	// so that a checker from the workspace (a venv's python) cannot escape
 	// the sandbox through a check. nil runs them as local child processes

@@ -22,15 +22,12 @@ import (
 //go:embed checkpy.py
 var checkPyScript string
 
-// pyVenvs are the workspace's virtual environments, in the order they are
-// preferred over the python3 on PATH.
-var pyVenvs = []string{".venv", "venv"}
-
 // pyInterpreter is the Python a check runs: the one configured, else the
-// workspace's virtual environment (.venv or venv, recognised by its
-// pyvenv.cfg), else the first python3 on the checkers' PATH, which is what
-// `python3` in a shell in the workspace would run (pyenv's shim included).
-// It returns the program and how it was chosen.
+// workspace's virtual environment (as Bash's commands get it: see
+// pyenv.Finder), else the first python3 on the checkers' PATH, which is
+// what `python3` in a shell in the workspace would run (pyenv's shim
+// included). It returns the program and how it was chosen: "configured",
+// "PATH", or the environment's workspace-relative directory.
 func (c *Checker) pyInterpreter() (string, string, error) {
 	if p := c.opts.Python; p != "" {
 		exe, err := sandbox.LookPath(p, c.opts.Env)
@@ -39,16 +36,8 @@ func (c *Checker) pyInterpreter() (string, string, error) {
 		}
 		return exe, "configured", nil
 	}
-	for _, venv := range pyVenvs {
-		if _, err := c.ws.Stat(venv + "/pyvenv.cfg"); err != nil {
-			continue
-		}
-		// A venv's python is usually a symlink to the base interpreter
-		// outside the workspace, so it is looked at with Lstat: that the
-		// name is there is what counts. Exec follows the link.
-		if fi, err := c.ws.Lstat(venv + "/bin/python"); err == nil && !fi.IsDir() {
-			return filepath.Join(c.ws.Dir(), venv, "bin", "python"), venv, nil
-		}
+	if venv, ok := c.opts.Venv.Find(c.ws); ok {
+		return venv.Python(), venv.Name, nil
 	}
 	exe, err := sandbox.LookPath("python3", c.opts.Env)
 	if err != nil {
@@ -90,7 +79,11 @@ func (c *Checker) checkPython(ctx context.Context, rels []string, all bool) repo
 		mode = "all"
 	}
 	args := append([]string{"-I", "-B", "-c", checkPyScript, mode}, rels...)
-	out, err := c.run(ctx, command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: c.opts.Env})
+	env := c.opts.Env
+	if venv, ok := c.opts.Venv.Find(c.ws); ok && venv.Name == how {
+		env = venv.Activate(env) // as Bash's commands run
+	}
+	out, err := c.run(ctx, command{Path: exe, Args: args, Dir: c.ws.Dir(), Env: env})
 	if err != nil {
 		r.skipped = "python: " + runError(err, ctx)
 		return r

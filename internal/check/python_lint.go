@@ -14,12 +14,9 @@ import (
 // pyTool finds a Python linter: in the workspace's virtual environment
 // first (the version the project pinned), else on the checkers' PATH.
 func (c *Checker) pyTool(name string) (string, error) {
-	for _, venv := range pyVenvs {
-		if _, err := c.ws.Stat(venv + "/pyvenv.cfg"); err != nil {
-			continue
-		}
-		if fi, err := c.ws.Stat(venv + "/bin/" + name); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return filepath.Join(c.ws.Dir(), venv, "bin", name), nil
+	if venv, ok := c.opts.Venv.Find(c.ws); ok {
+		if fi, err := c.ws.Stat(venv.Name + "/bin/" + name); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return filepath.Join(venv.Bin(), name), nil
 		}
 	}
 	return sandbox.LookPath(name, c.opts.Env)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -52,15 +51,8 @@ func runLocal(ctx context.Context, c command) (output, error) {
 	stdout := &capped{max: checkMaxOutput}
 	stderr := &capped{max: checkMaxOutput}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error {
-		// The negative pid is the process group: the checker and whatever
-		// it started.
-		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-			return err
-		}
-		return nil
-	}
+	inGroup(cmd)
+	cmd.Cancel = func() error { return killGroup(cmd) }
 	cmd.WaitDelay = checkWaitDelay
 	err := cmd.Run()
 	out := output{Stdout: stdout.buf.Bytes(), Stderr: stderr.buf.Bytes(), Cut: stdout.cut || stderr.cut}
@@ -78,7 +70,7 @@ func runLocal(ctx context.Context, c command) (output, error) {
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// It finished, but something it started still holds the pipes:
 		// end the rest of its process group too.
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = killGroup(cmd)
 		return out, nil
 	}
 	return out, err

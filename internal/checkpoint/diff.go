@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -10,18 +11,36 @@ import (
 // before and after, with three lines of context. Binary files, symlinks,
 // directories and mode changes get a line each.
 func (j *Journal) Diff(id int64) (string, error) {
+	var b strings.Builder
+	if err := j.WriteDiff(&b, id); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// WriteDiff writes checkpoint id as Diff returns it, a file at a time, and
+// stops at the first error w returns: a reader that wants one page of a
+// large checkpoint's diff returns one once it has it, and the rest is
+// never made.
+func (j *Journal) WriteDiff(w io.Writer, id int64) error {
 	cp, err := j.Get(id)
 	if err != nil {
-		return "", err
+		return err
 	}
 	var b strings.Builder
 	for _, fc := range cp.Files {
+		b.Reset()
 		j.diffFile(&b, fc)
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return err
+		}
 	}
 	for _, u := range cp.Uncovered {
-		fmt.Fprintf(&b, "# not recorded: %s: %s\n", u.Path, u.Why)
+		if _, err := fmt.Fprintf(w, "# not recorded: %s: %s\n", u.Path, u.Why); err != nil {
+			return err
+		}
 	}
-	return b.String(), nil
+	return nil
 }
 
 func (j *Journal) diffFile(b *strings.Builder, fc FileChange) {

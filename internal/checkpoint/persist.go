@@ -1,12 +1,10 @@
 package checkpoint
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -58,45 +56,66 @@ var errBadIndex = errors.New("the saved index is damaged")
 
 // loadIndex reads the saved index: each file's entry by path.
 func (j *Journal) loadIndex() (map[string]entry, error) {
-	data, err := os.ReadFile(j.indexPath())
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
+	out := map[string]entry{}
+	if err := j.eachSaved(func(p []byte, e entry) { out[string(p)] = e }); err != nil {
 		return nil, err
 	}
+	return out, nil
+}
+
+// eachSaved calls f with each file of the saved index, once the whole
+// file's checksum holds: f sees nothing of a damaged index. p is valid
+// only during the call. A missing index has no files.
+func (j *Journal) eachSaved(f func(p []byte, e entry)) error {
+	data, err := os.ReadFile(j.indexPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	if len(data) < len(indexHeader)+4 || string(data[:len(indexHeader)]) != indexHeader {
-		return nil, errBadIndex
+		return errBadIndex
 	}
 	body := data[:len(data)-4]
 	if crc32.Checksum(body, castagnoli()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return nil, errBadIndex
+		return errBadIndex
 	}
-	r := bufio.NewReader(bytes.NewReader(body[len(indexHeader):]))
-	out := map[string]entry{}
-	for {
-		n, err := binary.ReadUvarint(r)
-		if err != nil {
-			return out, nil // the end
+	body = body[len(indexHeader):]
+	bad := false
+	uv := func() uint64 {
+		v, k := binary.Uvarint(body)
+		if k <= 0 {
+			bad = true
+			return 0
 		}
-		if n > 1<<16 {
-			return nil, errBadIndex
-		}
-		p := make([]byte, n)
-		var e entry
-		var mode uint64
-		_, err1 := io.ReadFull(r, p)
-		e.size, _ = binary.ReadVarint(r)
-		e.mtime, _ = binary.ReadVarint(r)
-		e.ctime, _ = binary.ReadVarint(r)
-		e.ino, _ = binary.ReadUvarint(r)
-		mode, err = binary.ReadUvarint(r)
-		_, err2 := io.ReadFull(r, e.hash[:])
-		if err1 != nil || err != nil || err2 != nil {
-			return nil, errBadIndex
-		}
-		e.mode = fs.FileMode(mode)
-		e.flags = captured
-		out[string(p)] = e
+		body = body[k:]
+		return v
 	}
+	sv := func() int64 {
+		v, k := binary.Varint(body)
+		if k <= 0 {
+			bad = true
+			return 0
+		}
+		body = body[k:]
+		return v
+	}
+	for len(body) > 0 {
+		n := uv()
+		if bad || n > 1<<16 || n > uint64(len(body)) {
+			return errBadIndex
+		}
+		p := body[:n]
+		body = body[n:]
+		e := entry{flags: captured}
+		e.size, e.mtime, e.ctime = sv(), sv(), sv()
+		e.ino, e.mode = uv(), fs.FileMode(uv())
+		if bad || len(body) < len(e.hash) {
+			return errBadIndex
+		}
+		body = body[copy(e.hash[:], body):]
+		f(p, e)
+	}
+	return nil
 }

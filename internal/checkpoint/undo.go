@@ -39,6 +39,22 @@ type Conflict struct {
 	Found *State `json:"found"` // as it is now
 }
 
+// What says how the path differs from what the journal last saw:
+// "deleted", "created", "content changed", ...
+func (c Conflict) What() string {
+	switch {
+	case c.Found == nil:
+		return "deleted"
+	case c.Want == nil:
+		return "created"
+	case c.Want.Type != c.Found.Type:
+		return fmt.Sprintf("now a %s, was a %s", c.Found.Type, c.Want.Type)
+	case c.Want.Hash != c.Found.Hash:
+		return "content changed"
+	}
+	return fmt.Sprintf("mode changed to %v", c.Found.Mode)
+}
+
 // Undo restores the workspace to how it was before checkpoint id,
 // undoing it and every later one. It is all or nothing: it first checks
 // each path it would restore against the state the journal last saw, and

@@ -133,6 +133,11 @@ type Config struct {
 	// AllowUnixSocket are Unix sockets (or directories of them) outside
 	// the workspace that commands may connect to with the network off.
 	AllowUnixSocket []string
+	// Hide are more paths commands may neither read nor write, in every
+	// read mode: the server's checkpoint journals, which hold copies of
+	// the workspaces' files. Those missing when a command starts are
+	// skipped.
+	Hide []string
 	// MaxProcs bounds the processes of one command (0: DefaultMaxProcs).
 	MaxProcs int
 	// MemoryLimit bounds the memory of one command, every process it

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,10 @@ type Facts struct {
 	MemoryPerProcess bool
 	Missing          []string
 }
+
+// Env returns the environment commands run with, but TMPDIR: the
+// allow-listed variables and those the sandbox sets.
+func (s *Sandbox) Env() []string { return slices.Clone(s.env) }
 
 // Facts returns what a model needs to know of the sandbox.
 func (s *Sandbox) Facts() Facts {

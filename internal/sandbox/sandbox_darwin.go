@@ -99,7 +99,7 @@ func (s *Sandbox) seatbeltPolicy(tmp string) seatbeltPolicy {
 	in := seatbeltInput{
 		Workspace: s.os.ws, Tmp: tmp, Cache: s.cache, State: s.state,
 		Home: s.cfg.Home, Shell: s.shell,
-		AllowWrite: s.cfg.AllowWrite, AllowRead: s.cfg.AllowRead,
+		AllowWrite: s.cfg.AllowWrite, AllowRead: s.cfg.AllowRead, Hide: s.cfg.Hide,
 		Strict: s.cfg.Reads == ReadStrict, StrictRoots: s.os.reads,
 		Network: s.cfg.AllowNetwork,
 	}

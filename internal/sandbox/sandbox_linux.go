@@ -245,7 +245,7 @@ func (s *Sandbox) launchSpec(spec Spec, tmp string) *launchSpec {
 	ls.Args = shellArgsLimited(spec.Command, data, procs)
 	writable := []string{s.os.ws, tmp, s.cache}
 	writable = append(writable, expand(s.cfg.AllowWrite)...)
-	secrets := s.secrets()
+	secrets := append(s.secrets(), expand(s.cfg.Hide)...)
 	hidden := append(slices.Clone(secrets), expand(sharedDirs)...)
 	// The toolchains on PATH and the Python environments in use, read-only
 	// wherever they are, unless among the secrets.

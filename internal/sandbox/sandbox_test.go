@@ -149,6 +149,37 @@ func TestSecretsHidden(t *testing.T) {
 	})
 }
 
+// TestHide checks Config.Hide, which the server fills with its checkpoint
+// journals: commands can neither read nor change them, while the rest of
+// the home directory stays as it was.
+func TestHide(t *testing.T) {
+	t.Parallel()
+	home := fakeHome(t)
+	state := filepath.Join(home, ".local/state/agentbox")
+	journal := filepath.Join(state, "checkpoints/ws-0123/journal")
+	require.NoError(t, os.MkdirAll(filepath.Dir(journal), 0o755))
+	require.NoError(t, os.WriteFile(journal, []byte("JOURNAL LINE\n"), 0o600))
+	b := newBox(t, Config{Home: home, Hide: []string{state, filepath.Join(home, "missing")}})
+
+	assert.Equal(t, "visible notes", b.ok("cat ~/notes.txt"))
+	for _, cmd := range []string{"cat " + journal, "grep -r JOURNAL ~ 2>/dev/null"} {
+		out, _ := b.run(cmd)
+		assert.NotContains(t, out, "JOURNAL", cmd)
+	}
+	out, _ := b.run("ls -R " + state + " 2>&1")
+	assert.NotContains(t, out, "ws-0123")
+	for _, cmd := range []string{
+		"echo x >> " + journal, "rm -rf " + state, "mkdir -p " + state + "/checkpoints/x",
+		"touch " + state + "/new", "mv " + state + " " + home + "/moved",
+	} {
+		b.fails(cmd)
+	}
+	assert.Equal(t, "JOURNAL LINE\n", readFile(t, journal))
+	entries, err := os.ReadDir(state)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "only checkpoints/ is there")
+}
+
 func TestGitProtected(t *testing.T) {
 	t.Parallel()
 	setup := func(t *testing.T, allow bool) *box {

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"unsafe"
 
@@ -45,19 +43,15 @@ func processGone(pid int) bool {
 // Windows, and its entries carry no owner to compare.
 func ownedByUser(fs.FileInfo) bool { return true }
 
-// findShell returns Git for Windows' bash.exe from env's PATH: the first
-// bash.exe outside System32, whose bash.exe starts WSL instead.
+// findShell returns Git for Windows' bash.exe: from env's PATH, else
+// from where its installer puts it (for everyone, or for the user whose
+// HOME env names).
 func findShell(env []string) string {
-	for _, dir := range filepath.SplitList(EnvValue(env, "PATH")) {
-		if strings.EqualFold(filepath.Base(filepath.Clean(dir)), "System32") {
-			continue
-		}
-		p := filepath.Join(dir, "bash.exe")
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
-			return p
-		}
+	dirs := []string{`C:\Program Files\Git\bin`, `C:\Program Files (x86)\Git\bin`}
+	if home := EnvValue(env, "HOME"); home != "" {
+		dirs = append(dirs, filepath.Join(home, "AppData", "Local", "Programs", "Git", "bin"))
 	}
-	return ""
+	return gitBash(EnvValue(env, "PATH"), dirs)
 }
 
 // Start runs the command unconfined in a job object: stopping it, or the
@@ -67,7 +61,7 @@ func findShell(env []string) string {
 // no descriptor 3 to carry it.
 func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
 	if s.shell == "" {
-		return nil, fmt.Errorf("%w: no bash.exe on PATH; install Git for Windows", ErrSetup)
+		return nil, fmt.Errorf("%w: no bash.exe on PATH or in Git for Windows' install directories; install Git for Windows", ErrSetup)
 	}
 	job, err := newJob()
 	if err != nil {

@@ -85,6 +85,7 @@ type seatbeltInput struct {
 	Home                  string
 	Shell                 string
 	AllowWrite, AllowRead []string
+	Hide                  []string // more paths neither read nor written: Config.Hide
 	Strict                bool
 	StrictRoots           []string // strict mode: the system directories and toolchains to read
 	Network               bool
@@ -171,6 +172,7 @@ func seatbeltPolicyFor(in seatbeltInput, resolve func(string) string) seatbeltPo
 	p.Write = append(p.Write, named("ALLOW_WRITE", res(in.AllowWrite))...)
 	allowRead := named("ALLOW_READ", res(in.AllowRead))
 	p.Hidden = []sbPath{{"STATE", resolve(in.State)}}
+	p.Hidden = append(p.Hidden, named("HIDE", res(in.Hide))...)
 	if in.Home != "" && path.IsAbs(in.Home) && path.Clean(in.Home) != "/" {
 		home := resolve(in.Home)
 		var secrets []string

@@ -89,6 +89,7 @@ func isLoopback(a net.Addr) bool {
 // calls in flight, cancels the rest, ends every session (dropping its state
 // and stopping what it runs) and returns. It closes ln.
 func (s *Server) ServeHTTP(ctx context.Context, ln net.Listener, cfg HTTPConfig) error {
+	s.serving.Store(true)
 	switch {
 	case cfg.NoAuth && !isLoopback(ln.Addr()):
 		ln.Close()

@@ -9,15 +9,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/checkpoint"
 	"github.com/agentbox/agentbox/internal/notify"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/tools"
+	"github.com/agentbox/agentbox/internal/walk"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
 
@@ -55,6 +60,19 @@ type Config struct {
 	// Sandbox confines Bash's commands (its Workspace and Logger are filled
 	// in here); nil serves no Bash.
 	Sandbox *sandbox.Config
+	// ForegroundLimit is how long a Bash call waits for its command before
+	// it goes on in the background; 0 waits for the command's timeout.
+	ForegroundLimit time.Duration
+	// PythonEnv finds the workspace's Python virtual environment, which
+	// Bash's commands and the Python checks run with activated.
+	PythonEnv pyenv.Finder
+
+	// Checkpoints records every change Write, Edit and Bash make in the
+	// journal at Checkpoints.Dir, and serves Changes and Undo (Live, Logger
+	// and, unless set, Excludes are filled in here); nil records nothing.
+	// A journal that cannot be opened is logged, and the server runs
+	// without.
+	Checkpoints *checkpoint.Options
 }
 
 // Server is one agentbox server: its workspace, tools and MCP wiring.
@@ -66,6 +84,7 @@ type Server struct {
 	stderr  *slog.Logger // stderr only
 	version string
 	closers []func()
+	serving atomic.Bool // ServeStdio or ServeHTTP has begun
 
 	endedSession func(id string) // tests: called after a session's state is dropped
 }
@@ -83,15 +102,23 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("workspace: %w", err)
 	}
 	log := slog.New(tee{cfg.Logger.Handler(), notify.NewLogHandler("agentbox")})
-	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log}
+	topts := tools.Options{GitExcludesFile: cfg.GitExcludesFile, Logger: log, ForegroundLimit: cfg.ForegroundLimit, PythonEnv: cfg.PythonEnv}
 	// With a sandbox, the tools run checker commands (python3, go vet, ruff,
 	// mypy) inside it, with CheckEnv as their whole environment.
 	topts.Checks = check.Options{AfterWrite: cfg.Diagnostics, Timeout: cfg.DiagnosticsTimeout, Env: cfg.CheckEnv}
 	var closers []func()
+	if topts.Journal = openJournal(cfg, ws); topts.Journal != nil {
+		// Closed after the tools: the sessions' last commands record their
+		// checkpoints as they end.
+		closers = append(closers, func() { topts.Journal.Close() })
+	}
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
 		sc.Workspace, sc.Logger = ws.Dir(), cfg.Logger
 		if topts.Sandbox, err = sandbox.New(sc); err != nil {
+			for _, f := range closers {
+				f()
+			}
 			ws.Close()
 			return nil, err
 		}
@@ -119,6 +146,30 @@ func New(cfg Config) (*Server, error) {
 			s.endedSession(cs.SessionID())
 		}
 	})
+	// The instructions say what python3 is in Bash: where it is and the
+	// environment at once, its version once known. Learning the version
+	// runs python3, in the sandbox and in the background: the first
+	// handshake of a serving server starts it (never waiting for it), a
+	// prompt waits for it. In-process uses (call, run, tests) do not start
+	// it for their handshake.
+	base := instructions(ws.Dir())
+	withAgent := agents.instructions(base)
+	if py := s.tools.Python(); py != nil {
+		agents.prompts.SetPython(func(ctx context.Context) string { return py.Wait(ctx).Sentence() })
+		now := func() string {
+			in := py.Known()
+			if s.serving.Load() {
+				in = py.Now()
+			}
+			return base + "\n" + in.Sentence() + strings.TrimPrefix(withAgent, base)
+		}
+		hooks.AddAfterInitialize(func(_ context.Context, _ any, _ *mcp.InitializeRequest, res *mcp.InitializeResult) {
+			res.Instructions = now()
+		})
+		hooks.AddAfterDiscover(func(_ context.Context, _ any, _ *mcp.DiscoverRequest, res *mcp.DiscoverResult) {
+			res.Instructions = now()
+		})
+	}
 	hooks.AddAfterCallTool(func(_ context.Context, _ any, req *mcp.CallToolRequest, res any) {
 		if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
 			s.log.Debug("tool call failed", "tool", req.Params.Name, "result", firstText(r))
@@ -126,7 +177,7 @@ func New(cfg Config) (*Server, error) {
 	})
 
 	opts := []mcpserver.ServerOption{
-		mcpserver.WithInstructions(agents.instructions(instructions(ws.Dir()))),
+		mcpserver.WithInstructions(withAgent),
 		// The tool list is fixed for the life of the server: no listChanged.
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithLogging(),
@@ -152,6 +203,27 @@ func New(cfg Config) (*Server, error) {
 	s.mcp.AddTools(agents.tools...)
 	s.mcp.AddPrompts(agents.prompts.All()...)
 	return s, nil
+}
+
+// openJournal opens the workspace's checkpoint journal, or returns nil when
+// checkpoints are off or it cannot be opened. It returns at once: the first
+// snapshot of the workspace runs in the background.
+func openJournal(cfg Config, ws *workspace.Workspace) *checkpoint.Journal {
+	if cfg.Checkpoints == nil {
+		return nil
+	}
+	opts := *cfg.Checkpoints
+	opts.Live, opts.Logger = true, cfg.Logger
+	if opts.Excludes == nil {
+		opts.Excludes = walk.NewGlobalExcludes(cfg.GitExcludesFile)
+	}
+	j, err := checkpoint.Open(ws.RestoreRoot(), ws.RealDir(), opts)
+	if err != nil {
+		cfg.Logger.Warn("checkpoints are off: the journal cannot be opened, so changes cannot be undone", "dir", opts.Dir, "err", err)
+		return nil
+	}
+	cfg.Logger.Info("recording checkpoints", "journal", j.Dir())
+	return j
 }
 
 // instructions is what the server tells the model about itself at

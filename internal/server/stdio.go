@@ -34,6 +34,7 @@ const stdioMaxLine = 64 << 20
 // encoding/json gives a value with its own MarshalJSON (a third of a Read's
 // time on a 1,000-line file).
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	s.serving.Store(true)
 	sess := &stdioSession{notes: make(chan mcp.JSONRPCNotification, 1024)}
 	if err := s.mcp.RegisterSession(ctx, sess); err != nil {
 		return fmt.Errorf("register stdio session: %w", err)

@@ -3,7 +3,9 @@
 // the foreground and the background, and the bounded spool of each job's
 // output (the first SpoolMax bytes on disk, the last TailMax in memory),
 // from which results are cut and BashOutput pages. It knows nothing of
-// MCP; the Bash, BashOutput and KillShell tools drive it.
+// MCP; the Bash, BashOutput and KillShell tools drive it. Commands run
+// with the workspace's Python virtual environment activated (see
+// internal/pyenv), and Python says what python3 is for them.
 package shell
 
 import (
@@ -17,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -26,8 +29,10 @@ import (
 // TMPDIR and the spools of their output), and its jobs. The private space
 // is made on first use.
 type Session struct {
-	sb *sandbox.Sandbox
-	ws *workspace.Workspace
+	sb     *sandbox.Sandbox
+	ws     *workspace.Workspace
+	venv   pyenv.Finder // the virtual environment commands run with
+	record Recorder     // the checkpoint journal's hook around each command
 
 	mu      sync.Mutex
 	cwd     string // absolute, inside the workspace; "" means its root
@@ -41,10 +46,20 @@ type Session struct {
 }
 
 // New returns the Bash state of a session whose commands run in sb with
-// the workspace ws.
-func New(sb *sandbox.Sandbox, ws *workspace.Workspace) *Session {
-	return &Session{sb: sb, ws: ws}
+// the workspace ws, with the virtual environment venv finds there
+// activated, each recorded by record (nil records nothing).
+func New(sb *sandbox.Sandbox, ws *workspace.Workspace, venv pyenv.Finder, record Recorder) *Session {
+	if record == nil {
+		record = func(context.Context, string) func() { return func() {} }
+	}
+	return &Session{sb: sb, ws: ws, venv: venv, record: record}
 }
+
+// Recorder is called as a command is about to start, with the context of
+// the call that starts it, and returns what to call once the command and
+// everything it started are gone (before Done is closed): the checkpoint
+// journal records the command's changes between the two.
+type Recorder func(ctx context.Context, command string) (ended func())
 
 // MaxKept is how many finished jobs' output a session keeps for
 // BashOutput; the oldest beyond it are forgotten.
@@ -63,16 +78,18 @@ const (
 	Cancelled                  // the call was cancelled or the session ended
 )
 
-// Job is one command, in the foreground or the background.
+// Job is one command, in the foreground or the background. A foreground
+// job runs for a tool call: it ends when the call is cancelled, unless
+// Detach has moved it to the background first.
 type Job struct {
-	id         string
-	command    string
-	background bool
-	timeout    time.Duration
-	started    time.Time
-	out        *Spool
-	cmd        *sandbox.Cmd
-	done       chan struct{} // closed when the command and all it started are gone
+	id      string
+	command string
+	timeout time.Duration
+	started time.Time
+	out     *Spool
+	cmd     *sandbox.Cmd
+	done    chan struct{} // closed when the command and all it started are gone
+	unwatch func() bool   // stops watching the call's context; nil in the background
 
 	// Set before done is closed.
 	exit  sandbox.Exit
@@ -83,7 +100,11 @@ type Job struct {
 	mu   sync.Mutex
 	read int64 // how far BashOutput has read
 
-	stopping bool // Stop asked it to stop; guarded by Session.mu
+	// Guarded by Session.mu.
+	background bool // in the background, from the start or since Detach
+	stopping   bool // Stop asked it to stop
+	cancelled  bool // its call was cancelled while it ran in the foreground
+	finished   bool // its command has ended; Detach is too late
 }
 
 // ID is the job's name in this session: "b1", "b2", ...
@@ -135,9 +156,10 @@ var (
 )
 
 // Start starts command for the session, and returns notes for the result
-// (a working directory that was gone). Foreground jobs run under ctx (the
-// call's); background jobs under the session's own context, so they
-// outlive the call but not the session. A timeout of 0 is none.
+// (a working directory that was gone). Every job runs until it ends, its
+// timeout passes (0 is none), it is stopped, or the session ends; a
+// foreground job also ends when ctx (its call's) is cancelled, until it is
+// detached.
 func (sh *Session) Start(ctx context.Context, command string, timeout time.Duration, background bool) (*Job, []string, error) {
 	sh.mu.Lock()
 	if sh.closed {
@@ -163,23 +185,29 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		id: fmt.Sprintf("b%d", sh.next), command: command, background: background, timeout: timeout,
 		started: time.Now(), done: make(chan struct{}),
 	}
+	jctx, cancel := context.WithCancel(sh.bg)
 	spool, err := os.OpenFile(filepath.Join(sh.scratch.Spool, j.id+".out"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		spool = nil // keep the tail in memory only
 	}
-	j.out = newSpool(spool)
+	j.out = newSpool(spool, err)
 	scratch := sh.scratch
-	if background {
-		ctx = sh.bg
-	}
 	sh.mu.Unlock()
 
-	cancel := context.CancelFunc(func() {})
 	if timeout > 0 {
-		ctx, cancel = context.WithTimeoutCause(ctx, timeout, errTimedOut)
+		var stopTimer context.CancelFunc
+		jctx, stopTimer = context.WithTimeoutCause(jctx, timeout, errTimedOut)
+		cancelJob := cancel
+		cancel = func() { stopTimer(); cancelJob() }
 	}
-	cmd, err := sh.sb.Start(ctx, sandbox.Spec{Command: command, Dir: dir, Scratch: scratch, Output: j.out})
+	src := command
+	if env, ok := sh.venv.Find(sh.ws); ok {
+		src = activated(env, command)
+	}
+	ended := sh.record(ctx, command)
+	cmd, err := sh.sb.Start(jctx, sandbox.Spec{Command: src, Dir: dir, Scratch: scratch, Output: j.out})
 	if err != nil {
+		ended()
 		cancel()
 		j.out.remove()
 		return nil, notes, err
@@ -190,33 +218,65 @@ func (sh *Session) Start(ctx context.Context, command string, timeout time.Durat
 		sh.mu.Unlock()
 		cmd.Stop()
 		_, _ = cmd.Wait()
+		ended()
 		cancel()
 		j.out.remove()
 		return nil, notes, errShellEnded
 	}
 	sh.jobs[j.id] = j
+	if !background {
+		j.unwatch = context.AfterFunc(ctx, func() {
+			sh.mu.Lock()
+			j.cancelled = true
+			sh.mu.Unlock()
+			cancel()
+		})
+	}
 	sh.mu.Unlock()
 	go func() {
 		j.exit, j.err = cmd.Wait()
 		j.ended = time.Now()
+		if j.unwatch != nil {
+			j.unwatch()
+		}
+		ended()
 		sh.mu.Lock()
 		switch {
 		case j.stopping:
 			j.why = Stopped
-		case errors.Is(context.Cause(ctx), errTimedOut):
+		case errors.Is(context.Cause(jctx), errTimedOut):
 			j.why = TimedOut
-		case ctx.Err() != nil:
+		case j.cancelled || jctx.Err() != nil:
 			j.why = Cancelled
 		}
+		j.finished = true
+		keep := j.background
 		sh.mu.Unlock()
 		cancel()
 		j.out.close()
 		close(j.done)
-		if background {
+		if keep {
 			sh.Keep(j)
 		}
 	}()
 	return j, notes, nil
+}
+
+// Detach moves a running foreground job to the background: it no longer
+// ends with its call, and its output is kept for BashOutput once it ends.
+// It reports false, and changes nothing, when the job has already ended or
+// its call was cancelled.
+func (sh *Session) Detach(j *Job) bool {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if j.finished || j.cancelled || j.background {
+		return false
+	}
+	if j.unwatch != nil && !j.unwatch() {
+		return false // the call's cancellation is stopping it
+	}
+	j.background = true
+	return true
 }
 
 // running counts the session's running jobs (background ones only, if so
@@ -396,7 +456,7 @@ func (j *Job) Status(now time.Time) string {
 	return fmt.Sprintf("exited with code %d after %s", j.exit.Code, took)
 }
 
-// RoundDuration prints d the way people say it: 850ms, 3.2s, 2m5s.
+// RoundDuration prints d the way people say it: 850ms, 3.2s, 2m5s, 2m.
 func RoundDuration(d time.Duration) string {
 	switch {
 	case d < time.Second:
@@ -404,5 +464,12 @@ func RoundDuration(d time.Duration) string {
 	case d < time.Minute:
 		return d.Round(100 * time.Millisecond).String()
 	}
-	return d.Round(time.Second).String()
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") { // 2m, not 2m0s
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/testutil"
 )
@@ -19,7 +21,7 @@ import (
 func newSession(t *testing.T) (*Session, string) {
 	t.Helper()
 	dir := t.TempDir()
-	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir))
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{}, nil)
 	t.Cleanup(sh.Close)
 	return sh, dir
 }
@@ -42,7 +44,7 @@ func TestSession(t *testing.T) {
 		j := run(t, sh, "echo hello; echo oops >&2; exit 3")
 		assert.Equal(t, Exited, j.Why())
 		assert.Equal(t, 3, j.Exit().Code)
-		text, cut := j.Output().Clip(1000, nil)
+		text, _, cut := j.Output().Clip(1000, nil)
 		assert.False(t, cut)
 		assert.Equal(t, "hello\noops", text)
 		assert.Regexp(t, `^exited with code 3 after \d`, j.Status(time.Now()))
@@ -53,7 +55,7 @@ func TestSession(t *testing.T) {
 		j := run(t, sh, "cd sub")
 		assert.Empty(t, sh.Moved(j.Exit().Dir))
 		j = run(t, sh, "pwd")
-		text, _ := j.Output().Clip(1000, nil)
+		text, _, _ := j.Output().Clip(1000, nil)
 		assert.True(t, strings.HasSuffix(text, "/sub"), text)
 	})
 	t.Run("a directory outside the workspace is not kept", func(t *testing.T) {
@@ -112,4 +114,79 @@ func TestSessionTimeout(t *testing.T) {
 	require.NoError(t, err)
 	<-j.Done()
 	assert.Equal(t, TimedOut, j.Why())
+}
+
+func TestRoundDuration(t *testing.T) {
+	t.Parallel()
+	for d, want := range map[time.Duration]string{
+		850 * time.Millisecond:  "850ms",
+		3210 * time.Millisecond: "3.2s",
+		125 * time.Second:       "2m5s",
+		2 * time.Minute:         "2m",
+		time.Hour:               "1h",
+		time.Hour + time.Minute: "1h1m",
+		90*time.Minute + 5e9:    "1h30m5s",
+	} {
+		assert.Equal(t, want, RoundDuration(d), "%v", d)
+	}
+}
+
+// TestSessionRecorder checks the checkpoint hook: it is called before a
+// command starts, with the command, and its end is called once the command
+// and what it started are gone, before Done is closed, for a background job
+// as for a foreground one.
+func TestSessionRecorder(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	type event struct {
+		command string
+		files   []string // the workspace when the hook ran
+		ended   bool
+	}
+	events := make(chan event, 4)
+	list := func() []string {
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	record := func(ctx context.Context, command string) func() {
+		events <- event{command: command, files: list()}
+		return func() { events <- event{command: command, files: list(), ended: true} }
+	}
+	sh := New(testutil.Sandbox(t, dir, sandbox.Config{}), testutil.Workspace(t, dir), pyenv.Finder{}, record)
+	t.Cleanup(sh.Close)
+
+	run(t, sh, "echo a > a") // returns once Done is closed
+	assert.Equal(t, event{command: "echo a > a"}, <-events)
+	select {
+	case e := <-events:
+		assert.Equal(t, event{command: "echo a > a", files: []string{"a"}, ended: true}, e)
+	default:
+		t.Fatal("Done was closed before the hook's end was called")
+	}
+
+	j, _, err := sh.Start(t.Context(), "echo b > b; sleep 60", 0, true)
+	require.NoError(t, err)
+	assert.Equal(t, event{command: "echo b > b; sleep 60", files: []string{"a"}}, <-events)
+	select {
+	case e := <-events:
+		t.Fatalf("ended while the job runs: %+v", e)
+	default:
+	}
+	sh.Stop(j)
+	select {
+	case <-j.Done():
+	default:
+		t.Fatal("Stop returned before the job was done")
+	}
+	select {
+	case e := <-events:
+		assert.Equal(t, event{command: "echo b > b; sleep 60", files: []string{"a", "b"}, ended: true}, e)
+	default:
+		t.Fatal("Done was closed before the hook's end was called")
+	}
 }

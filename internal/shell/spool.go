@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 	"sync"
@@ -16,16 +17,24 @@ import (
 // workspace and out of the commands' sight), from which BashOutput pages;
 // memory holds only the last TailMax bytes and the last line, so a command
 // that prints gigabytes costs a bounded amount of memory and disk.
+//
+// What is known of the output is therefore its first bytes (those in the
+// spool file) and its last (the tail): a byte between them, past the cap or
+// after the spool file could not be written (a full disk), is gone, and
+// every read says so rather than shift what follows into its place.
 type Spool struct {
 	mu      sync.Mutex
-	spool   *os.File // open while spooling; nil when done or impossible
-	name    string   // the spool file's name, "" if there is none
-	spooled int64    // bytes in the spool
-	total   int64    // bytes written in all
-	tail    []byte   // the last TailMax bytes written (a ring)
-	tailPos int      // where the next byte goes in tail, once it is full
-	line    []byte   // the last complete non-blank line, for progress
-	partial []byte   // the line being written
+	spool   *os.File      // open while spooling; nil when done or impossible
+	name    string        // the spool file's name, "" if there is none
+	spooled int64         // bytes in the spool
+	failed  error         // why the spool stopped before its cap, or nil
+	total   int64         // bytes written in all
+	tail    []byte        // the last TailMax bytes written (a ring)
+	tailPos int           // where the next byte goes in tail, once it is full
+	line    []byte        // the last complete non-blank line, for progress
+	partial []byte        // the line being written
+	changed chan struct{} // closed at the next write or at the end; nil until asked for
+	ended   bool          // the command has ended: no more output
 }
 
 // The bounds of a spool, which BashOutput's description states.
@@ -37,14 +46,26 @@ const (
 // lineMax is how many characters of the last line LastLine returns.
 const lineMax = 200
 
-// newSpool collects output into the spool file f (which may be nil: then
-// only the tail is kept).
-func newSpool(f *os.File) *Spool {
-	o := &Spool{spool: f}
+// newSpool collects output into the spool file f. When the file could not
+// be made, f is nil and err says why: then only the tail is kept.
+func newSpool(f *os.File, err error) *Spool {
+	o := &Spool{spool: f, failed: cause(err)}
 	if f != nil {
 		o.name = f.Name()
+	} else if err == nil {
+		o.failed = errors.New("no spool file")
 	}
 	return o
+}
+
+// cause strips the file name from a file system error: the spool's path
+// is the server's, not for the model.
+func cause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Write records p. It never fails: a command must not die because its
@@ -58,12 +79,45 @@ func (o *Spool) Write(p []byte) (int, error) {
 		if err != nil { // a full disk: stop spooling; what is there stays readable
 			o.spool.Close()
 			o.spool = nil
+			o.failed = cause(err)
 		}
 	}
 	o.total += int64(len(p))
 	o.keepTail(p)
 	o.keepLine(p)
+	o.signal()
 	return len(p), nil
+}
+
+// signal wakes whoever waits on Changed. The caller holds o.mu.
+func (o *Spool) signal() {
+	if o.changed != nil {
+		close(o.changed)
+		o.changed = nil
+	}
+}
+
+// Changed returns a channel that is closed when more output is written or
+// the output ends. Take it before reading, so no write is missed.
+func (o *Spool) Changed() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.ended {
+		return closedChan
+	}
+	if o.changed == nil {
+		o.changed = make(chan struct{})
+	}
+	return o.changed
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Ended reports whether the output is complete: its command has ended.
+func (o *Spool) Ended() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.ended
 }
 
 func (o *Spool) keepTail(p []byte) {
@@ -139,56 +193,87 @@ func (o *Spool) LastLine() string {
 	return Shorten(strings.TrimSpace(strings.ToValidUTF8(string(l), "\uFFFD")), lineMax)
 }
 
+// tailSlice returns a copy of bytes i to j of the tail, in the order
+// written. The caller holds o.mu.
+func (o *Spool) tailSlice(i, j int) []byte {
+	if len(o.tail) < TailMax {
+		return bytes.Clone(o.tail[i:j])
+	}
+	ordered := append(bytes.Clone(o.tail[o.tailPos:]), o.tail[:o.tailPos]...)
+	return ordered[i:j]
+}
+
 // tailBytes returns the last n bytes written (n <= TailMax). The caller
 // holds o.mu.
 func (o *Spool) tailBytes(n int) []byte {
-	if len(o.tail) < TailMax {
-		return bytes.Clone(o.tail[max(0, len(o.tail)-n):])
-	}
-	ordered := append(bytes.Clone(o.tail[o.tailPos:]), o.tail[:o.tailPos]...)
-	return ordered[len(ordered)-n:]
+	return o.tailSlice(len(o.tail)-n, len(o.tail))
 }
 
-// errGone reports output that was not kept (past the spool's cap and
-// before the tail held in memory).
-var errGone = errors.New("output not kept")
+// Gap is a part of the output that is not kept: bytes From to To (not
+// included).
+type Gap struct {
+	From, To int64
+}
+
+// gap returns the part of the output not kept: between the end of the
+// spool file and the start of the tail; From == To when there is none.
+// The caller holds o.mu.
+func (o *Spool) gap() Gap {
+	tailFrom := o.total - int64(len(o.tail))
+	if o.spooled >= tailFrom {
+		return Gap{tailFrom, tailFrom}
+	}
+	return Gap{o.spooled, tailFrom}
+}
+
+// Failed returns why the output was not all kept up to the spool's cap (a
+// full disk, say), or nil when it was. The bytes not kept are those
+// between the spool file and the tail, which Cut.Lost and the skipped
+// count of a read report.
+func (o *Spool) Failed() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.failed
+}
 
 // readAt returns up to n bytes of the output from offset off, and the
-// offset after them. Bytes past the spool's cap are served from the tail
-// in memory while they are there; before that they are gone: the result
-// then starts at the first byte still known, and skipped says how many
-// bytes were passed over.
+// offset after them. It reads the spool file, then the tail in memory;
+// bytes in neither (past the spool's cap or after it failed, and before
+// the tail) are gone: when off falls among them the result starts at the
+// first byte known after them and skipped says how many were passed over.
+// A read never runs across such a gap: it stops before it.
 func (o *Spool) readAt(off int64, n int) (b []byte, next, skipped int64, err error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if off >= o.total {
-		return nil, o.total, 0, nil
+	if off >= o.total || n <= 0 {
+		return nil, min(off, o.total), 0, nil
 	}
+	tailFrom := o.total - int64(len(o.tail))
 	if off < o.spooled {
 		f, err := os.Open(o.name)
 		if err != nil {
-			return nil, off, 0, err
+			return nil, off, 0, cause(err)
 		}
 		defer f.Close()
 		b = make([]byte, min(int64(n), o.spooled-off))
 		k, err := f.ReadAt(b, off)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, off, 0, err
+			return nil, off, 0, cause(err)
 		}
-		return b[:k], off + int64(k), 0, nil
+		b, off = b[:k], off+int64(k)
+		if len(b) == n || off < o.spooled || off < tailFrom {
+			return b, off, 0, nil // full, short, or at a gap
+		}
+	} else if off < tailFrom {
+		skipped, off = tailFrom-off, tailFrom
 	}
-	inMemory := int64(len(o.tail))
-	start := o.total - inMemory
-	if off < start {
-		skipped = start - off
-		off = start
-	}
-	all := o.tailBytes(int(inMemory))
-	b = all[off-start : min(int64(len(all)), off-start+int64(n))]
-	return b, off + int64(len(b)), skipped, nil
+	i := int(off - tailFrom)
+	more := o.tailSlice(i, min(len(o.tail), i+n-len(b)))
+	return append(b, more...), off + int64(len(more)), skipped, nil
 }
 
-// close closes the spool file; its content stays readable until remove.
+// close ends the output and closes the spool file; its content stays
+// readable until remove.
 func (o *Spool) close() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -196,6 +281,8 @@ func (o *Spool) close() {
 		o.spool.Close()
 		o.spool = nil
 	}
+	o.ended = true
+	o.signal()
 }
 
 // remove deletes the spool.
@@ -219,33 +306,75 @@ func Shorten(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// Clip renders a command's whole output for a result: all of it when it
-// fits in max bytes, else its head and tail around a note of what was left
-// out, which note(next, left, total) words: the head ends at offset next,
-// left bytes are left out, and the output is total bytes in all. Leading
+// Cut says what a clipped result leaves out.
+type Cut struct {
+	Next  int64 // where to read on: the first byte left out that is still kept, or -1
+	Left  int64 // bytes left out, Lost included
+	Total int64 // bytes of output in all
+	Lost  Gap   // the bytes left out because they were not kept (see Failed)
+}
+
+// Clip renders a command's output so far for a result, and returns the
+// offset its text reaches: all of it when it fits in limit bytes and was
+// all kept, else its head and tail around a note, which note words from
+// the Cut. Only bytes whose place is known are
+// shown: when the middle was not kept (see Failed), the head ends where
+// the spool file does and the note says which bytes are gone. Leading
 // blank lines and trailing white space are trimmed, and invalid UTF-8
 // shows as U+FFFD.
-func (o *Spool) Clip(max int, note func(next, left, total int64) string) (text string, cut bool) {
-	total := o.Size()
-	if total <= int64(max) {
+func (o *Spool) Clip(limit int, note func(Cut) string) (text string, end int64, cut bool) {
+	o.mu.Lock()
+	total, lost := o.total, o.gap()
+	o.mu.Unlock()
+	gone := lost.From < lost.To
+	if total <= int64(limit) && !gone {
 		b, _, _, err := o.readAt(0, int(total))
 		if err != nil {
-			return fmt.Sprintf("[output unavailable: %v]", err), false
+			return fmt.Sprintf("[output unavailable: %v]", err), total, false
 		}
-		return tidy(string(b)), false
+		return tidy(string(b)), total, false
 	}
-	half := max / 2
-	head, _, _, err := o.readAt(0, half)
+	// The head: up to half the limit from the start, and never past a gap.
+	n, known := limit/2, total
+	if gone {
+		n, known = int(min(int64(n), lost.From)), lost.From
+	}
+	head, _, _, err := o.readAt(0, n)
 	if err != nil {
-		return fmt.Sprintf("[output unavailable: %v]", err), false
+		return fmt.Sprintf("[output unavailable: %v]", err), total, false
 	}
-	head = cutHead(head)
-	o.mu.Lock()
-	tail := cutTail(o.tailBytes(min(half, len(o.tail))))
-	o.mu.Unlock()
-	left := total - int64(len(head)) - int64(len(tail))
-	middle := "\n\n" + note(int64(len(head)), left, total) + "\n\n"
-	return strings.TrimLeft(tidy(string(head)), "\n") + middle + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), true
+	if int64(len(head)) < known {
+		head = cutHead(head)
+	}
+	// The tail: the rest of the limit from the end, never back past a gap.
+	from := int64(len(head))
+	if gone {
+		from = lost.To
+	}
+	n = int(min(int64(limit-len(head)), total-from))
+	tail, _, _, err := o.readAt(total-int64(n), n)
+	if err != nil {
+		return fmt.Sprintf("[output unavailable: %v]", err), total, false
+	}
+	if total-int64(len(tail)) > from {
+		tail = cutTail(tail)
+	}
+	tailFrom := total - int64(len(tail))
+	c := Cut{Next: -1, Left: tailFrom - int64(len(head)), Total: total}
+	switch {
+	case int64(len(head)) < known:
+		c.Next = int64(len(head))
+	case tailFrom > lost.To:
+		c.Next = lost.To
+	}
+	if gone {
+		c.Lost = lost
+	}
+	text = strings.TrimLeft(tidy(string(head)), "\n")
+	if text != "" {
+		text += "\n\n"
+	}
+	return text + note(c) + "\n\n" + strings.TrimRight(strings.ToValidUTF8(string(tail), "\uFFFD"), " \t\r\n"), total, true
 }
 
 // tidy trims leading blank lines and trailing white space, and makes the

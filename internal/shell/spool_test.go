@@ -18,13 +18,16 @@ func newTestSpool(t *testing.T) *Spool {
 	t.Helper()
 	f, err := os.Create(filepath.Join(t.TempDir(), "spool"))
 	require.NoError(t, err)
-	o := newSpool(f)
+	o := newSpool(f, nil)
 	t.Cleanup(o.remove)
 	return o
 }
 
-func note(next, left, total int64) string {
-	return fmt.Sprintf("[… %d bytes left out of %d. Read on at %d.]", left, total, next)
+func note(c Cut) string {
+	if c.Lost.From < c.Lost.To {
+		return fmt.Sprintf("[… %d bytes left out of %d, %d-%d lost. Read on at %d.]", c.Left, c.Total, c.Lost.From, c.Lost.To, c.Next)
+	}
+	return fmt.Sprintf("[… %d bytes left out of %d. Read on at %d.]", c.Left, c.Total, c.Next)
 }
 
 func TestSpool(t *testing.T) {
@@ -32,7 +35,7 @@ func TestSpool(t *testing.T) {
 	t.Run("returns short output whole, tidied", func(t *testing.T) {
 		o := newTestSpool(t)
 		fmt.Fprint(o, "\n\n  first\nsecond  \n\n")
-		got, cut := o.Clip(100, note)
+		got, _, cut := o.Clip(100, note)
 		assert.False(t, cut)
 		assert.Equal(t, "  first\nsecond", got)
 	})
@@ -41,7 +44,7 @@ func TestSpool(t *testing.T) {
 		for i := range 1000 {
 			fmt.Fprintf(o, "line %04d\n", i)
 		}
-		got, cut := o.Clip(1000, note)
+		got, _, cut := o.Clip(1000, note)
 		require.True(t, cut)
 		head, tail, ok := strings.Cut(got, "\n\n[… ")
 		require.True(t, ok, got)
@@ -53,7 +56,7 @@ func TestSpool(t *testing.T) {
 	t.Run("cuts long lines at rune boundaries", func(t *testing.T) {
 		o := newTestSpool(t)
 		fmt.Fprint(o, strings.Repeat("héllo wörld ", 5000))
-		got, cut := o.Clip(1001, note)
+		got, _, cut := o.Clip(1001, note)
 		require.True(t, cut)
 		assert.True(t, utf8.ValidString(got))
 		assert.NotContains(t, got, "\uFFFD")

@@ -21,10 +21,10 @@ var bashDoc string
 
 // bashArgs is the Bash tool's input, as Claude Code names it.
 type bashArgs struct {
-	Command         string  `json:"command" jsonschema:"The command to execute"`
-	Timeout         float64 `json:"timeout,omitempty" jsonschema:"Optional timeout in milliseconds (max 600000)"`
-	Description     string  `json:"description,omitempty" jsonschema:"Clear, concise description of what this command does in 5-10 words"`
-	RunInBackground bool    `json:"run_in_background,omitempty" jsonschema:"Set to true to run this command in the background and return a job ID at once; read its output with BashOutput, stop it with KillShell"`
+	Command         string  `json:"command" jsonschema:"The command to run"`
+	Timeout         float64 `json:"timeout,omitempty" jsonschema:"Timeout in milliseconds"`
+	Description     string  `json:"description,omitempty" jsonschema:"What the command does, in 5-10 words"`
+	RunInBackground bool    `json:"run_in_background,omitempty" jsonschema:"Run in the background: returns a job ID at once"`
 }
 
 const (
@@ -39,6 +39,7 @@ func bashTool(t *Toolset) server.ServerTool {
 	tool := mcp.NewTool("Bash", append([]mcp.ToolOption{
 		mcp.WithDescription(describe(bashDoc, map[string]any{
 			"DefaultTimeout": bashDefaultTimeout,
+			"Foreground":     foregroundText(t.opts.ForegroundLimit),
 			"MaxTimeout":     bashMaxTimeout,
 			"MaxOutput":      bashMaxOutput,
 			"Confined":       facts.Confined,
@@ -92,9 +93,47 @@ func (t *Toolset) bash(ctx context.Context, args bashArgs) *mcp.CallToolResult {
 		return mcp.NewToolResultText(withNotes(msg, notes))
 	}
 	stop := reportProgress(ctx, j)
+	defer stop()
+	if limit := t.opts.ForegroundLimit; limit > 0 {
+		timer := time.NewTimer(limit)
+		defer timer.Stop()
+		select {
+		case <-j.Done():
+		case <-timer.C:
+			if sh.Detach(j) {
+				stop() // no progress report may follow the result
+				return t.detachedResult(j, timeout, notes)
+			}
+		}
+	}
 	<-j.Done()
 	stop()
 	return t.bashResult(sh, j, notes)
+}
+
+// detachedResult is the result of a call whose command outlasted the
+// foreground limit and goes on in the background: its output so far, and
+// how to wait for the rest.
+func (t *Toolset) detachedResult(j *shell.Job, timeout time.Duration, notes []string) *mcp.CallToolResult {
+	text, end, _ := j.Output().Clip(bashMaxOutput, func(c shell.Cut) string { return cutNote(j, c) })
+	j.Advance(end) // BashOutput goes on after what this result shows
+	msg := fmt.Sprintf("[Still running after %s, so it goes on in the background as job %s", shell.RoundDuration(t.opts.ForegroundLimit), j.ID())
+	if timeout > 0 {
+		msg += fmt.Sprintf(" (its timeout still stops it %s after it started)", shell.RoundDuration(timeout))
+	}
+	msg += fmt.Sprintf(": wait for it with BashOutput (bash_id %q, wait %d), or stop it with KillShell.]", j.ID(), waitMax(t.opts.ForegroundLimit))
+	if text != "" {
+		msg = text + "\n\n" + msg
+	}
+	return mcp.NewToolResultText(withNotes(msg, notes))
+}
+
+// foregroundText states the foreground limit for Bash's description.
+func foregroundText(limit time.Duration) string {
+	if limit <= 0 {
+		return ""
+	}
+	return shell.RoundDuration(limit)
 }
 
 // bashResult turns a finished foreground job into the call's result.
@@ -103,10 +142,7 @@ func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *m
 		sh.Drop(j)
 		return failedf("Bash: the sandbox could not run the command: %v", err)
 	}
-	text, cut := j.Output().Clip(bashMaxOutput, func(next, left, total int64) string {
-		return fmt.Sprintf("[… %s left out here: the output is %s in all. To read on from here, call BashOutput with bash_id %q and offset %d.]",
-			formatSize(left), formatSize(total), j.ID(), next)
-	})
+	text, _, cut := j.Output().Clip(bashMaxOutput, func(c shell.Cut) string { return cutNote(j, c) })
 	if cut {
 		sh.Keep(j)
 	} else {
@@ -131,6 +167,33 @@ func (t *Toolset) bashResult(sh *shell.Session, j *shell.Job, notes []string) *m
 		text = "(Bash completed with no output)"
 	}
 	return mcp.NewToolResultText(withNotes(text, notes))
+}
+
+// cutNote says what a clipped result leaves out, which of it is gone and
+// why, and where BashOutput reads on.
+func cutNote(j *shell.Job, c shell.Cut) string {
+	msg := fmt.Sprintf("[… %s left out here: the output is %s in all.", formatSize(c.Left), formatSize(c.Total))
+	lost := c.Lost.From < c.Lost.To
+	if lost {
+		msg += " " + lostNote(j.Output(), c.Lost)
+	}
+	switch {
+	case c.Next < 0:
+	case lost && c.Next == c.Lost.To:
+		msg += fmt.Sprintf(" To read what was kept after them, call BashOutput with bash_id %q and offset %d.", j.ID(), c.Next)
+	default:
+		msg += fmt.Sprintf(" To read on from here, call BashOutput with bash_id %q and offset %d.", j.ID(), c.Next)
+	}
+	return msg + "]"
+}
+
+// lostNote says which bytes of a job's output are gone, and why.
+func lostNote(out *shell.Spool, g shell.Gap) string {
+	why := fmt.Sprintf("only the first %s and the last %s of a job's output are kept", formatSize(shell.SpoolMax), formatSize(shell.TailMax))
+	if err := out.Failed(); err != nil {
+		why = "the server could not write them to its disk (" + err.Error() + "), so the output could not be kept whole"
+	}
+	return fmt.Sprintf("Bytes %d to %d (%s) are gone: %s.", g.From, g.To, formatSize(g.To-g.From), why)
 }
 
 // exitCode prints an exit status, naming the signal of a 128+N status.

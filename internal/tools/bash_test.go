@@ -28,9 +28,16 @@ import (
 // KillShell are served; sessions end when their client closes.
 func newBashHarness(t *testing.T, cfg sandbox.Config) *harness {
 	t.Helper()
+	return newBashHarnessWith(t, cfg, Options{})
+}
+
+// newBashHarnessWith is newBashHarness with the tools' options opts.
+func newBashHarnessWith(t *testing.T, cfg sandbox.Config, opts Options) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	ws := testutil.Workspace(t, dir)
-	ts := New(ws, Options{Sandbox: testutil.Sandbox(t, dir, cfg)})
+	opts.Sandbox = testutil.Sandbox(t, dir, cfg)
+	ts := New(ws, opts)
 	t.Cleanup(ts.Close)
 	h := &harness{t: t, dir: dir, ws: ws, ts: ts}
 	h.c = h.connectBash()
@@ -360,7 +367,9 @@ func TestBashEnvironmentAndSecrets(t *testing.T) {
 
 func TestBashForkBombLeavesServerAnswering(t *testing.T) {
 	t.Parallel()
-	h := newBashHarness(t, sandbox.Config{})
+	// A low process limit makes the bomb reach it at once, even on a loaded
+	// machine, so its refusals and the hint about them are in the output.
+	h := newBashHarness(t, sandbox.Config{MaxProcs: 64})
 	h.write("a.txt", "alpha\n")
 	bombed := make(chan string, 1)
 	go func() {

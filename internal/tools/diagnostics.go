@@ -16,8 +16,8 @@ var diagnosticsDoc string
 
 // diagnosticsArgs is the Diagnostics tool's input.
 type diagnosticsArgs struct {
-	Path  string `json:"path,omitempty" jsonschema:"The file or directory to check: relative to the workspace root, or absolute inside it (default: the workspace root)"`
-	GoVet bool   `json:"go_vet,omitempty" jsonschema:"Also run go vet on the Go packages (slower): likely bugs, not only build errors"`
+	Path  string `json:"path,omitempty" jsonschema:"File or directory to check (default: the workspace root)"`
+	GoVet bool   `json:"go_vet,omitempty" jsonschema:"Also run go vet (slower)"`
 }
 
 func diagnosticsTool(t *Toolset) server.ServerTool {
@@ -54,5 +54,7 @@ func (t *Toolset) diagnostics(ctx context.Context, args diagnosticsArgs) *mcp.Ca
 	if err != nil {
 		return failedf("%s: %v", name, err)
 	}
-	return mcp.NewToolResultText(text)
+	res := mcp.NewToolResultText(text)
+	fit(res, "check a smaller path to see the rest")
+	return res
 }

@@ -22,10 +22,10 @@ var editDoc string
 
 // editArgs is the Edit tool's input.
 type editArgs struct {
-	FilePath   string `json:"file_path" jsonschema:"The file to modify: relative to the workspace root, or absolute inside it"`
-	OldString  string `json:"old_string" jsonschema:"The text to replace"`
-	NewString  string `json:"new_string" jsonschema:"The text to replace it with (must be different from old_string)"`
-	ReplaceAll bool   `json:"replace_all,omitempty" jsonschema:"Replace all occurrences of old_string (default false)"`
+	FilePath   string `json:"file_path" jsonschema:"Relative to the workspace root, or absolute inside it"`
+	OldString  string `json:"old_string" jsonschema:"The exact text to replace"`
+	NewString  string `json:"new_string" jsonschema:"The text to put in its place"`
+	ReplaceAll bool   `json:"replace_all,omitempty" jsonschema:"Replace every occurrence of old_string"`
 }
 
 const (
@@ -64,6 +64,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	// One edit of a file at a time: two parallel edits would otherwise both
 	// pass the freshness check and the second would undo the first.
 	defer t.edits.lock(rel)()
+	defer t.record(ctx, "Edit", name, rel)() // a checkpoint, even of a failed call: it records what did change
 	sess := t.sessions.of(ctx)
 
 	fi, err := t.ws.Lstat(name)

@@ -25,9 +25,9 @@ var globDoc string
 
 // globArgs is the Glob tool's input.
 type globArgs struct {
-	Pattern        string `json:"pattern" jsonschema:"The glob pattern to match files against, such as **/*.go or src/**/*.{ts,tsx}"`
-	Path           string `json:"path,omitempty" jsonschema:"The directory to search in, relative to the workspace root (or absolute inside it); defaults to the workspace root"`
-	IncludeIgnored bool   `json:"include_ignored,omitempty" jsonschema:"Also list files that .gitignore, .ignore or the global git excludes leave out (default false)"`
+	Pattern        string `json:"pattern" jsonschema:"Glob such as **/*.go or src/**/*.{ts,tsx}"`
+	Path           string `json:"path,omitempty" jsonschema:"Directory to search (default: the workspace root)"`
+	IncludeIgnored bool   `json:"include_ignored,omitempty" jsonschema:"Also list files .gitignore leaves out"`
 }
 
 const (
@@ -44,21 +44,12 @@ func globTool(t *Toolset) server.ServerTool {
 			"Timeout":    fmt.Sprintf("%d seconds", int(globTimeout.Seconds())),
 		})),
 		inputSchema[globArgs](),
-		outputSchema[globResult](),
 		mcp.WithToolTitle("Find files"),
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args globArgs) (*mcp.CallToolResult, error) {
 			return t.glob(ctx, args)
 		})}
-}
-
-// globResult is Glob's structuredContent: the list the text shows, for
-// programs.
-type globResult struct {
-	Files    []string `json:"files" jsonschema:"matching files, workspace-relative, newest modified first (the first 100)"`
-	Total    int      `json:"total" jsonschema:"how many files matched in all"`
-	Complete bool     `json:"complete" jsonschema:"false when the search stopped early (time or entry limit) or some directories could not be read"`
 }
 
 // found is a file a search found, with the time it was last modified.
@@ -93,7 +84,7 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 	if prefix := g.LiteralPrefix(); prefix != "" {
 		start = path.Join(base, prefix)
 		if fi, err := t.ws.Stat(start); err != nil || !fi.IsDir() {
-			return structured(noFilesFound(args, g, walk.Stats{}), globResult{Complete: true})
+			return mcp.NewToolResultText(noFilesFound(args, g, walk.Stats{})), nil
 		}
 	}
 	opts := walk.Options{
@@ -143,20 +134,23 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 		return failedf("Glob %s: %v", args.Pattern, err), nil
 	}
 	if total == 0 && !timedOut && !st.Truncated && st.ErrorCount == 0 {
-		return structured(noFilesFound(args, g, st), globResult{Complete: true})
+		return mcp.NewToolResultText(noFilesFound(args, g, st)), nil
 	}
 
 	var b strings.Builder
-	out := globResult{Total: total, Complete: !timedOut && !st.Truncated && st.ErrorCount == 0 && len(statErrs) == 0}
+	shown := 0
 	for _, m := range newest.sorted() {
-		b.WriteString(workspace.Display(m.path))
-		b.WriteByte('\n')
-		out.Files = append(out.Files, workspace.Display(m.path))
+		line := workspace.Display(m.path) + "\n"
+		if b.Len()+len(line) > pageMax {
+			break // long paths: as many as one result holds
+		}
+		b.WriteString(line)
+		shown++
 	}
 	var notes []string
-	if total > globMaxResults {
+	if total > shown {
 		notes = append(notes, fmt.Sprintf("(Showing %d of %d matching files, newest first; %d more are not listed. Narrow the pattern or path to see the rest.)",
-			globMaxResults, total, total-globMaxResults))
+			shown, total, total-shown))
 	}
 	if total == 0 {
 		notes = append(notes, "No files found.")
@@ -176,7 +170,7 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 		}
 		b.WriteString(strings.Join(notes, "\n"))
 	}
-	return structured(strings.TrimSuffix(b.String(), "\n"), out)
+	return mcp.NewToolResultText(strings.TrimSuffix(b.String(), "\n")), nil
 }
 
 // globBase finds the directory a Glob searches (workspace-relative) and the

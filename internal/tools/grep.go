@@ -24,28 +24,28 @@ var grepDoc string
 // grepArgs is the Grep tool's input, named and ordered as Claude Code's.
 // Pointers tell an argument left out from one set to its zero value.
 type grepArgs struct {
-	Pattern    string `json:"pattern" jsonschema:"The regular expression to search for in file contents (Go RE2 syntax)"`
-	Path       string `json:"path,omitempty" jsonschema:"File or directory to search in, relative to the workspace root (or absolute inside it); defaults to the workspace root"`
-	Glob       string `json:"glob,omitempty" jsonschema:"Only search files matching this glob, e.g. *.js, **/*.{ts,tsx} or src/**; several separated by spaces; a leading ! excludes"`
-	OutputMode string `json:"output_mode,omitempty" jsonschema:"content shows matching lines (with -A/-B/-C context, -n line numbers, head_limit); files_with_matches shows file paths (default); count shows match counts per file"`
-	Before     *int   `json:"-B,omitempty" jsonschema:"Lines to show before each match (content mode only)"`
-	After      *int   `json:"-A,omitempty" jsonschema:"Lines to show after each match (content mode only)"`
-	C          *int   `json:"-C,omitempty" jsonschema:"Lines to show before and after each match (content mode only)"`
+	Pattern    string `json:"pattern" jsonschema:"Regular expression (RE2)"`
+	Path       string `json:"path,omitempty" jsonschema:"File or directory to search (default: the workspace root)"`
+	Glob       string `json:"glob,omitempty" jsonschema:"Only files matching these globs (space-separated; ! excludes), e.g. *.js **/*.{ts,tsx}"`
+	OutputMode string `json:"output_mode,omitempty" jsonschema:"files_with_matches (default; newest first), content (path:line:text) or count (path:count)"`
+	Before     *int   `json:"-B,omitempty" jsonschema:"Context lines before each match"`
+	After      *int   `json:"-A,omitempty" jsonschema:"Context lines after each match"`
+	C          *int   `json:"-C,omitempty" jsonschema:"Context lines before and after each match"`
 	Context    *int   `json:"context,omitempty" jsonschema:"Same as -C"`
-	LineNums   *bool  `json:"-n,omitempty" jsonschema:"Show line numbers (content mode only); default true"`
-	IgnoreCase bool   `json:"-i,omitempty" jsonschema:"Case-insensitive search"`
-	Only       bool   `json:"-o,omitempty" jsonschema:"Show only the matching part of each line (content mode), and count matches rather than lines (count mode)"`
-	Type       string `json:"type,omitempty" jsonschema:"Only search files of this ripgrep type, e.g. go, py, js, ts, rust, java, c, cpp, md, json, yaml; more efficient than glob for standard types"`
-	HeadLimit  *int   `json:"head_limit,omitempty" jsonschema:"Show only the first N lines (content), files (files_with_matches) or entries (count); default 250, 0 for no limit"`
-	Offset     int    `json:"offset,omitempty" jsonschema:"Skip the first N lines, files or entries before applying head_limit, to see the next page; default 0"`
-	Multiline  bool   `json:"multiline,omitempty" jsonschema:"Let patterns span lines: . matches newlines, and \\n can be matched; default false"`
+	LineNums   *bool  `json:"-n,omitempty" jsonschema:"Line numbers in content mode (default true)"`
+	IgnoreCase bool   `json:"-i,omitempty" jsonschema:"Ignore case"`
+	Only       bool   `json:"-o,omitempty" jsonschema:"Only the matching part of each line"`
+	Type       string `json:"type,omitempty" jsonschema:"File type, e.g. go, py, js, ts, rust, java, md"`
+	HeadLimit  *int   `json:"head_limit,omitempty" jsonschema:"Lines, files or entries a page shows (default 250; 0: all)"`
+	Offset     int    `json:"offset,omitempty" jsonschema:"Lines, files or entries to skip"`
+	Multiline  bool   `json:"multiline,omitempty" jsonschema:"Let the pattern span lines (. matches newlines)"`
 }
 
 const (
 	grepDefaultLimit = 250              // head_limit when none is given
 	grepMaxColumns   = 500              // longer lines are shown as a marker
 	grepMaxContext   = 1000             // -A, -B, -C at most
-	grepMaxOutput    = 50 << 10         // bytes of text one result carries at most
+	grepMaxOutput    = pageMax          // bytes of lines one result carries at most
 	grepTimeout      = 60 * time.Second // how long one Grep may search
 )
 
@@ -54,7 +54,7 @@ func grepTool(t *Toolset) server.ServerTool {
 		mcp.WithDescription(describe(grepDoc, map[string]any{
 			"DefaultLimit": grepDefaultLimit,
 			"MaxColumns":   grepMaxColumns,
-			"MaxOutput":    formatSize(grepMaxOutput),
+			"MaxOutput":    english.Sprintf("%d", resultMax),
 			"MaxEntries":   english.Sprintf("%d", walkMaxEntries),
 			"Timeout":      fmt.Sprintf("%d seconds", int(grepTimeout.Seconds())),
 			"MaxLine":      formatSize(search.MaxLine),
@@ -69,7 +69,6 @@ func grepTool(t *Toolset) server.ServerTool {
 			atMost("-B", grepMaxContext), atMost("-A", grepMaxContext), atMost("-C", grepMaxContext), atMost("context", grepMaxContext),
 			atLeast("head_limit", 0), atLeast("offset", 0),
 		),
-		outputSchema[grepResult](),
 		mcp.WithToolTitle("Search file contents"),
 	}, annotate(true, false, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
@@ -112,24 +111,7 @@ func (t *Toolset) grep(ctx context.Context, args grepArgs) (*mcp.CallToolResult,
 	ctx, cancel := context.WithTimeout(ctx, grepTimeout)
 	defer cancel()
 	run := &grepRun{t: t, req: req}
-	run.result.Mode = req.mode
-	text := run.do(ctx)
-	return structured(text, run.result)
-}
-
-// grepResult is Grep's structuredContent: the page the text shows, for
-// programs.
-type grepResult struct {
-	Mode   string      `json:"mode" jsonschema:"files_with_matches, content or count"`
-	Files  []string    `json:"files" jsonschema:"files_with_matches and count: the files on this page, in the order shown; content: the files whose lines were searched for this page, by path"`
-	Counts []grepCount `json:"counts" jsonschema:"count mode: the matches in each file on this page; empty in other modes"`
-	Total  int         `json:"total" jsonschema:"count mode: matches in all files; content mode: lines on this page; files_with_matches: 0"`
-}
-
-// grepCount is one file's entry in count mode.
-type grepCount struct {
-	Path  string `json:"path" jsonschema:"the file, workspace-relative"`
-	Count int    `json:"count" jsonschema:"matching lines (or matches, with -o or multiline)"`
+	return mcp.NewToolResultText(run.do(ctx)), nil
 }
 
 // grepRequest checks the arguments: every problem is an error naming it.
@@ -290,14 +272,25 @@ func unitName(mode string) string {
 	return "file"
 }
 
+// unitsName is unitName's plural.
+func unitsName(mode string) string {
+	if mode == "count" {
+		return "entries"
+	}
+	return unitName(mode) + "s"
+}
+
+// fullNote says that a page stopped where one result was full, and where
+// the next page starts.
+func fullNote(mode string, offset, shown int) string {
+	return fmt.Sprintf("[Showing %s %d-%d: one result holds at most %s characters. Call Grep again with offset=%d for the rest.]",
+		unitsName(mode), offset+1, offset+shown, english.Sprintf("%d", resultMax), offset+shown)
+}
+
 // pageNote tells the model which part of the results it sees and how to
 // get the next page.
 func pageNote(mode string, offset, shown int, more bool, total int) string {
-	unit := unitName(mode)
-	units := unit + "s"
-	if unit == "entry" {
-		units = "entries"
-	}
+	unit, units := unitName(mode), unitsName(mode)
 	switch {
 	case more:
 		return fmt.Sprintf("[Showing %s %d-%d; more match. Call Grep again with offset=%d for the next page.]", units, offset+1, offset+shown, offset+shown)

@@ -38,7 +38,6 @@ func (r *grepRun) do(ctx context.Context) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		notes = append(notes, fmt.Sprintf("[The search stopped after %d seconds, so the results are incomplete. Narrow the path, glob or type.]", int(grepTimeout.Seconds())))
 	case errors.Is(err, context.Canceled):
-		r.result = grepResult{Mode: r.req.mode}
 		return "Grep was cancelled."
 	case err != nil:
 		notes = append(notes, fmt.Sprintf("[The search failed: %v]", err))
@@ -107,11 +106,9 @@ func (r *grepRun) writeFiles(out *strings.Builder, files []grepFile, more bool) 
 	for _, f := range page {
 		line := workspace.Display(f.path) + "\n"
 		if out.Len()+len(line) > grepMaxOutput {
-			return []string{fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
-				formatSize(grepMaxOutput), plural(shown, "file"), offset+shown)}
+			return []string{fullNote("files_with_matches", offset, shown)}
 		}
 		out.WriteString(line)
-		r.result.Files = append(r.result.Files, workspace.Display(f.path))
 		shown++
 	}
 	if note := pageNote("files_with_matches", offset, len(page), more, len(files)); note != "" {
@@ -136,17 +133,13 @@ func (r *grepRun) writeCount(out *strings.Builder, files []grepFile) []string {
 	page := files[min(offset, len(files)):]
 	page = page[:min(len(page), r.keep())]
 	var notes []string
-	r.result.Total = total
 	for i, f := range page {
 		line := workspace.Display(f.path) + ":" + strconv.Itoa(f.count) + "\n"
 		if out.Len()+len(line) > grepMaxOutput {
-			notes = append(notes, fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
-				formatSize(grepMaxOutput), nouns(i, "entry"), offset+i))
+			notes = append(notes, fullNote("count", offset, i))
 			break
 		}
 		out.WriteString(line)
-		r.result.Files = append(r.result.Files, workspace.Display(f.path))
-		r.result.Counts = append(r.result.Counts, grepCount{Path: workspace.Display(f.path), Count: f.count})
 	}
 	what := "matching line"
 	if r.req.args.Only || r.req.args.Multiline {
@@ -197,17 +190,12 @@ func (r *grepRun) writeContent(out *strings.Builder, files []grepFile) []string 
 	page := seq[min(offset, len(seq)):]
 	more := len(page) > r.keep()
 	page = page[:min(len(page), r.keep())]
-	for _, f := range files {
-		r.result.Files = append(r.result.Files, workspace.Display(f.path))
-	}
 	for i, line := range page {
 		if out.Len()+len(line)+1 > grepMaxOutput {
-			return []string{fmt.Sprintf("[Output reached the %s cap after %s. Call Grep again with offset=%d for the rest.]",
-				formatSize(grepMaxOutput), plural(i, "line"), offset+i)}
+			return []string{fullNote("content", offset, i)}
 		}
 		out.WriteString(line)
 		out.WriteByte('\n')
-		r.result.Total++
 	}
 	if note := pageNote("content", offset, len(page), more, len(seq)); note != "" {
 		return []string{note}

@@ -27,7 +27,6 @@ type grepRun struct {
 	searchers sync.Pool
 	binary    atomic.Int64 // binary files skipped
 	found     int          // results before paging, for the notes
-	result    grepResult   // the page, for structuredContent
 
 	mu    sync.Mutex
 	errs  []error // files that could not be searched (the first few)

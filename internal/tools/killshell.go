@@ -18,7 +18,7 @@ var killShellDoc string
 
 // killShellArgs is the KillShell tool's input, as Claude Code names it.
 type killShellArgs struct {
-	ShellID string `json:"shell_id" jsonschema:"The ID of the background job to stop, as Bash returned it"`
+	ShellID string `json:"shell_id" jsonschema:"The job ID Bash returned"`
 }
 
 func killShellTool(t *Toolset) server.ServerTool {

@@ -54,3 +54,47 @@ func TestListTools(t *testing.T) {
 	assert.Equal(t, "boolean", schema.Properties["-n"].Type)
 	assert.Len(t, schema.Properties["output_mode"].Enum, 3)
 }
+
+// TestNoStructuredContent holds that no tool declares an outputSchema, so
+// none sends structuredContent: Claude Code (2.1.332) hands the model
+// JSON.stringify(structuredContent) in place of the text, and the text is
+// what agentbox writes for the model (issue 13, gap 1).
+func TestNoStructuredContent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.write("a.py", "TODO one\n")
+	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	for _, tool := range res.Tools {
+		raw, err := json.Marshal(tool)
+		require.NoError(t, err)
+		assert.NotContains(t, string(raw), `"outputSchema"`, tool.Name)
+	}
+	for _, call := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"Glob", map[string]any{"pattern": "**/*.py"}},
+		{"Grep", map[string]any{"pattern": "TODO", "output_mode": "content"}},
+		{"Grep", map[string]any{"pattern": "TODO", "output_mode": "count"}},
+	} {
+		r := h.call(call.tool, call.args)
+		require.False(t, r.IsError, text(r))
+		assert.Nil(t, r.StructuredContent, "%s %v", call.tool, call.args)
+		assert.Contains(t, text(r), "a.py", "%s %v: the text carries the result", call.tool, call.args)
+	}
+}
+
+// TestToolsLoadUpFront checks that every tool asks Claude Code to give the
+// model its schema from the first request, not behind ToolSearch.
+func TestToolsLoadUpFront(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	res, err := h.c.ListTools(t.Context(), mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	for _, tool := range res.Tools {
+		raw, err := json.Marshal(tool)
+		require.NoError(t, err)
+		assert.Contains(t, string(raw), `"_meta":{"anthropic/alwaysLoad":true}`, tool.Name)
+	}
+}

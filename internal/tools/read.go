@@ -23,16 +23,16 @@ var readDoc string
 // without omitempty is required, and its jsonschema tag is what the model
 // reads about it.
 type readArgs struct {
-	FilePath string `json:"file_path" jsonschema:"The file to read: relative to the workspace root, or absolute inside it"`
-	Offset   int    `json:"offset,omitempty" jsonschema:"The line to start reading from, counting from 1. Only provide if the file is too large to read at once"`
-	Limit    int    `json:"limit,omitempty" jsonschema:"The number of lines to read. Only provide if the file is too large to read at once"`
+	FilePath string `json:"file_path" jsonschema:"Relative to the workspace root, or absolute inside it"`
+	Offset   int    `json:"offset,omitempty" jsonschema:"The line to start at, from 1"`
+	Limit    int    `json:"limit,omitempty" jsonschema:"The number of lines to read"`
 }
 
 const (
 	readMaxLines     = 2000                // lines a read returns when no limit is given
 	readMaxLineLen   = textedit.MaxLineLen // characters of one line shown before it is cut
 	readMaxWholeSize = 256 << 10           // bytes a read without offset or limit may take
-	readMaxOutput    = 100 << 10           // bytes of text one result carries at most
+	readMaxOutput    = pageMax             // bytes of lines one result carries at most
 	readMaxImage     = 5 << 20             // bytes of an image returned as image content
 	readHashLimit    = 64 << 20            // files up to this size are scanned whole and hashed
 	readSniffLen     = 8 << 10             // bytes examined for NULs and image signatures
@@ -44,7 +44,7 @@ func readTool(t *Toolset) server.ServerTool {
 			"MaxLines":     readMaxLines,
 			"MaxLineLen":   readMaxLineLen,
 			"MaxWholeSize": formatSize(readMaxWholeSize),
-			"MaxOutput":    formatSize(readMaxOutput),
+			"MaxOutput":    english.Sprintf("%d", resultMax),
 			"MaxImage":     formatSize(readMaxImage),
 		})),
 		inputSchema[readArgs](atLeast("offset", 0), atLeast("limit", 0)),

@@ -37,8 +37,8 @@ func (p *page) render(name string, first int) string {
 	case p.last < first && p.complete:
 		return fmt.Sprintf("[%s has %s; offset %d is past the end. Call Read with a smaller offset.]", name, plural(p.total, "line"), first)
 	case p.capped:
-		notes = append(notes, fmt.Sprintf("[Output reached the %s cap: showing lines %d-%d%s. Call Read with offset=%d to continue.]",
-			formatSize(readMaxOutput), first, p.last, p.ofTotal(), p.last+1))
+		notes = append(notes, fmt.Sprintf("[Showing lines %d-%d%s: one result holds at most %s characters. Call Read with offset=%d to continue.]",
+			first, p.last, p.ofTotal(), english.Sprintf("%d", resultMax), p.last+1))
 	case !p.complete || p.last < p.total:
 		notes = append(notes, fmt.Sprintf("[Showing lines %d-%d%s. Call Read with offset=%d to continue.]",
 			first, p.last, p.ofTotal(), p.last+1))

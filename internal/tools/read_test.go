@@ -102,9 +102,10 @@ func TestReadLimits(t *testing.T) {
 	})
 	t.Run("caps the output of one result", func(t *testing.T) {
 		got := h.ok("Read", map[string]any{"file_path": "heavy.txt"})
-		assert.LessOrEqual(t, len(got), readMaxOutput+300)
+		assert.LessOrEqual(t, len(got), resultMax)
 		tail := got[strings.LastIndex(got, "\n\n"):] // keep failure output short
-		assert.Equal(t, "\n\n[Output reached the 100 KB cap: showing lines 1-51 of 100. Call Read with offset=52 to continue.]", tail)
+		assert.Equal(t, "\n\n[Showing lines 1-18 of 100: one result holds at most 40,000 characters. Call Read with offset=19 to continue.]", tail)
+		assert.Contains(t, got, "\n18\tzzz")
 	})
 }
 

@@ -19,7 +19,14 @@ import (
 // is the property's description, and properties keep the field order.
 // adjust adds what a tag cannot say, such as bounds and enums.
 func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
-	raw := schemaJSON[T]("input", func() (*jsonschema.Schema, error) {
+	return inputSchemaFor[T]("", adjust...)
+}
+
+// inputSchemaFor is inputSchema for adjust functions that depend on the
+// server's options: variant names the values they use (say "wait≤50"), so
+// that a schema made with other values is not the one in schemas_gen.go.
+func inputSchemaFor[T any](variant string, adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
+	raw := schemaJSON[T]("input"+variant, func() (*jsonschema.Schema, error) {
 		s, err := jsonschema.For[T](nil)
 		if err != nil {
 			return nil, err
@@ -40,20 +47,26 @@ func inputSchema[T any](adjust ...func(*jsonschema.Schema)) mcp.ToolOption {
 	}
 }
 
+//go:generate go test -run ^TestGeneratedSchemas$ -update
+
 // schemaJSON returns the JSON of the schema build makes for T, a tool's
-// input or output ("kind"). At start-up it is taken from generatedSchemas
+// input ("kind", with its variant). At start-up it is taken from generatedSchemas
 // (schemas_gen.go) as long as T's fields are still those it was generated
-// from: reflecting on nine argument structs and encoding their schemas
-// cost a fifth of a server's start (8.6M of 46M instructions to the answer
-// to initialize). A T changed since makes its schema here, as before, and
-// TestGeneratedSchemas fails until the file is regenerated; it also holds
-// the file equal to what build makes, which covers the adjust functions
-// that the fingerprint cannot see.
+// from: reflecting on the argument structs and encoding their schemas cost
+// a fifth of a server's start (8.6M of 46M instructions to the answer to
+// initialize). A T changed since makes its schema here, as before, and
+// TestGeneratedSchemas fails until the file is regenerated with go
+// generate ./internal/tools; that test also holds the file equal to what
+// build makes, which covers the adjust functions the fingerprint cannot
+// see, and the package's tests (verifySchemas) check every schema taken
+// from the file against what build makes, which catches an adjust
+// function that depends on an option and has no variant.
 func schemaJSON[T any](kind string, build func() (*jsonschema.Schema, error)) json.RawMessage {
 	typ := reflect.TypeFor[T]()
 	key := schemaKey(kind, typ)
-	if raw, ok := generatedSchemas[key]; ok && !computeSchemas.Load() {
-		return json.RawMessage(raw)
+	generated, ok := generatedSchemas[key]
+	if ok && !computeSchemas.Load() && !verifySchemas {
+		return json.RawMessage(generated)
 	}
 	s, err := build()
 	if err != nil {
@@ -65,6 +78,8 @@ func schemaJSON[T any](kind string, build func() (*jsonschema.Schema, error)) js
 	}
 	if computeSchemas.Load() {
 		computedSchemas.Store(key, string(raw))
+	} else if ok && generated != string(raw) {
+		panic(fmt.Sprintf("%s schema of %v differs from schemas_gen.go's: run go generate ./internal/tools, and if an adjust function depends on the options, give inputSchemaFor a variant", kind, typ))
 	}
 	return raw
 }
@@ -74,6 +89,10 @@ var (
 	// computedSchemas (TestGeneratedSchemas).
 	computeSchemas  atomic.Bool
 	computedSchemas sync.Map // key -> JSON
+
+	// verifySchemas makes schemaJSON build every schema and panic if
+	// schemas_gen.go holds another under its key. Set in TestMain only.
+	verifySchemas bool
 )
 
 // schemaKey names T's schema in generatedSchemas: the kind, T's name and a
@@ -108,6 +127,15 @@ func fingerprint(h *strings.Builder, typ reflect.Type, seen map[reflect.Type]boo
 		fingerprint(h, typ.Elem(), seen)
 	case reflect.Pointer, reflect.Slice, reflect.Array:
 		fingerprint(h, typ.Elem(), seen)
+	}
+}
+
+// noRequired drops the empty list of required properties of a tool whose
+// arguments are all optional: it says nothing, and tools/list is sent on
+// every session's start.
+func noRequired(s *jsonschema.Schema) {
+	if len(s.Required) == 0 {
+		s.Required = nil
 	}
 }
 

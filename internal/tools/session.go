@@ -11,6 +11,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/shell"
 	"github.com/agentbox/agentbox/internal/workspace"
@@ -110,17 +111,20 @@ func sizeChange(was, now int64) string {
 // sessionSet holds the state of every live client session. The zero value
 // is not usable; call newSessionSet.
 type sessionSet struct {
-	sb *sandbox.Sandbox // where the sessions' Bash commands run
-	ws *workspace.Workspace
+	sb     *sandbox.Sandbox // where the sessions' Bash commands run
+	ws     *workspace.Workspace
+	venv   pyenv.Finder   // the virtual environment they run with
+	record shell.Recorder // records each command as a checkpoint
 
 	mu sync.Mutex
 	m  map[string]*session
 }
 
 // newSessionSet returns an empty set of the sessions of a server whose
-// Bash commands run in sb (nil for none) in ws.
-func newSessionSet(sb *sandbox.Sandbox, ws *workspace.Workspace) *sessionSet {
-	return &sessionSet{sb: sb, ws: ws, m: map[string]*session{}}
+// Bash commands run in sb (nil for none) in ws, with the virtual
+// environment venv finds, each recorded by record.
+func newSessionSet(sb *sandbox.Sandbox, ws *workspace.Workspace, venv pyenv.Finder, record shell.Recorder) *sessionSet {
+	return &sessionSet{sb: sb, ws: ws, venv: venv, record: record, m: map[string]*session{}}
 }
 
 // of returns the session of the request in ctx, creating it on first use.
@@ -134,10 +138,27 @@ func (ss *sessionSet) of(ctx context.Context) *session {
 	defer ss.mu.Unlock()
 	s, ok := ss.m[id]
 	if !ok {
-		s = &session{files: map[string]fileState{}, shell: shell.New(ss.sb, ss.ws)}
+		s = &session{files: map[string]fileState{}, shell: shell.New(ss.sb, ss.ws, ss.venv, ss.record)}
 		ss.m[id] = s
 	}
 	return s
+}
+
+// forgetEverywhere makes every session forget the files at rels, so that
+// each must Read them again before it may Write or Edit them: an Undo
+// restored them.
+func (ss *sessionSet) forgetEverywhere(rels []string) {
+	ss.mu.Lock()
+	all := make([]*session, 0, len(ss.m))
+	for _, s := range ss.m {
+		all = append(all, s)
+	}
+	ss.mu.Unlock()
+	for _, s := range all {
+		for _, rel := range rels {
+			s.forget(rel)
+		}
+	}
 }
 
 // end forgets a session that has closed, stopping the commands it runs.

@@ -13,6 +13,10 @@
 //   - Bash, BashOutput and KillShell: run a command in the sandbox, read a
 //     background job's output, stop it (internal/shell on
 //     internal/sandbox); offered only when there is a sandbox.
+//   - Changes and Undo: list the checkpoints of what Write, Edit and Bash
+//     changed, show one as a diff, and restore the workspace to before one
+//     (internal/checkpoint); offered only when checkpoints are on. Every
+//     Write, Edit and Bash command is recorded (checkpoint.go).
 //
 // This package is the MCP glue around those engines. Each tool is a trio:
 // name.go (argument struct, handler), name.md (the description the model
@@ -20,19 +24,28 @@
 // name_test.go; a tool's other concerns are in name_concern.go. Handlers
 // turn every failure a model can act on into an isError result naming the
 // path it sent; a Go error from a handler means the server itself broke.
+//
+// A result is text for the model to read, never structuredContent (which
+// Claude Code shows the model in place of the text), and at most
+// resultMax characters (size.go), which every client passes on whole.
 package tools
 
 import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"text/template"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/agentbox/agentbox/internal/check"
+	"github.com/agentbox/agentbox/internal/checkpoint"
+	"github.com/agentbox/agentbox/internal/pyenv"
 	"github.com/agentbox/agentbox/internal/sandbox"
+	"github.com/agentbox/agentbox/internal/shell"
 	"github.com/agentbox/agentbox/internal/walk"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -46,6 +59,9 @@ type Toolset struct {
 	excludes *walk.GlobalExcludes // Glob and Grep honour the user's global git excludes
 	edits    pathLocks            // one Write or Edit of a file at a time
 	checks   *check.Checker       // checks after writes, and Diagnostics
+	python   *shell.Python        // what python3 is for Bash's commands; nil without Bash
+
+	firstCommand sync.Once // the first command waits a moment for the journal's first snapshot
 }
 
 // Options configure the tools beyond their workspace. The zero value is the
@@ -65,7 +81,24 @@ type Options struct {
 	// Sandbox runs Bash's commands; without one, Bash, BashOutput and
 	// KillShell are not offered.
 	Sandbox *sandbox.Sandbox
+	// ForegroundLimit is how long a Bash call waits for its command: one
+	// still running then goes on in the background and the call returns
+	// (clients give up on a call after a minute or so). It also bounds
+	// BashOutput's wait. 0 waits until the command's timeout.
+	ForegroundLimit time.Duration
+	// PythonEnv finds the workspace's Python virtual environment, which
+	// Bash's commands and the Python checks run with activated. The zero
+	// value finds .venv or venv.
+	PythonEnv pyenv.Finder
+	// Journal records every change Write, Edit and Bash make as a
+	// checkpoint; nil records nothing, and Changes and Undo are not
+	// offered. The server opens and closes it.
+	Journal *checkpoint.Journal
 }
+
+// DefaultForegroundLimit is the ForegroundLimit the server uses unless
+// told otherwise: under Claude Desktop's limit of about 60 s per call.
+const DefaultForegroundLimit = 50 * time.Second
 
 // New returns the tools for ws.
 func New(ws *workspace.Workspace, opts Options) *Toolset {
@@ -77,9 +110,18 @@ func New(ws *workspace.Workspace, opts Options) *Toolset {
 		// (a venv's python) must not escape the sandbox through a check.
 		opts.Checks.Sandbox = opts.Sandbox
 	}
-	return &Toolset{ws: ws, sessions: newSessionSet(opts.Sandbox, ws), opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile),
-		checks: check.New(ws, opts.Checks)}
+	opts.Checks.Venv = opts.PythonEnv
+	t := &Toolset{ws: ws, opts: opts, excludes: walk.NewGlobalExcludes(opts.GitExcludesFile), checks: check.New(ws, opts.Checks)}
+	t.sessions = newSessionSet(opts.Sandbox, ws, opts.PythonEnv, t.recordCommand)
+	if opts.Sandbox != nil {
+		t.python = shell.NewPython(opts.Sandbox, ws, opts.PythonEnv, opts.Logger)
+	}
+	return t
 }
+
+// Python tells what python3 is for Bash's commands; nil when there is no
+// Bash.
+func (t *Toolset) Python() *shell.Python { return t.python }
 
 // All returns every tool, ready for server.AddTools, in the order tools/list
 // shows them.
@@ -95,11 +137,22 @@ func (t *Toolset) All() []server.ServerTool {
 	if t.opts.Sandbox != nil {
 		all = append(all, bashTool(t), bashOutputTool(t), killShellTool(t))
 	}
+	if t.opts.Journal != nil {
+		all = append(all, changesTool(t), undoTool(t))
+	}
 	for i := range all {
-		all[i] = validated(all[i])
+		all[i] = bounded(validated(all[i]))
+		all[i].Tool.Meta = &mcp.Meta{AdditionalFields: map[string]any{alwaysLoad: true}}
 	}
 	return all
 }
+
+// alwaysLoad is the _meta key by which Claude Code (2.1.332) offers a
+// server's tool to the model with its schema from the first request,
+// rather than by name only until the model asks ToolSearch for it. agentbox
+// is meant to replace Claude Code's own tools, so all of its are needed
+// from the start.
+const alwaysLoad = "anthropic/alwaysLoad"
 
 // EndSession forgets the state of a closed client session.
 func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
@@ -108,6 +161,9 @@ func (t *Toolset) EndSession(id string) { t.sessions.end(id) }
 func (t *Toolset) Close() {
 	t.sessions.endAll()
 	t.checks.Close()
+	if t.python != nil {
+		t.python.Close()
+	}
 }
 
 // describe fills a tool's markdown description from the constants the code

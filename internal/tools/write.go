@@ -21,8 +21,8 @@ var writeDoc string
 
 // writeArgs is the Write tool's input.
 type writeArgs struct {
-	FilePath string `json:"file_path" jsonschema:"The file to write: relative to the workspace root, or absolute inside it"`
-	Content  string `json:"content" jsonschema:"The content to write to the file"`
+	FilePath string `json:"file_path" jsonschema:"Relative to the workspace root, or absolute inside it"`
+	Content  string `json:"content" jsonschema:"The whole content of the file"`
 }
 
 // writeMaxSize bounds one Write; larger content is better made by a command.
@@ -52,6 +52,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 	// Writes and edits of one file take turns, so neither passes its
 	// freshness check on content the other is about to replace.
 	defer t.edits.lock(rel)()
+	defer t.record(ctx, "Write", name, rel)() // a checkpoint, even of a failed call: it records what did change
 	sess := t.sessions.of(ctx)
 	data := []byte(args.Content)
 	var kept []string

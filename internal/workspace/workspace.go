@@ -169,5 +169,16 @@ func (w *Workspace) Readlink(name string) (string, error) {
 func (w *Workspace) FS() fs.FS { return w.root.FS() }
 
 // Root returns a read-only view of the workspace's os.Root for walkers that
-// open directories relative to each other. Callers must not write through it.
+// open directories relative to each other. Callers must not write through it:
+// the one writer besides WriteFile is the checkpoint journal, through
+// RestoreRoot.
 func (w *Workspace) Root() *os.Root { return w.root }
+
+// RestoreRoot returns the workspace's os.Root for the checkpoint journal
+// (internal/checkpoint), the one writer besides WriteFile: an undo removes
+// what the undone changes added and puts back what they changed, through
+// this root, so every path it touches is confined as the tools' are (a
+// symlink swapped in cannot lead it out). The journal writes each file to
+// a temporary name and renames it into place, as WriteFile does. Nothing
+// else may write through it.
+func (w *Workspace) RestoreRoot() *os.Root { return w.root }

@@ -253,3 +253,29 @@ func FuzzWorkspaceStaysInside(f *testing.F) {
 		}
 	})
 }
+
+// TestRestoreRootStaysInside writes through RestoreRoot as an undo does
+// (a temporary name, then a rename over the path): the links planted in the
+// workspace cannot lead it out.
+func TestRestoreRootStaysInside(t *testing.T) {
+	t.Parallel()
+	f := newEscapeFixture(t)
+	root := f.ws.RestoreRoot()
+	for _, name := range []string{"link-file", "link-dir/marker.txt", "sub/rel-out", "sub/up-and-out/outside/marker.txt", "dangling-out", "proc-root" + f.marker} {
+		t.Run(name, func(t *testing.T) {
+			if err := root.WriteFile(name, []byte("pwned"), 0o644); err == nil {
+				fi, lerr := os.Lstat(filepath.Join(f.dir, name))
+				require.NoError(t, lerr, "a write that succeeded must have landed inside")
+				assert.True(t, fi.Mode().IsRegular())
+			}
+			_ = root.WriteFile("tmp-restore", []byte("pwned"), 0o644)
+			_ = root.Rename("tmp-restore", name)
+		})
+	}
+	got, err := os.ReadFile(f.marker)
+	require.NoError(t, err)
+	assert.Equal(t, markerText, string(got), "the marker outside changed")
+	entries, err := os.ReadDir(f.outside)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "something was created outside the workspace")
+}

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // WriteFile replaces the content of a client's file atomically: the data
@@ -76,9 +75,7 @@ func (w *Workspace) replace(rel string, data []byte, perm fs.FileMode, old fs.Fi
 		return err
 	}
 	if old != nil {
-		if st, ok := old.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Geteuid() {
-			_ = f.Chown(int(st.Uid), int(st.Gid)) // best effort: only root may
-		}
+		keepOwner(f, old)
 	}
 	if err = f.Sync(); err != nil {
 		f.Close()

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"testing/fstest"
 
@@ -116,18 +115,6 @@ func TestDetectIsBounded(t *testing.T) {
 		cancel()
 		r := Detect(ctx, fsys)
 		assert.Equal(t, "the request's deadline came", r.Cut)
-	})
-
-	t.Run("skips a FIFO instead of blocking on it", func(t *testing.T) {
-		t.Parallel()
-		dir := t.TempDir()
-		require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pyproject.toml"), 0o644))
-		require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "main.py"), 0o644))
-		writeFiles(t, dir, map[string]string{"requirements.txt": "django\n"})
-		r := detect(t, dir)
-		require.Len(t, r.Projects, 1)
-		require.Len(t, r.Projects[0].Frameworks, 1)
-		assert.Equal(t, "Django", r.Projects[0].Frameworks[0].Name)
 	})
 
 	t.Run("does not read through a symlink that leads out", func(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 
 // TestConfinedByConfig starts Claude Code the way `agentbox config
 // claude-code` says to and checks what the model is offered: agentbox's
-// nine tools and no other, none deferred (issue 13, gap 4). The printed
+// tools and no other, none deferred (issue 13, gap 4). The printed
 // JSON objects are used as they are: the one with mcpServers as the MCP
 // configuration, any other as settings.
 func TestConfinedByConfig(t *testing.T) {

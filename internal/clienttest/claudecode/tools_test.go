@@ -134,7 +134,7 @@ var stepGaps = map[string]int{
 
 // agentboxTools are the tools the model should be offered, and only they,
 // by their names in Claude Code.
-var agentboxTools = []string{"Bash", "BashOutput", "Diagnostics", "Edit", "Glob", "Grep", "KillShell", "Read", "Write"}
+var agentboxTools = []string{"Bash", "BashOutput", "Changes", "Diagnostics", "Edit", "Glob", "Grep", "KillShell", "Read", "Undo", "Write"}
 
 // TestClaudeCode plays one session per transport, stdio and HTTP: the user
 // runs the python-specialist prompt with a task, and the model, working on
@@ -178,7 +178,7 @@ func TestClaudeCode(t *testing.T) {
 // reserved stub with defer_loading set that "keeps deferred tool loading
 // active; never call this tool".
 func checkTools(t *testing.T, tr *transcript) {
-	t.Run("offers the model agentbox's nine tools and no other", func(t *testing.T) {
+	t.Run("offers the model agentbox's tools and no other", func(t *testing.T) {
 		req, ok := tr.model.firstRequest()
 		if !ok {
 			t.Fatal("no request")

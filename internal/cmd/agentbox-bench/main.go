@@ -12,13 +12,24 @@
 //	ping                     N pings in one session: the transport's own cost
 //	call TOOL JSON           N calls of one tool in one session
 //	edit FILE OLD NEW        Read FILE, then N Edits flipping OLD and NEW
+//	write FILE SIZE          N Writes of FILE, SIZE bytes, alternating two contents
+//	first TOOL JSON          the first call of N fresh servers, right after initialize ({n} in JSON: a new number each time)
 //	rss TOOL JSON            the server's idle RSS, then its peak RSS after N calls
 //	compare SCENARIO ...     the same calls alternating between agentbox and
 //	                         others: Claude Code, checks off, another build
 //	                         (see compare.go)
 //
+// With -primed, a server first waits for its checkpoint journal's first
+// snapshot of the workspace (Changes stops saying it is being taken), so
+// calls are timed in the steady state. With -fresh-journal, each server
+// keeps its journal in a new directory, as on a workspace never served.
+//
 // Each timing scenario prints one line: a label, p50, p95, n. Calls are
-// timed until their whole response has arrived (see request).
+// timed until their whole response has arrived (see request). With -vs, a
+// second server with more flags (-vs=--checkpoints=on) is timed against
+// the first, the two taking turns call for call so that the load of the
+// machine weighs on both alike; a third line gives the median of what the
+// second adds, pair by pair.
 package main
 
 import (
@@ -42,6 +53,20 @@ func main() {
 	n := flag.Int("n", 100, "repetitions")
 	label := flag.String("label", "", "label for the output line (default: the scenario)")
 	warm := flag.Int("warmup", 3, "calls before measuring")
+	flag.BoolVar(&primed, "primed", false, "wait for the checkpoint journal's first snapshot before timing")
+	flag.BoolVar(&freshJournal, "fresh-journal", false, "give each server a new, empty --checkpoint-dir")
+	flag.Func("vs", "a `flag` of a second server timed against the first, call for call (repeatable), e.g. -vs=--checkpoints=on", func(s string) error {
+		vsArgs = append(vsArgs, s)
+		return nil
+	})
+	flag.Func("names", "what to call the two servers of -vs, `A,B`", func(s string) error {
+		a, b, ok := strings.Cut(s, ",")
+		if !ok {
+			return errors.New("want two names, e.g. off,on")
+		}
+		sideNames = [2]string{a, b}
+		return nil
+	})
 	var serverArgs []string
 	flag.Func("server-arg", "an extra `flag` for the server (repeatable), e.g. --server-arg=--diagnostics=off", func(s string) error {
 		serverArgs = append(serverArgs, s)
@@ -65,13 +90,30 @@ func main() {
 			err = errors.New("call needs TOOL and JSON arguments")
 			break
 		}
-		err = calls(*bin, *workspace, *n, *warm, args[1], args[2], or(*label, args[1]))
+		err = measure(*bin, *workspace, *n, *warm, or(*label, args[1]), callScenario(args[1], args[2]))
 	case "edit":
 		if len(args) != 4 {
 			err = errors.New("edit needs FILE, OLD and NEW")
 			break
 		}
-		err = edits(*bin, *workspace, *n, args[1], args[2], args[3], or(*label, "Edit "+args[1]))
+		err = measure(*bin, *workspace, *n, 0, or(*label, "Edit "+args[1]), editScenario(args[1], args[2], args[3]))
+	case "write":
+		if len(args) != 3 {
+			err = errors.New("write needs FILE and SIZE")
+			break
+		}
+		size, perr := strconv.Atoi(args[2])
+		if perr != nil {
+			err = fmt.Errorf("write: SIZE: %v", perr)
+			break
+		}
+		err = measure(*bin, *workspace, *n, *warm, or(*label, "Write "+args[1]), writeScenario(args[1], size))
+	case "first":
+		if len(args) != 3 {
+			err = errors.New("first needs TOOL and JSON arguments")
+			break
+		}
+		err = measure(*bin, *workspace, *n, 0, or(*label, "first "+args[1]), firstScenario(args[1], args[2]))
 	case "compare":
 		if len(args) < 2 {
 			err = errors.New("compare needs a scenario: startup, call or edit")
@@ -107,15 +149,45 @@ type server struct {
 	out     *bufio.Reader
 	nextID  int
 	arrived time.Time // when the last response line arrived
+	journal string    // a -fresh-journal directory, removed when the server stops
 }
 
 // extraArgs are the -server-arg flags, passed to every server started.
 var extraArgs []string
 
+// primed and freshJournal are the flags of the same names.
+var primed, freshJournal bool
+
+// vsArgs are the -vs flags: a second server has them too, and is timed
+// against the first call for call; sideNames name the two.
+var (
+	vsArgs    []string
+	sideNames = [2]string{"A", "B"}
+)
+
 // start spawns the server on workspace and completes the initialize
 // handshake with it.
-func start(bin, workspace string) (*server, error) {
-	return startCmd(exec.Command(bin, append([]string{"--workspace", workspace, "--log-level", "error"}, extraArgs...)...))
+func start(bin, workspace string, more []string) (*server, error) {
+	args := append([]string{"--workspace", workspace, "--log-level", "error"}, extraArgs...)
+	args = append(args, more...)
+	var journal string
+	if freshJournal {
+		dir, err := os.MkdirTemp("", "agentbox-bench-journal-")
+		if err != nil {
+			return nil, err
+		}
+		journal = dir
+		args = append(args, "--checkpoint-dir", dir)
+	}
+	s, err := startCmd(exec.Command(bin, args...))
+	if err != nil {
+		if journal != "" {
+			os.RemoveAll(journal)
+		}
+		return nil, err
+	}
+	s.journal = journal
+	return s, nil
 }
 
 // startCmd starts cmd, an MCP server on stdio, and completes the
@@ -139,6 +211,42 @@ func startCmd(cmd *exec.Cmd) (*server, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// started is start, then with -primed the wait for the first snapshot.
+func started(bin, workspace string, more []string) (*server, error) {
+	s, err := start(bin, workspace, more)
+	if err != nil || !primed {
+		return s, err
+	}
+	if err := s.awaitSnapshot(); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// awaitSnapshot waits until the journal's first snapshot of the workspace
+// is done: Changes says so while it is not. A server without Changes has
+// no journal, and nothing to wait for.
+func (s *server) awaitSnapshot() error {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		text, err := s.callText("Changes", json.RawMessage(`{"limit":1}`))
+		if err != nil {
+			if strings.Contains(err.Error(), "Changes") && strings.Contains(err.Error(), "not found") {
+				return nil
+			}
+			return err
+		}
+		if !strings.Contains(text, "first copy of the workspace") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return errors.New("the journal's first snapshot did not end within 10 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // toolResult is the part of a tool result the bench looks at.
@@ -204,23 +312,32 @@ func (s *server) initialize() error {
 
 // call runs a tool and reports an isError result as an error.
 func (s *server) call(tool string, args json.RawMessage) error {
+	_, err := s.callText(tool, args)
+	return err
+}
+
+// callText runs a tool and returns its text; an isError result is an error.
+func (s *server) callText(tool string, args json.RawMessage) (string, error) {
 	var r toolResult
 	if err := s.request("tools/call", map[string]any{"name": tool, "arguments": args}, &r); err != nil {
-		return err
+		return "", err
+	}
+	text := ""
+	if len(r.Content) > 0 {
+		text = r.Content[0].Text
 	}
 	if r.IsError {
-		text := ""
-		if len(r.Content) > 0 {
-			text = r.Content[0].Text
-		}
-		return fmt.Errorf("%s failed: %s", tool, text)
+		return "", fmt.Errorf("%s failed: %s", tool, text)
 	}
-	return nil
+	return text, nil
 }
 
 func (s *server) stop() {
 	s.in.Close()
 	_ = s.cmd.Wait()
+	if s.journal != "" {
+		os.RemoveAll(s.journal)
+	}
 }
 
 // status reads a field of /proc/PID/status, such as VmRSS or VmHWM, in KB.
@@ -241,7 +358,7 @@ func startup(bin, workspace string, n int, label string) error {
 	var times []time.Duration
 	for range n {
 		t0 := time.Now()
-		s, err := start(bin, workspace)
+		s, err := start(bin, workspace, nil)
 		if err != nil {
 			return err
 		}
@@ -252,32 +369,8 @@ func startup(bin, workspace string, n int, label string) error {
 	return nil
 }
 
-func calls(bin, workspace string, n, warm int, tool, args, label string) error {
-	s, err := start(bin, workspace)
-	if err != nil {
-		return err
-	}
-	defer s.stop()
-	raw := json.RawMessage(args)
-	for range warm {
-		if err := s.call(tool, raw); err != nil {
-			return err
-		}
-	}
-	var times []time.Duration
-	for range n {
-		t0 := time.Now()
-		if err := s.call(tool, raw); err != nil {
-			return err
-		}
-		times = append(times, s.arrived.Sub(t0))
-	}
-	report(label, times)
-	return nil
-}
-
 func pings(bin, workspace string, n int, label string) error {
-	s, err := start(bin, workspace)
+	s, err := start(bin, workspace, nil)
 	if err != nil {
 		return err
 	}
@@ -294,35 +387,8 @@ func pings(bin, workspace string, n int, label string) error {
 	return nil
 }
 
-func edits(bin, workspace string, n int, file, old, new, label string) error {
-	s, err := start(bin, workspace)
-	if err != nil {
-		return err
-	}
-	defer s.stop()
-	read, _ := json.Marshal(map[string]any{"file_path": file, "limit": 1})
-	if err := s.call("Read", read); err != nil {
-		return err
-	}
-	var times []time.Duration
-	for i := range n {
-		from, to := old, new
-		if i%2 == 1 {
-			from, to = new, old
-		}
-		args, _ := json.Marshal(map[string]any{"file_path": file, "old_string": from, "new_string": to})
-		t0 := time.Now()
-		if err := s.call("Edit", args); err != nil {
-			return err
-		}
-		times = append(times, s.arrived.Sub(t0))
-	}
-	report(label, times)
-	return nil
-}
-
 func rss(bin, workspace string, n int, tool, args string) error {
-	s, err := start(bin, workspace)
+	s, err := started(bin, workspace, nil)
 	if err != nil {
 		return err
 	}
@@ -343,6 +409,155 @@ func rss(bin, workspace string, n int, tool, args string) error {
 	fmt.Printf("%-34s %8.1f MB\n", "RSS idle (after initialize)", float64(idle)/1024)
 	fmt.Printf("%-34s %8.1f MB   (after %d %s calls)\n", "RSS peak", float64(peak)/1024, n, tool)
 	return nil
+}
+
+// scenario is what one timing scenario does with a server: ready it, then
+// make its i-th timed call (i < 0: a warm-up) and say how long it took.
+type scenario struct {
+	fresh bool // a new server for every call, its first (no warm-up)
+	ready func(s *server) error
+	step  func(s *server, i int) (time.Duration, error)
+}
+
+// measure times n steps of sc on a server with the -server-arg flags and,
+// with -vs, on a second server that has the -vs flags too, the two taking
+// turns call for call, so that whatever else loads the machine weighs on
+// both alike; it then reports what the second adds, pair by pair.
+func measure(bin, workspace string, n, warm int, label string, sc scenario) error {
+	sides := [][]string{nil}
+	names := []string{label}
+	if vsArgs != nil {
+		sides = append(sides, vsArgs)
+		names = []string{label + ", " + sideNames[0], label + ", " + sideNames[1]}
+	}
+	servers := make([]*server, len(sides))
+	if !sc.fresh {
+		for k, extra := range sides {
+			s, err := started(bin, workspace, extra)
+			if err != nil {
+				return err
+			}
+			defer s.stop()
+			if sc.ready != nil {
+				if err := sc.ready(s); err != nil {
+					return err
+				}
+			}
+			for i := range warm {
+				if _, err := sc.step(s, -1-i); err != nil {
+					return err
+				}
+			}
+			servers[k] = s
+		}
+	}
+	times := make([][]time.Duration, len(sides))
+	for i := range n {
+		for k, extra := range sides {
+			s := servers[k]
+			if sc.fresh {
+				var err error
+				if s, err = start(bin, workspace, extra); err != nil {
+					return err
+				}
+			}
+			d, err := sc.step(s, i)
+			if sc.fresh {
+				s.stop()
+			}
+			if err != nil {
+				return err
+			}
+			times[k] = append(times[k], d)
+		}
+	}
+	for k := range sides {
+		report(names[k], times[k])
+	}
+	if len(sides) == 2 {
+		diffs := make([]time.Duration, n)
+		for i := range n {
+			diffs[i] = times[1][i] - times[0][i]
+		}
+		slices.Sort(diffs)
+		fmt.Printf("  %-32s p50 %+8.2f ms   (pair by pair)\n", sideNames[1]+" adds", float64(diffs[n/2].Microseconds())/1000)
+	}
+	return nil
+}
+
+// callScenario calls tool with args, the same each time.
+func callScenario(tool, args string) scenario {
+	return scenario{step: func(s *server, _ int) (time.Duration, error) {
+		t0 := time.Now()
+		err := s.call(tool, json.RawMessage(args))
+		return s.arrived.Sub(t0), err
+	}}
+}
+
+// editScenario reads file, then edits it flipping old and new. With -vs,
+// the two servers edit copies of their own, file.0 and file.1, which must
+// exist.
+func editScenario(file, old, new string) scenario {
+	flips := map[*server]int{}
+	names := map[*server]string{}
+	return scenario{
+		ready: func(s *server) error {
+			names[s] = file
+			if vsArgs != nil {
+				names[s] = fmt.Sprintf("%s.%d", file, len(names)-1)
+			}
+			read, _ := json.Marshal(map[string]any{"file_path": names[s], "limit": 1})
+			return s.call("Read", read)
+		},
+		step: func(s *server, _ int) (time.Duration, error) {
+			from, to := old, new
+			if flips[s]%2 == 1 {
+				from, to = new, old
+			}
+			flips[s]++
+			args, _ := json.Marshal(map[string]any{"file_path": names[s], "old_string": from, "new_string": to})
+			t0 := time.Now()
+			err := s.call("Edit", args)
+			return s.arrived.Sub(t0), err
+		},
+	}
+}
+
+// writeScenario writes file, size bytes, alternating two contents so that
+// each Write changes it. Each server writes a file of its own.
+func writeScenario(file string, size int) scenario {
+	line := "    result = compute_value(input, factor=7)  # a line of typical width\n"
+	body := strings.Repeat(line, size/len(line)+1)[:size-1]
+	names := map[*server]string{}
+	flips := map[*server]int{}
+	return scenario{
+		ready: func(s *server) error {
+			names[s] = fmt.Sprintf("%s.%d", file, len(names))
+			read, _ := json.Marshal(map[string]any{"file_path": names[s], "limit": 1})
+			_ = s.call("Read", read) // a file left by an earlier run may be replaced once read
+			args, _ := json.Marshal(map[string]any{"file_path": names[s], "content": body})
+			return s.call("Write", args)
+		},
+		step: func(s *server, _ int) (time.Duration, error) {
+			flips[s]++
+			args, _ := json.Marshal(map[string]any{"file_path": names[s], "content": body + string(rune('a'+flips[s]%2))})
+			t0 := time.Now()
+			err := s.call("Write", args)
+			return s.arrived.Sub(t0), err
+		},
+	}
+}
+
+// firstScenario times the first call of a fresh server, made as soon as
+// initialize is answered. {n} in args stands for a number new each time,
+// so that each Write can make a file of its own.
+func firstScenario(tool, args string) scenario {
+	return scenario{fresh: true, step: func(s *server, _ int) (time.Duration, error) {
+		a := strings.ReplaceAll(args, "{n}", strconv.FormatInt(time.Now().UnixNano(), 36))
+		t0 := time.Now()
+		err := s.call(tool, json.RawMessage(a))
+		return s.arrived.Sub(t0), err
+	}}
 }
 
 func report(label string, times []time.Duration) {
