@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,7 +22,8 @@ import (
 // with -claude, Claude Code's `claude mcp serve`; and, for start-up only,
 // with -floor, the least mcp-go server (internal/cmd/mcpgo-floor).
 //
-//	compare startup               spawn → initialize answered, and → tools/list answered
+//	compare startup               spawn → initialize answered, and → tools/list answered;
+//	                              on Linux also the CPU time the server ran to initialize
 //	compare call TOOL JSON        calls of TOOL; "$WS/" in JSON is the workspace's absolute path
 //	compare edit FILE OLD NEW     Edits flipping OLD and NEW, each server on its own copy of FILE
 //
@@ -118,7 +120,8 @@ func rounds(cs []*contender, n int, f func(c *contender) error) error {
 }
 
 func compareStartup(cs []*contender, n int) error {
-	const initialized, listed = "spawn → initialized", "spawn → tools/list answered"
+	const initialized, listed, cpu = "spawn → initialized", "spawn → tools/list answered", "CPU time to initialized"
+	measureCPU := true
 	err := rounds(cs, n, func(c *contender) error {
 		t0 := time.Now()
 		s, err := startCmd(c.cmd())
@@ -127,6 +130,11 @@ func compareStartup(cs []*contender, n int) error {
 		}
 		defer s.stop()
 		c.times[initialized] = append(c.times[initialized], s.arrived.Sub(t0))
+		if d, ok := cpuTime(s.cmd.Process.Pid); ok && measureCPU {
+			c.times[cpu] = append(c.times[cpu], d)
+		} else {
+			measureCPU = false
+		}
 		if err := s.request("tools/list", map[string]any{}, nil); err != nil {
 			return fmt.Errorf("%s: %w", c.label, err)
 		}
@@ -136,8 +144,41 @@ func compareStartup(cs []*contender, n int) error {
 	if err != nil {
 		return err
 	}
-	table(cs, initialized, listed)
+	if measureCPU {
+		table(cs, initialized, listed, cpu)
+	} else {
+		table(cs, initialized, listed)
+	}
 	return nil
+}
+
+// cpuTime is the CPU time the process pid's threads have run so far, from
+// Linux's /proc/PID/task/*/schedstat (in nanoseconds, unlike the clock
+// ticks of /proc/PID/stat). On a loaded machine a start waits for a core
+// for most of its wall time; this is what it cost once it had one. It
+// leaves out the process's children.
+func cpuTime(pid int) (time.Duration, bool) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, false
+	}
+	var sum time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			return 0, false
+		}
+		f := strings.Fields(string(b))
+		if len(f) == 0 {
+			return 0, false
+		}
+		ns, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, true
 }
 
 func compareCalls(cs []*contender, workspace string, n, warm int, tool, args string) error {
