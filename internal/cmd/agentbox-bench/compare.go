@@ -254,7 +254,7 @@ func compareEdits(cs []*contender, workspace string, n int, file, old, new strin
 		return s.arrived.Sub(t0), nil
 	}
 	for _, c := range cs {
-		read, _ := json.Marshal(map[string]any{"file_path": path(c)})
+		read, _ := json.Marshal(map[string]any{"file_path": path(c), "limit": 1}) // a whole-file Read has a size cap
 		if err := sessions[c].call("Read", read); err != nil {
 			return fmt.Errorf("%s: %w", c.label, err)
 		}
