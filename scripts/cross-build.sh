@@ -15,16 +15,11 @@ if [ ${#targets[@]} -eq 0 ]; then
 	targets=(linux/amd64 linux/arm64 linux/386 darwin/amd64 darwin/arm64 windows/amd64)
 fi
 
-# Failures allowed FOR NOW ONLY: Windows support of the tools is phase 2 of
-# issue 17. Each entry is "GOOS/GOARCH PACKAGE-GLOB" (the package path
-# without the module's). Allowed failures are printed, not fatal; when an
-# allowed package passes, the table says so: remove its entry then.
-#   internal/checkpoint: flock(2), inode numbers, ctime and O_NOFOLLOW.
-#   cmd/agentbox: imports internal/checkpoint.
-allowed=(
-	"windows/* internal/checkpoint"
-	"windows/* cmd/agentbox"
-)
+# Failures allowed for a while (none today). Each entry is
+# "GOOS/GOARCH PACKAGE-GLOB" (the package path without the module's).
+# Allowed failures are printed, not fatal; when an allowed package passes,
+# the table says so: remove its entry then.
+allowed=()
 
 module=$(go list -m)
 logs=$(mktemp -d)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -207,11 +206,11 @@ func TestChangesErrors(t *testing.T) {
 	lock, err := os.OpenFile(filepath.Join(checkpoint.DefaultDir(filepath.Join(state, "agentbox"), ws), "lock"), os.O_RDWR, 0)
 	require.NoError(t, err)
 	defer lock.Close()
-	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_EX))
+	require.NoError(t, holdJournalLock(lock))
 	_, err = lock.WriteAt([]byte("4242\n"), 0)
 	require.NoError(t, err)
 	_, errOut, code = agentbox(t, "", append([]string{"changes", "--lock-wait", "50ms"}, flags...)...)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, "is busy: process 4242 holds its lock; try again when it is done")
-	require.NoError(t, syscall.Flock(int(lock.Fd()), syscall.LOCK_UN))
+	require.NoError(t, releaseJournalLock(lock))
 }

@@ -8,7 +8,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -47,11 +46,12 @@ func (e *entry) markRacy() {
 
 func entryOf(fi fs.FileInfo) entry {
 	e := entry{size: fi.Size(), mode: fi.Mode(), mtime: fi.ModTime().UnixNano()}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		e.ctime, e.ino = ctime(st), uint64(st.Ino)
-	}
+	e.ctime, e.ino = statIDs(fi)
 	return e
 }
+
+// fileID tells one file from another at the same path.
+func fileID(fi fs.FileInfo) uint64 { _, id := statIDs(fi); return id }
 
 // sameStat reports whether two stats describe the same file unchanged.
 func (e *entry) sameStat(o *entry) bool {
@@ -191,7 +191,7 @@ func readContent(root *os.Root, p string, max int64) ([]byte, entry, error) {
 		e.flags |= tooLarge
 		return nil, e, nil
 	}
-	f, err := root.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := root.OpenFile(p, openNoFollow, 0)
 	if err != nil {
 		return nil, entry{}, err
 	}

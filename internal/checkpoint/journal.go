@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/agentbox/agentbox/internal/walk"
@@ -140,7 +139,7 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 		return j, nil
 	}
 	if f, err := os.OpenFile(filepath.Join(opts.Dir, "live"), os.O_RDWR|os.O_CREATE, 0o600); err == nil {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
+		_ = lockShared(f)
 		j.liveF = f
 	}
 	if w, err := newWatcher(base); opts.Poll {

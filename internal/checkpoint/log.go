@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -80,14 +79,13 @@ func (e *BusyError) Error() string {
 // running server.
 func (l *logFile) lock(wait time.Duration) (func(), error) {
 	l.mu.Lock()
-	fd := int(l.lockF.Fd())
 	deadline := time.Now().Add(wait)
 	for delay := 50 * time.Microsecond; ; delay = min(delay*2, 20*time.Millisecond) {
-		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+		ok, err := tryLockExclusive(l.lockF)
+		if ok {
 			break
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		if err != nil {
 			l.mu.Unlock()
 			return nil, fmt.Errorf("lock the checkpoint journal: %w", err)
 		}
@@ -104,7 +102,7 @@ func (l *logFile) lock(wait time.Duration) (func(), error) {
 	_, _ = l.lockF.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	return func() {
 		_ = l.lockF.Truncate(0)
-		_ = syscall.Flock(fd, syscall.LOCK_UN)
+		unlock(l.lockF)
 		l.mu.Unlock()
 	}, nil
 }
@@ -125,7 +123,7 @@ func (l *logFile) sync() error {
 	if err != nil {
 		return err
 	}
-	ino := uint64(fi.Sys().(*syscall.Stat_t).Ino)
+	ino := fileID(fi)
 	known := l.lastID // a log rewritten by another process is read again: what this one knew is not news
 	if ino != l.ino || fi.Size() < l.off {
 		l.cps, l.intent, l.off, l.ino, l.skipped = nil, nil, 0, ino, 0
@@ -191,7 +189,7 @@ func (l *logFile) append(rec record) error {
 		return err
 	}
 	if l.ino == 0 {
-		l.ino = uint64(fi.Sys().(*syscall.Stat_t).Ino)
+		l.ino = fileID(fi)
 	}
 	if fi.Size() != l.off {
 		if err := f.Truncate(l.off); err != nil {
@@ -233,7 +231,7 @@ func (l *logFile) rewrite(keep []*Checkpoint) error {
 	if err != nil {
 		return err
 	}
-	l.cps, l.off, l.ino = keep, int64(b.Len()), uint64(fi.Sys().(*syscall.Stat_t).Ino)
+	l.cps, l.off, l.ino = keep, int64(b.Len()), fileID(fi)
 	return nil
 }
 

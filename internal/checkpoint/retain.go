@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -53,11 +52,10 @@ func (j *Journal) collect() {
 	if j.liveF == nil {
 		return
 	}
-	fd := int(j.liveF.Fd())
-	if syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+	if ok, _ := tryLockExclusive(j.liveF); !ok {
 		return // another server uses this journal
 	}
-	defer syscall.Flock(fd, syscall.LOCK_SH)
+	defer downgrade(j.liveF)
 	start := time.Now()
 	type blob struct {
 		path string
