@@ -27,6 +27,7 @@ import (
 
 func main() {
 	sandbox.Main() // when started as the Bash sandbox's launcher, this never returns
+	deferFirstGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
