@@ -29,6 +29,7 @@ import (
 func main() {
 	sandbox.Main() // when started as the Bash sandbox's launcher, this never returns
 	gocheck.Main() // nor when started as the Go checker, in the sandbox
+	deferFirstGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()

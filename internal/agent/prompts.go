@@ -189,14 +189,54 @@ func frameworkNamed(s string) string {
 }
 
 // knownFrameworks are the frameworks a definition knows: those detection
-// recognises that its description or body names. A definition that names
-// none is offered all of them.
+// recognises that its description or body names, as a word of its own in
+// any case. A definition that names none is offered all of them.
+//
+// It reads the text once, word by word. (Lowering a body of 19 KB and
+// searching it for each framework cost a twentieth of a server's start,
+// and a regexp per framework two thirds.)
 func knownFrameworks(d *Definition) []string {
-	var known, all []string
-	text := strings.ToLower(d.Description + "\n" + d.Body)
-	for _, f := range pyproject.Frameworks() {
-		all = append(all, f)
-		if containsWord(text, strings.ToLower(f)) {
+	all := pyproject.Frameworks()
+	named := make([]bool, len(all))
+	word := func(w string) {
+		if len(w) < 4 || len(w) > 16 {
+			return // no framework's name is so short or long: most words end here
+		}
+		for i, f := range all {
+			if len(w) == len(f) && strings.EqualFold(w, f) {
+				named[i] = true
+			}
+		}
+	}
+	for _, text := range []string{d.Description, d.Body} {
+		start := -1
+		for i := 0; i < len(text); {
+			r, size := rune(text[i]), 1
+			var inWord bool
+			if r < utf8.RuneSelf {
+				inWord = 'a' <= r|0x20 && r|0x20 <= 'z' || '0' <= r && r <= '9' || r == '_'
+			} else {
+				r, size = utf8.DecodeRuneInString(text[i:])
+				inWord = isWordRune(r)
+			}
+			switch {
+			case inWord:
+				if start < 0 {
+					start = i
+				}
+			case start >= 0:
+				word(text[start:i])
+				start = -1
+			}
+			i += size
+		}
+		if start >= 0 {
+			word(text[start:])
+		}
+	}
+	var known []string
+	for i, f := range all {
+		if named[i] {
 			known = append(known, f)
 		}
 	}
@@ -204,25 +244,6 @@ func knownFrameworks(d *Definition) []string {
 		return all
 	}
 	return known
-}
-
-// containsWord reports whether word occurs in text with no letter, digit
-// or underscore on either side. (A regexp per framework cost two thirds of
-// the server's start-up.)
-func containsWord(text, word string) bool {
-	for i := 0; ; {
-		j := strings.Index(text[i:], word)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(word)
-		before, _ := utf8.DecodeLastRuneInString(text[:start])
-		after, _ := utf8.DecodeRuneInString(text[end:])
-		if !isWordRune(before) && !isWordRune(after) {
-			return true
-		}
-		i = start + 1
-	}
 }
 
 func isWordRune(r rune) bool {

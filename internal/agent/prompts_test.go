@@ -9,6 +9,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/agentbox/agentbox/internal/agent/pyproject"
 )
 
 // TestPromptList pins each built-in prompt as prompts/list shows it: name,
@@ -147,4 +149,13 @@ func TestComplete(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), `no prompt named "nope"`)
 	})
+}
+
+func TestKnownFrameworks(t *testing.T) {
+	t.Parallel()
+	d := &Definition{Description: "Builds FLASK apps.", Body: "Use fastapi (not djangoish, not pyramid_x) — or Sanic."}
+	assert.Equal(t, []string{"FastAPI", "Flask", "Sanic"}, knownFrameworks(d), "whole words, any case, in detection's order")
+	d = &Definition{Description: "A Python expert.", Body: "Writes tests first."}
+	assert.Equal(t, pyproject.Frameworks(), knownFrameworks(d), "naming none offers them all")
+	assert.Equal(t, []string{"Quart"}, knownFrameworks(&Definition{Body: "Quart"}), "a word at the very end")
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -343,4 +344,31 @@ func TestWarmCheckerLearnsWhatIsRead(t *testing.T) {
 		f.c.py.check(t.Context(), "other.py", func(time.Duration) { queued = true })
 		assert.True(t, queued, "no first step for a file the checker has not seen")
 	})
+}
+
+// BenchmarkAfterWritePythonSyntaxError measures how long an edit that
+// breaks a 10,000-line Python file, one the warm checker has checked
+// before, takes to come back with its syntax error: the first step, which
+// compiles only the statements the edit touched. Each edit breaks the file
+// in another place; the clean file stays the base. Issue 15 wants this
+// within Write's and Edit's wait (DefaultTimeout, 30 ms).
+func BenchmarkAfterWritePythonSyntaxError(b *testing.B) {
+	python := testutil.Python(b, "/usr/bin/python3")
+	f := newFixture(b, Options{Python: python})
+	base := bigPython(10_000)
+	f.write("big.py", base)
+	r, _ := f.checkNow("big.py")
+	require.Empty(b, r.findings, "the base is clean")
+	breaks := []struct{ old, new string }{
+		{`email="user100@example.com"`, `email=("user100@example.com"`},
+		{`email="user500@example.com"`, `email="user500@example.com`},
+		{`email="user900@example.com"`, `email="user900@example.com",,`},
+	}
+	for i := 0; b.Loop(); i++ {
+		br := breaks[i%len(breaks)]
+		f.write("big.py", strings.Replace(base, br.old, br.new, 1))
+		if got := f.c.AfterWrite(b.Context(), Write{Rel: "big.py", Session: "s1", Tool: "Edit", At: time.Now()}); !strings.Contains(got, "Error") {
+			b.Fatalf("no syntax error found: %q", got)
+		}
+	}
 }

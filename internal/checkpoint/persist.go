@@ -44,7 +44,7 @@ func (j *Journal) encodeIndex() []byte {
 			b.Write(e.hash[:])
 		}
 	}
-	sum := crc32.Checksum(b.Bytes(), castagnoli)
+	sum := crc32.Checksum(b.Bytes(), castagnoli())
 	binary.Write(&b, binary.LittleEndian, sum)
 	return b.Bytes()
 }
@@ -78,7 +78,7 @@ func (j *Journal) eachSaved(f func(p []byte, e entry)) error {
 		return errBadIndex
 	}
 	body := data[:len(data)-4]
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+	if crc32.Checksum(body, castagnoli()) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
 		return errBadIndex
 	}
 	body = body[len(indexHeader):]

@@ -4,9 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/agentbox/agentbox/internal/lazyre"
 )
 
 // auditMaxValue is the longest argument string an audit line keeps; a
@@ -56,38 +57,38 @@ func redactValue(v any) any {
 // keeps its first group (the prefix that says what kind of token it was)
 // and loses the rest. They run first, so a token is masked wherever it
 // stands.
-var tokenShapes = []*regexp.Regexp{
-	regexp.MustCompile(`\b(gh[pousr]_)[A-Za-z0-9]{20,}`),                                                 // GitHub tokens
-	regexp.MustCompile(`\b(github_pat_)[A-Za-z0-9_]{20,}`),                                               // GitHub fine-grained tokens
-	regexp.MustCompile(`\b(glpat-)[A-Za-z0-9_-]{20,}`),                                                   // GitLab
-	regexp.MustCompile(`\b(sk-ant-)[A-Za-z0-9_-]{20,}`),                                                  // Anthropic
-	regexp.MustCompile(`\b(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{20,}`),                            // OpenAI
-	regexp.MustCompile(`\b([rsp]k_(?:live|test)_)[A-Za-z0-9]{16,}`),                                      // Stripe
-	regexp.MustCompile(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`),                                                    // AWS access key IDs
-	regexp.MustCompile(`\b(xox[abeprs]-)[A-Za-z0-9-]{10,}`),                                              // Slack
-	regexp.MustCompile(`\b(xapp-)[A-Za-z0-9-]{10,}`),                                                     // Slack app tokens
-	regexp.MustCompile(`\b(AIza)[A-Za-z0-9_-]{35}`),                                                      // Google API keys
-	regexp.MustCompile(`\b(npm_)[A-Za-z0-9]{36}`),                                                        // npm
-	regexp.MustCompile(`\b(hf_)[A-Za-z0-9]{30,}`),                                                        // Hugging Face
-	regexp.MustCompile(`\b(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`),                 // JWTs
-	regexp.MustCompile(`(-----BEGIN [A-Z ]*PRIVATE KEY-----)[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?`), // PEM keys
+var tokenShapes = []*lazyre.Regexp{
+	lazyre.New(`\b(gh[pousr]_)[A-Za-z0-9]{20,}`),                                                 // GitHub tokens
+	lazyre.New(`\b(github_pat_)[A-Za-z0-9_]{20,}`),                                               // GitHub fine-grained tokens
+	lazyre.New(`\b(glpat-)[A-Za-z0-9_-]{20,}`),                                                   // GitLab
+	lazyre.New(`\b(sk-ant-)[A-Za-z0-9_-]{20,}`),                                                  // Anthropic
+	lazyre.New(`\b(sk-(?:proj-|svcacct-|admin-)?)[A-Za-z0-9_-]{20,}`),                            // OpenAI
+	lazyre.New(`\b([rsp]k_(?:live|test)_)[A-Za-z0-9]{16,}`),                                      // Stripe
+	lazyre.New(`\b(AKIA|ASIA)[A-Z0-9]{16}\b`),                                                    // AWS access key IDs
+	lazyre.New(`\b(xox[abeprs]-)[A-Za-z0-9-]{10,}`),                                              // Slack
+	lazyre.New(`\b(xapp-)[A-Za-z0-9-]{10,}`),                                                     // Slack app tokens
+	lazyre.New(`\b(AIza)[A-Za-z0-9_-]{35}`),                                                      // Google API keys
+	lazyre.New(`\b(npm_)[A-Za-z0-9]{36}`),                                                        // npm
+	lazyre.New(`\b(hf_)[A-Za-z0-9]{30,}`),                                                        // Hugging Face
+	lazyre.New(`\b(eyJ)[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`),                 // JWTs
+	lazyre.New(`(-----BEGIN [A-Z ]*PRIVATE KEY-----)[^-]*(?:-----END [A-Z ]*PRIVATE KEY-----)?`), // PEM keys
 }
 
 var (
 	// urlPassword is the password of a URL: scheme://user:PASSWORD@host.
-	urlPassword = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@"'\x60]*:)[^\s/?#@"'\x60]+@`)
+	urlPassword = lazyre.New(`(?i)\b([a-z][a-z0-9+.-]*://[^\s:/?#@"'\x60]*:)[^\s/?#@"'\x60]+@`)
 	// authHeader is the credentials of an Authorization header, after its
 	// scheme, and a bare "Bearer TOKEN".
-	authHeader = regexp.MustCompile(`(?i)(\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:basic|bearer|digest|token|negotiate|ntlm|apikey)\s+|\bbearer\s+)[^\s"',;$][^\s"',;]*`)
+	authHeader = lazyre.New(`(?i)(\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?(?:basic|bearer|digest|token|negotiate|ntlm|apikey)\s+|\bbearer\s+)[^\s"',;$][^\s"',;]*`)
 	// cookieHeader is the cookies of a Cookie or Set-Cookie header, all of
 	// them, to the end of the line or the quote.
-	cookieHeader = regexp.MustCompile(`(?i)(\b(?:set-)?cookie["']?\s*:\s*)[^"'\r\n]+`)
+	cookieHeader = lazyre.New(`(?i)(\b(?:set-)?cookie["']?\s*:\s*)[^"'\r\n]+`)
 	// userFlag is the password of curl's -u/--user user:PASSWORD.
-	userFlag = regexp.MustCompile(`((?:^|[\s;&|(])(?:-u\s*|--(?:proxy-)?user(?:\s+|=))["']?[^\s:"']*:)[^\s"'/$][^\s"']*`)
+	userFlag = lazyre.New(`((?:^|[\s;&|(])(?:-u\s*|--(?:proxy-)?user(?:\s+|=))["']?[^\s:"']*:)[^\s"'/$][^\s"']*`)
 	// spacedFlag is a flag and the value after it: --password PW.
-	spacedFlag = regexp.MustCompile(`(?:^|[\s;&|(])(--?[A-Za-z][A-Za-z0-9_-]*)(\s+)("[^"]*"|'[^']*'|[^\s"'-]\S*)`)
+	spacedFlag = lazyre.New(`(?:^|[\s;&|(])(--?[A-Za-z][A-Za-z0-9_-]*)(\s+)("[^"]*"|'[^']*'|[^\s"'-]\S*)`)
 	// keyValue is NAME=value, NAME = value, name: value, "name": "value".
-	keyValue = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_.-]*)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"'=,;&}][^\s"',;&}]*)`)
+	keyValue = lazyre.New(`([A-Za-z_][A-Za-z0-9_.-]*)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"'=,;&}][^\s"',;&}]*)`)
 )
 
 // redactString masks the credentials in one string: tokens of known
@@ -118,7 +119,7 @@ func redactString(s string) string {
 // of its name, so that its value is searched again: in
 // "url: https://x/?token=T" the key "url" is not secret, but the token in
 // its value is.
-func redactValues(s string, re *regexp.Regexp, secret func(m []string) bool) string {
+func redactValues(s string, re *lazyre.Regexp, secret func(m []string) bool) string {
 	var b strings.Builder
 	pos := 0
 	for pos < len(s) {

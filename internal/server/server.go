@@ -150,21 +150,26 @@ func New(cfg Config) (*Server, error) {
 	})
 	// The instructions say what python3 is in Bash: where it is and the
 	// environment at once, its version once known. Learning the version
-	// runs python3, in the sandbox and in the background: the first
-	// handshake of a serving server starts it (never waiting for it), a
-	// prompt waits for it. In-process uses (call, run, tests) do not start
-	// it for their handshake.
+	// runs python3, in the sandbox and in the background: the first tool
+	// call of a serving server starts it (never waiting for it), a prompt
+	// waits for it. Not the handshake: the probe is a sandbox launcher,
+	// bash and, behind a pyenv shim, some thirty processes more, and on two
+	// cores it slowed the answers to initialize and tools/list by a fifth,
+	// when it could not have ended in time for the first instructions
+	// anyway. In-process uses (call, run, tests) do not start it.
 	base := instructions(ws.Dir())
 	withAgent := agents.instructions(base)
 	if py := s.tools.Python(); py != nil {
 		agents.prompts.SetPython(func(ctx context.Context) string { return py.Wait(ctx).Sentence() })
 		now := func() string {
-			in := py.Known()
-			if s.serving.Load() {
-				in = py.Now()
-			}
-			return base + "\n" + in.Sentence() + strings.TrimPrefix(withAgent, base)
+			return base + "\n" + py.Known().Sentence() + strings.TrimPrefix(withAgent, base)
 		}
+		var probing atomic.Bool
+		hooks.AddAfterCallTool(func(context.Context, any, *mcp.CallToolRequest, any) {
+			if s.serving.Load() && !probing.Swap(true) {
+				py.Now()
+			}
+		})
 		hooks.AddAfterInitialize(func(_ context.Context, _ any, _ *mcp.InitializeRequest, res *mcp.InitializeResult) {
 			res.Instructions = now()
 		})

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -28,11 +29,13 @@ func BenchmarkHandleRead(b *testing.B) {
 	defer srv.Close()
 	msg := []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"Read","arguments":{"file_path":"r.py"}}}`)
 	ctx := context.Background()
+	var out bytes.Buffer
 	for b.Loop() {
 		resp := srv.mcp.HandleMessage(ctx, msg)
-		out, err := encodeMessage(resp)
-		if err != nil || !strings.Contains(string(out[:100]), `"content"`) {
-			b.Fatalf("%v %.100s", err, out)
+		out.Reset()
+		err := encodeMessage(&out, resp)
+		if err != nil || !strings.Contains(string(out.Bytes()[:100]), `"content"`) {
+			b.Fatalf("%v %.100s", err, out.Bytes())
 		}
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -195,6 +196,8 @@ func TestEncodeMatchesMCPGo(t *testing.T) {
 		{Content: []mcp.Content{mcp.NewTextContent("s")}, StructuredContent: map[string]any{"files": []string{"a", "b"}}},
 		{Content: []mcp.Content{mcp.NewTextContent("s")}, RawStructuredContent: json.RawMessage(`{"n": 1}`)},
 		{Result: mcp.Result{Meta: meta, ResultType: "complete"}, Content: []mcp.Content{mcp.NewTextContent("m")}},
+		{Content: []mcp.Content{mcp.NewTextContent("one"), mcp.NewTextContent("two\t\xff")}, IsError: true},
+		{Content: []mcp.Content{mcp.TextContent{Type: "text", Text: "t", Annotated: mcp.Annotated{Annotations: &mcp.Annotations{Audience: []mcp.Role{mcp.RoleUser}}}}}},
 	}
 	for i, r := range results {
 		for _, resp := range []mcp.JSONRPCMessage{
@@ -203,11 +206,37 @@ func TestEncodeMatchesMCPGo(t *testing.T) {
 		} {
 			want, err := json.Marshal(resp)
 			require.NoError(t, err)
-			got, err := encodeMessage(resp)
-			require.NoError(t, err)
-			assert.JSONEq(t, string(want), string(got), "result %d", i)
+			var got bytes.Buffer
+			require.NoError(t, encodeMessage(&got, resp))
+			assert.JSONEq(t, string(want), got.String(), "result %d", i)
+			assert.True(t, strings.HasSuffix(got.String(), "}\n"), "one line")
 		}
 	}
+}
+
+// TestEncodeTextResult: the text results' own encoder writes what
+// encoding/json writes, byte for byte, and leaves other results to it.
+func TestEncodeTextResult(t *testing.T) {
+	t.Parallel()
+	for i, r := range []*mcp.CallToolResult{
+		mcp.NewToolResultText("1\tline <one> & \"two\"\n2\t\u2028é\xff"),
+		mcp.NewToolResultError("a.txt: does not exist"),
+		{},
+		{Content: []mcp.Content{mcp.NewTextContent("one"), mcp.NewTextContent("two")}, IsError: true},
+	} {
+		for _, id := range []mcp.RequestId{mcp.NewRequestId(int64(i)), mcp.NewRequestId("s\"<")} {
+			var want, got bytes.Buffer
+			require.NoError(t, json.NewEncoder(&want).Encode(mcp.JSONRPCResponse{JSONRPC: "2.0", ID: id, Result: plain(r)}))
+			require.True(t, encodeTextResult(&got, id, r), "result %d", i)
+			assert.Equal(t, want.String(), got.String(), "result %d", i)
+		}
+	}
+	var buf bytes.Buffer
+	image := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewImageContent("aGk=", "image/png")}}
+	assert.False(t, encodeTextResult(&buf, mcp.NewRequestId(1), image))
+	structured := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent("s")}, StructuredContent: map[string]any{}}
+	assert.False(t, encodeTextResult(&buf, mcp.NewRequestId(1), structured))
+	assert.Zero(t, buf.Len(), "nothing written when it declines")
 }
 
 // BenchmarkEncodeRead is the response encoding of a Read of a 1,000-line
@@ -219,8 +248,10 @@ func BenchmarkEncodeRead(b *testing.B) {
 	}
 	resp := mcp.JSONRPCResponse{JSONRPC: "2.0", ID: mcp.NewRequestId(1), Result: mcp.NewToolResultText(s.String())}
 	b.Run("agentbox", func(b *testing.B) {
+		var buf bytes.Buffer
 		for b.Loop() {
-			if _, err := encodeMessage(resp); err != nil {
+			buf.Reset()
+			if err := encodeMessage(&buf, resp); err != nil {
 				b.Fatal(err)
 			}
 		}

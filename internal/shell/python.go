@@ -115,6 +115,13 @@ func (p *Python) Known() pyenv.Interpreter {
 	return p.guess(env)
 }
 
+// Started reports whether a probe has been started, for any environment.
+func (p *Python) Started() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.probes) > 0
+}
+
 // Wait is Now, after waiting for the probe until ctx ends.
 func (p *Python) Wait(ctx context.Context) pyenv.Interpreter {
 	env, pr := p.probe()

@@ -44,7 +44,7 @@ func bashOutputTool(t *Toolset) server.ServerTool {
 			"MaxKept":   shell.MaxKept,
 			"MaxWait":   waitMax(t.opts.ForegroundLimit),
 		})),
-		inputSchema[bashOutputArgs](atLeast("offset", 0), atLeast("wait", 0), atMost("wait", float64(waitMax(t.opts.ForegroundLimit))), func(s *jsonschema.Schema) {
+		inputSchemaFor[bashOutputArgs](fmt.Sprintf(" wait≤%d", waitMax(t.opts.ForegroundLimit)), atLeast("offset", 0), atLeast("wait", 0), atMost("wait", float64(waitMax(t.opts.ForegroundLimit))), func(s *jsonschema.Schema) {
 			p := s.Properties["offset"] // a pointer only to tell 0 from absent
 			p.Type, p.Types = "integer", nil
 		}),

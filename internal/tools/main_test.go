@@ -6,4 +6,7 @@ import (
 	"github.com/agentbox/agentbox/internal/testutil"
 )
 
-func TestMain(m *testing.M) { testutil.Main(m) }
+func TestMain(m *testing.M) {
+	verifySchemas = true
+	testutil.Main(m)
+}

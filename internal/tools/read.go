@@ -109,7 +109,7 @@ func (t *Toolset) read(ctx context.Context, args readArgs) *mcp.CallToolResult {
 	if count == 0 {
 		count = readMaxLines
 	}
-	p, err := scanPage(ctx, f, first, count, fi.Size() <= readHashLimit)
+	p, err := scanPage(ctx, f, fi.Size(), first, count, fi.Size() <= readHashLimit)
 	if err != nil {
 		return failed(t.ws.Wrap(name, err))
 	}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/agentbox/agentbox/internal/textedit"
@@ -67,11 +68,23 @@ func (p *page) ofTotal() string {
 // hashing the content, so the page knows the file's length and the session
 // can recognise the file later; otherwise it stops after the window.
 // Memory stays bounded by the window, whatever the file's size.
-func scanPage(ctx context.Context, r io.Reader, first, count int, whole bool) (*page, error) {
+//
+// size is the file's size, if known: the page's text is made that large
+// (and a little larger, for the line numbers) at once, rather than grown
+// by doubling.
+func scanPage(ctx context.Context, r io.Reader, size int64, first, count int, whole bool) (*page, error) {
 	p := &page{last: first - 1}
+	if size > 0 {
+		p.text.Grow(int(min(size+size/8+64, readMaxOutput+64)))
+	}
 	var h maphash.Hash
 	h.SetSeed(contentSeed)
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
 	end := first + count - 1
 	var (
 		line   []byte // the kept head of the current line
@@ -91,16 +104,30 @@ func scanPage(ctx context.Context, r io.Reader, first, count int, whole bool) (*
 		if inWindow && len(line) < keep {
 			line = append(line, chunk[:min(len(chunk), keep-len(line))]...)
 		}
-		runes += utf8.RuneCount(chunk)
+		if inWindow && length+len(chunk) > readMaxLineLen {
+			// Long enough to be cut: count characters. Until then bytes
+			// stand in for them (no more than the bytes), and the bytes
+			// before this chunk are all in line.
+			if length > 0 && length <= readMaxLineLen {
+				runes = runeStarts(line[:length])
+			}
+			runes += runeStarts(chunk)
+		} else {
+			runes += len(chunk)
+		}
 		length += len(chunk)
 		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
 		if length > 0 {
 			n++
-			p.classify(n, line, chunk, inWindow)
+			if len(line) == keep {
+				line = trimPartialRune(line) // the head of a longer line may end inside a character
+			}
+			valid := p.classify(n, line, chunk, inWindow)
 			if inWindow {
-				p.add(n, line, runes)
+				chars := runes - (len(chunk) - len(trimEOL(chunk))) // the line ending is in its last chunk
+				p.add(n, line, chars, valid)
 			}
 			line, runes, length = line[:0], 0, 0
 		}
@@ -120,27 +147,34 @@ func scanPage(ctx context.Context, r io.Reader, first, count int, whole bool) (*
 }
 
 // classify notes the line ending and encoding of line n, whose last chunk
-// is tail.
-func (p *page) classify(n int, head, tail []byte, inWindow bool) {
+// is tail, and reports whether its kept head is valid UTF-8 (in the
+// window; outside it, true).
+func (p *page) classify(n int, head, tail []byte, inWindow bool) (valid bool) {
 	switch {
 	case bytes.HasSuffix(tail, []byte("\r\n")):
 		p.crlf++
 	case bytes.HasSuffix(tail, []byte("\n")):
 		p.lf++
 	}
-	if p.badUTF8 == 0 && inWindow && !utf8.Valid(trimEOL(head)) {
+	valid = !inWindow || utf8.Valid(trimEOL(head))
+	if p.badUTF8 == 0 && !valid {
 		p.badUTF8 = n
 	}
+	return valid
 }
 
-// add appends line n to the page unless the output cap is reached.
-func (p *page) add(n int, line []byte, runes int) {
+// add appends line n, of chars characters, to the page unless the output
+// cap is reached; valid says whether line is valid UTF-8.
+func (p *page) add(n int, line []byte, chars int, valid bool) {
 	text := trimEOL(line)
-	eol := len(line) - len(text)
-	chars := runes - eol
 	var cut string
-	if chars > readMaxLineLen || !utf8.Valid(text) {
+	if chars > readMaxLineLen || !valid {
 		shown := strings.ToValidUTF8(string(text), "\uFFFD")
+		if !valid {
+			// Stray continuation bytes start no character but show as
+			// U+FFFD: count what is shown, so that it is cut too.
+			chars = max(chars, utf8.RuneCountInString(shown))
+		}
 		if chars > readMaxLineLen {
 			shown = textedit.CutRunes(shown, readMaxLineLen)
 			cut = fmt.Sprintf(" … [line cut: %d characters in all]", chars)
@@ -159,6 +193,35 @@ func (p *page) add(n int, line []byte, runes int) {
 	p.text.WriteByte('\n')
 	p.last = n
 }
+
+// runeStarts counts the characters in b by the bytes that start one, so
+// that a character split between two chunks of a line counts once.
+func runeStarts(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if utf8.RuneStart(c) {
+			n++
+		}
+	}
+	return n
+}
+
+// trimPartialRune drops an incomplete character from the end of b.
+func trimPartialRune(b []byte) []byte {
+	for k := 1; k <= min(utf8.UTFMax, len(b)); k++ {
+		if utf8.RuneStart(b[len(b)-k]) {
+			if !utf8.FullRune(b[len(b)-k:]) {
+				return b[:len(b)-k]
+			}
+			break
+		}
+	}
+	return b
+}
+
+// readers are scanPage's buffered readers: a new 64 KB buffer for each
+// Read was more than the text of most files it reads.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
 
 // trimEOL drops a trailing "\n" or "\r\n".
 func trimEOL(b []byte) []byte {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
@@ -139,5 +140,31 @@ func TestSimilarNames(t *testing.T) {
 		"app/unrelated.go":  `app/unrelated.go: does not exist (paths are relative to the workspace root). Use Glob with pattern "**/unrelated.go" to search for it`,
 	} {
 		assert.Equal(t, want, h.fail("Read", map[string]any{"file_path": asked}), asked)
+	}
+}
+
+// TestReadCountsCharacters: a line is cut at readMaxLineLen characters,
+// not bytes, however its bytes arrive.
+func TestReadCountsCharacters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	for _, c := range []struct {
+		name, line string
+		want       string // the line as shown
+	}{
+		{"under the limit in characters, over it in bytes", strings.Repeat("é", 1500), strings.Repeat("é", 1500)},
+		{"over it in characters", strings.Repeat("é", 2500), strings.Repeat("é", 2000) + " … [line cut: 2500 characters in all]"},
+		{"crossing it mid-line", strings.Repeat("x", 1990) + strings.Repeat("é", 20), strings.Repeat("x", 1990) + strings.Repeat("é", 10) + " … [line cut: 2010 characters in all]"},
+		{"longer than the read buffer", strings.Repeat("é", 70_000), strings.Repeat("é", 2000) + " … [line cut: 70000 characters in all]"},
+		{"stray continuation bytes", strings.Repeat("a\x80", 1500), strings.Repeat("a\uFFFD", 1000) + " … [line cut: 3000 characters in all]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h.write("l.txt", "first\n"+c.line+"\nlast\n")
+			want := "1\tfirst\n2\t" + c.want + "\n3\tlast"
+			if !utf8.ValidString(c.line) {
+				want += "\n\n[This file is not valid UTF-8 (first at line 2): undecodable bytes show as U+FFFD. Edit refuses to change it; convert it with Bash (iconv) first, or replace it whole with Write.]"
+			}
+			assert.Equal(t, want, h.ok("Read", map[string]any{"file_path": "l.txt"}))
+		})
 	}
 }

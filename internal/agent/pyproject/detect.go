@@ -13,10 +13,11 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/agentbox/agentbox/internal/lazyre"
 )
 
 // framework is a Python web framework detection recognises.
@@ -123,7 +124,7 @@ func Frameworks() []string {
 // projectFiles make a directory a Python project.
 var projectFiles = []string{"pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "manage.py"}
 
-var requirementsRE = regexp.MustCompile(`^requirements.*\.(txt|in)$`)
+var requirementsRE = lazyre.New(`^requirements.*\.(txt|in)$`)
 
 // Detect looks at the workspace in fsys, within the limits in scan.go, and
 // reports the Python projects, frameworks and tooling it finds. It never

@@ -5,9 +5,10 @@ package pyproject
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/lazyre"
 )
 
 // layoutKinds say which names show where a kind of code lives.
@@ -106,9 +107,9 @@ const (
 )
 
 var (
-	importRE = regexp.MustCompile(`^\s*(?:from\s+([A-Za-z_]\w*)[\s.]|import\s+([A-Za-z_]\w*)\b)`)
-	appRE    = regexp.MustCompile(`^(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(FastAPI|Flask|Litestar|Starlette|Quart|Sanic)\(`)
-	factory  = regexp.MustCompile(`^(?:async\s+)?def\s+create_app\s*\(`)
+	importRE = lazyre.New(`^\s*(?:from\s+([A-Za-z_]\w*)[\s.]|import\s+([A-Za-z_]\w*)\b)`)
+	appRE    = lazyre.New(`^(\w+)\s*(?::\s*[\w.\[\]]+\s*)?=\s*(FastAPI|Flask|Litestar|Starlette|Quart|Sanic)\(`)
+	factory  = lazyre.New(`^(?:async\s+)?def\s+create_app\s*\(`)
 )
 
 // pyPreference orders the Python files most likely to import the framework.

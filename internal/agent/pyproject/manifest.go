@@ -1,8 +1,9 @@
 package pyproject
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/lazyre"
 )
 
 // This file reads the Python project files detection looks at: just enough
@@ -270,8 +271,8 @@ type Requirement struct {
 func (r Requirement) Where() string { return posString(r.File, r.Line) }
 
 var (
-	reqNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*`)
-	normalizeRE = regexp.MustCompile(`[-_.]+`)
+	reqNameRE   = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._-]*`)
+	normalizeRE = lazyre.New(`[-_.]+`)
 )
 
 // parseRequirement reads a PEP 508 line ("django>=4.2; python_version>'3'").
@@ -321,8 +322,8 @@ func requirementsLines(file, text string) []Requirement {
 // setupPyRE finds quoted requirements in a setup.py: it is code, so only
 // strings that name a package detection cares about are taken.
 var (
-	setupPyRE       = regexp.MustCompile(`["']([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]"']*\])?\s*(?:[<>=!~]=?[^"']*)?)["']`)
-	pythonRequireRE = regexp.MustCompile(`python_requires\s*=\s*["']([^"']+)["']`)
+	setupPyRE       = lazyre.New(`["']([A-Za-z0-9][A-Za-z0-9._-]*(?:\[[^\]"']*\])?\s*(?:[<>=!~]=?[^"']*)?)["']`)
+	pythonRequireRE = lazyre.New(`python_requires\s*=\s*["']([^"']+)["']`)
 )
 
 func setupPyRequirements(file, text string, interesting func(string) bool) []Requirement {

@@ -5,9 +5,10 @@ package pyproject
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/lazyre"
 )
 
 // maxSetting bounds one test setting as reported ("addopts = ...").
@@ -247,7 +248,7 @@ func (a *analysis) iniTests(name string) {
 }
 
 var (
-	dockerPythonRE = regexp.MustCompile(`(?i)^\s*FROM\s+(?:--\S+\s+)*(?:\S+/)?python:(\S+)`)
+	dockerPythonRE = lazyre.New(`(?i)^\s*FROM\s+(?:--\S+\s+)*(?:\S+/)?python:(\S+)`)
 )
 
 // pythonFiles reads the small files that pin a Python version.
@@ -301,7 +302,7 @@ func (a *analysis) lockFiles() {
 	}
 }
 
-var settingsModuleRE = regexp.MustCompile(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']`)
+var settingsModuleRE = lazyre.New(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']`)
 
 // djangoManage reads manage.py: Django's evidence and its settings module.
 func (a *analysis) djangoManage() {

@@ -24,6 +24,9 @@
 //	load                     after-write checks of many HTTP sessions at once
 //	                         (-sessions, -edits, -same, -drain): each is told or
 //	                         given up aloud, none skipped silently
+//	compare SCENARIO ...     the same calls alternating between agentbox and
+//	                         others: Claude Code, checks off, another build
+//	                         (see compare.go)
 //
 // With -primed, a server first waits for its checkpoint journal's first
 // snapshot of the workspace (Changes stops saying it is being taken), so
@@ -156,6 +159,12 @@ func main() {
 		err = os.WriteFile(filepath.Join(*workspace, args[2]), []byte(pythonModule(lines)), 0o644)
 	case "load":
 		err = load(*bin, *workspace, *sessions, *perSession, *same, *drain)
+	case "compare":
+		if len(args) < 2 {
+			err = errors.New("compare needs a scenario: startup, call or edit")
+			break
+		}
+		err = compare(*bin, *workspace, *n, *warm, args[1:])
 	case "rss":
 		if len(args) != 3 {
 			err = errors.New("rss needs TOOL and JSON arguments for the load")
@@ -215,7 +224,20 @@ func start(bin, workspace string, more []string) (*server, error) {
 		journal = dir
 		args = append(args, "--checkpoint-dir", dir)
 	}
-	cmd := exec.Command(bin, args...)
+	s, err := startCmd(exec.Command(bin, args...))
+	if err != nil {
+		if journal != "" {
+			os.RemoveAll(journal)
+		}
+		return nil, err
+	}
+	s.journal = journal
+	return s, nil
+}
+
+// startCmd starts cmd, an MCP server on stdio, and completes the
+// initialize handshake with it; s.arrived is when initialize was answered.
+func startCmd(cmd *exec.Cmd) (*server, error) {
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
@@ -228,7 +250,7 @@ func start(bin, workspace string, more []string) (*server, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &server{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20), journal: journal}
+	s := &server{cmd: cmd, in: in, out: bufio.NewReaderSize(out, 1<<20)}
 	if err := s.initialize(); err != nil {
 		s.stop()
 		return nil, err
