@@ -22,11 +22,13 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
 func main() {
 	sandbox.Main() // when started as the Bash sandbox's launcher, this never returns
+	gocheck.Main() // nor when started as the Go checker, in the sandbox
 	deferFirstGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {

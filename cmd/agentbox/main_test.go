@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 )
 
@@ -34,6 +35,7 @@ var update = flag.Bool("update", false, "rewrite the out sections of testdata/e2
 
 func TestMain(m *testing.M) {
 	sandbox.Main() // tests that call run serve Bash with this binary as the launcher
+	gocheck.Main() // and run Go checks with it as the checker
 	dir, err := os.MkdirTemp("", "agentbox-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -132,6 +132,8 @@ type Checker struct {
 	pythons map[string]string // launcher -> the interpreter it ran
 	goDirs  []string          // GOCACHE=, GOMODCACHE=, GOPATH= as the go command reported them
 	flagged map[string]bool   // files whose last after-write check told of problems
+
+	golang goState // the Go checker process (golang_proc.go)
 }
 
 // New returns the checker of ws. Close it when done.
@@ -144,11 +146,13 @@ func New(ws *workspace.Workspace, opts Options) *Checker {
 	return c
 }
 
-// Close stops the checks under way and the warm checkers, and removes the
-// private space of checks run in the sandbox.
+// Close stops the checks under way and the warm checkers (Python's and
+// the Go checker process), and removes the private space of checks run in
+// the sandbox.
 func (c *Checker) Close() {
 	c.sched.close()
 	c.py.close()
+	c.goClose()
 	if c.sandbox != nil {
 		c.sandbox.close()
 	}

@@ -6,91 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
 	"strings"
 
-	"golang.org/x/tools/go/packages"
-
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
-
-// goLoadMode is all a check reads of a package: its name and files (to find
-// the written file), and types from source (NeedSyntax is what makes
-// go/packages type-check the package itself rather than read the
-// compiler's export data; dependencies still come from export data, which
-// the build cache keeps).
-// NeedImports (which NeedTypes implies anyway) is asked for to read why a
-// dependency could not be loaded, such as one not downloaded.
-const goLoadMode = packages.NeedName | packages.NeedFiles | packages.NeedImports | packages.NeedTypes | packages.NeedSyntax
-
-// goEnv is the go command's environment for a check of the module rooted
-// at modRoot (workspace-relative; "" when its go.mod is not in the
-// workspace): the checkers' allow-list, the user's Go caches pinned, and
-// settings that keep a check offline, local and read-only.
-//
-//   - GOPROXY=off: a missing dependency is reported, never downloaded.
-//   - GOFLAGS=-mod=readonly: go.mod and go.sum are never rewritten by a
-//     check (-mod=mod would let it edit them behind the model's back);
-//     -mod=vendor when the module vendors its dependencies.
-//   - GOTOOLCHAIN=local: a go line newer than the installed Go is reported,
-//     not answered by downloading a toolchain.
-//   - GOPACKAGESDRIVER=off: no driver program found on PATH runs instead.
-func (c *Checker) goEnv(ctx context.Context, modRoot string) []string {
-	mod := "-mod=readonly"
-	if modRoot != "" {
-		if _, err := c.ws.Stat(path.Join(modRoot, "vendor/modules.txt")); err == nil {
-			mod = "-mod=vendor"
-		}
-	}
-	settings := append(c.goCacheDirs(ctx), "GOPROXY=off", "GOFLAGS="+mod, "GOTOOLCHAIN=local", "GOPACKAGESDRIVER=off")
-	return withEnv(c.opts.Env, settings...)
-}
-
-// goCacheDirs pins the build and module caches to the user's own, the
-// ones `go env` reports in the checkers' environment: the build cache is
-// what keeps a check fast (dependencies' export data is reused, not
-// recompiled), it is safe for concurrent use and shared with the user's
-// builds, so it is warm from the first check; and with GOPROXY=off the
-// user's module cache is the only place dependencies can come from.
-// Pinning them keeps them even if a sandbox gives commands another HOME.
-// Asked once; until the go command answers, nothing is pinned.
-func (c *Checker) goCacheDirs(ctx context.Context) []string {
-	c.mu.Lock()
-	dirs := c.goDirs
-	c.mu.Unlock()
-	if dirs != nil {
-		return dirs
-	}
-	goCmd, err := sandbox.LookPath("go", c.opts.Env)
-	if err != nil {
-		return nil
-	}
-	out, err := c.run(ctx, command{Path: goCmd, Args: []string{"env", "GOCACHE", "GOMODCACHE", "GOPATH"}, Dir: c.ws.Dir(),
-		Env: withEnv(c.opts.Env, "GOTOOLCHAIN=local", "GOFLAGS=")})
-	if err != nil || out.ExitCode != 0 {
-		return nil
-	}
-	lines := strings.Split(strings.TrimSpace(string(out.Stdout)), "\n")
-	if len(lines) != 3 {
-		return nil
-	}
-	dirs = []string{}
-	for i, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
-		if v := strings.TrimSpace(lines[i]); v != "" {
-			dirs = append(dirs, k+"="+v)
-		}
-	}
-	c.mu.Lock()
-	c.goDirs = dirs
-	c.mu.Unlock()
-	return dirs
-}
 
 // modRoot returns the workspace-relative directory of the go.mod that
 // governs dir, or "" when there is none in the workspace.
@@ -105,34 +29,71 @@ func (c *Checker) modRoot(dir string) string {
 	}
 }
 
-// loadGo runs go/packages in dir.
-func (c *Checker) loadGo(ctx context.Context, dir string, env []string, tests bool, patterns ...string) ([]*packages.Package, error) {
-	cfg := &packages.Config{
-		Context: ctx,
-		Dir:     dir,
-		Env:     env,
-		Mode:    goLoadMode,
-		Tests:   tests,
+// errGoOutside is a load that reached packages outside the workspace.
+type errGoOutside struct{ pkgs []string }
+
+func (e *errGoOutside) Error() string {
+	return fmt.Sprintf("it would build code outside the workspace (%s), through a symbolic link, a go.work or a replace directive; checks build only the workspace's packages, the standard library and the module cache", strings.Join(e.pkgs[:min(len(e.pkgs), 3)], ", "))
+}
+
+// loadGo has the checker process load patterns in dir (a host path), as
+// go/packages does. reuse lets it answer from its last load of the same
+// (see gocheck/warm.go).
+func (c *Checker) loadGo(ctx context.Context, dir string, env []string, tests, reuse bool, patterns ...string) ([]gocheck.Package, error) {
+	return c.goPackages(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: patterns, Tests: tests, Reuse: reuse})
+}
+
+// goPackages answers req with the checker process, confined to the
+// workspace (see gocheck.Request.Root).
+func (c *Checker) goPackages(ctx context.Context, req gocheck.Request) ([]gocheck.Package, error) {
+	req.Root = c.ws.Dir()
+	resp, err := c.goLoad(ctx, req)
+	switch {
+	case err != nil:
+		return nil, err
+	case resp.Err != "":
+		return nil, errors.New(resp.Err)
+	case len(resp.Outside) > 0:
+		return nil, &errGoOutside{resp.Outside}
 	}
-	return packages.Load(cfg, patterns...)
+	return resp.Packages, nil
 }
 
 // checkGoFile type-checks the package that holds the Go file rel (with its
 // test files when tests is set or rel is one) and reports the problems in
 // all its files. Outside a module, the file is checked alone, as
-// `go run file.go` builds it.
-func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) report {
+// `go run file.go` builds it. reuse lets the checker process answer from
+// its last load of the package (an after-write check; see
+// gocheck/warm.go).
+//
+// Before any go command runs, the file's directory is looked at through
+// the workspace (goDoor): a symbolic link there that leads out, a go.work
+// or replace directive that points out, stop the check with a word on
+// them. A file the server parses itself (for syntax errors, which need no
+// go command) is read through the workspace too.
+func (c *Checker) checkGoFile(ctx context.Context, rel string, tests, reuse bool) report {
 	disp := workspace.Display(rel)
 	abs := filepath.Join(c.ws.Dir(), rel)
 	dir := filepath.Dir(abs)
-	env := c.goEnv(ctx, c.modRoot(path.Dir(disp)))
+	if r, ok := c.goDoor(path.Dir(disp)); !ok {
+		return r
+	}
+	if r, ok := c.goSyntax(disp); !ok {
+		return r
+	}
+	modRoot := c.modRoot(path.Dir(disp))
+	work, refused := c.goWork(path.Dir(disp), modRoot)
+	if refused != "" {
+		return report{skipped: refused}
+	}
+	env := c.goEnv(ctx, modRoot, work)
 	tests = tests || strings.HasSuffix(rel, "_test.go")
 	scope := ""
-	pkgs, err := c.loadGo(ctx, dir, env, tests, ".")
+	pkgs, err := c.loadGo(ctx, dir, env, tests, reuse, ".")
 	if err == nil && len(pkgs) == 0 {
 		// Outside a module "." is no package (go.mod file not found);
 		// a file named on the command line still is.
-		pkgs, err = c.loadGo(ctx, dir, env, tests, "./"+filepath.Base(abs))
+		pkgs, err = c.loadGo(ctx, dir, env, tests, false, "./"+filepath.Base(abs))
 		scope = "checked alone: no go.mod"
 	}
 	if err != nil {
@@ -157,11 +118,11 @@ func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) repor
 	if scope == "" {
 		scope = "package " + pkg.PkgPath
 	}
-	found := c.goFindings(pkg, dir)
+	found := c.goFindings(*pkg, dir)
 	if tests {
 		// The external test package (package x_test) is checked too.
 		for _, p := range pkgs {
-			if p != pkg && strings.HasSuffix(p.Name, "_test") && strings.HasSuffix(p.ID, ".test]") {
+			if p.ID != pkg.ID && strings.HasSuffix(p.Name, "_test") && strings.HasSuffix(p.ID, ".test]") {
 				found = append(found, c.goFindings(p, dir)...)
 			}
 		}
@@ -172,13 +133,13 @@ func (c *Checker) checkGoFile(ctx context.Context, rel string, tests bool) repor
 // packageOf picks the loaded package that compiles the file disp (with
 // tests, the test variant), or says the file is left out by build
 // constraints.
-func (c *Checker) packageOf(pkgs []*packages.Package, disp string) (*packages.Package, bool) {
-	var found *packages.Package
+func (c *Checker) packageOf(pkgs []gocheck.Package, disp string) (*gocheck.Package, bool) {
+	var found *gocheck.Package
 	ignored := false
-	for _, p := range pkgs {
+	for i, p := range pkgs {
 		for _, f := range p.GoFiles {
 			if c.display(f) == disp && (found == nil || len(p.GoFiles) > len(found.GoFiles)) {
-				found = p // the test variant lists more files than the plain one
+				found = &pkgs[i] // the test variant lists more files than the plain one
 			}
 		}
 		for _, f := range p.IgnoredFiles {
@@ -203,169 +164,10 @@ func (c *Checker) display(host string) string {
 	return workspace.Display(rel)
 }
 
-// goFindings turns a package's errors into findings. dir is where the go
-// command ran, which relative positions are relative to.
-func (c *Checker) goFindings(pkg *packages.Package, dir string) []finding {
-	typed := slices.ContainsFunc(pkg.Errors, func(e packages.Error) bool {
-		return e.Kind == packages.TypeError || e.Kind == packages.ParseError
-	})
-	var out []finding
-	// A dependency that could not be loaded (not downloaded, not in
-	// go.mod) is explained by the go command at the import; the type
-	// check's "could not import" for it says less.
-	broken := map[string]bool{}
-	for _, ipath := range slices.Sorted(maps.Keys(pkg.Imports)) {
-		for _, e := range pkg.Imports[ipath].Errors {
-			if e.Kind != packages.ListError || strings.HasPrefix(e.Msg, "# ") {
-				continue // a dependency that loaded but does not build is checked on its own
-			}
-			broken[ipath] = true
-			f := finding{msg: c.cleanMsg(e.Msg), checker: "go list"}
-			if !strings.Contains(f.msg, ipath) {
-				f.msg = ipath + ": " + f.msg
-			}
-			f.file, f.line, f.col = c.goPos(e.Pos, dir)
-			f.msg += missingModuleHint(e.Msg)
-			out = append(out, f)
-		}
-	}
-	for _, e := range pkg.Errors {
-		if e.Kind == packages.TypeError && strings.HasPrefix(e.Msg, "could not import ") {
-			if ipath, _, _ := strings.Cut(strings.TrimPrefix(e.Msg, "could not import "), " "); broken[ipath] {
-				continue
-			}
-		}
-		if e.Kind == packages.ListError && strings.HasPrefix(e.Msg, "# ") {
-			// The compiler's own output (go list -export builds the
-			// package): the same errors the type check found, or, when
-			// it found none, the only word on them.
-			if !typed {
-				out = append(out, c.compilerFindings(e.Msg, dir)...)
-			}
-			continue
-		}
-		f := finding{msg: c.cleanMsg(e.Msg), checker: goChecker(e.Kind)}
-		f.file, f.line, f.col = c.goPos(e.Pos, dir)
-		if e.Kind == packages.ParseError && slices.ContainsFunc(out, func(g finding) bool {
-			return g.checker == f.checker && g.file == f.file && g.line == f.line
-		}) {
-			continue // the parser's first complaint on a line is the one that counts
-		}
-		f.msg += missingModuleHint(e.Msg)
-		out = append(out, f)
-	}
-	return out
-}
-
-// dropRebuilt drops the compiler's findings that repeat a type checker's
-// at the same place: go list -export builds every package it lists, and a
-// package's build errors can arrive on another package (its test main).
-func dropRebuilt(found []finding) []finding {
-	type place struct {
-		file      string
-		line, col int
-	}
-	typed := map[place]bool{}
-	for _, f := range found {
-		if f.checker == "go types" || f.checker == "go parser" {
-			typed[place{f.file, f.line, f.col}] = true
-		}
-	}
-	return slices.DeleteFunc(found, func(f finding) bool {
-		return f.checker == "go build" && typed[place{f.file, f.line, f.col}]
-	})
-}
-
-// goChecker names the checker of a go/packages error.
-func goChecker(k packages.ErrorKind) string {
-	switch k {
-	case packages.ParseError:
-		return "go parser"
-	case packages.TypeError:
-		return "go types"
-	}
-	return "go list"
-}
-
-// goPos splits a go command position ("file:line:col", "file:line",
-// "file", "-" or "").
-func (c *Checker) goPos(pos, dir string) (file string, line, col int) {
-	if pos == "" || pos == "-" {
-		return "", 0, 0
-	}
-	rest := pos
-	var nums []int
-	for range 2 {
-		i := strings.LastIndexByte(rest, ':')
-		if i < 0 {
-			break
-		}
-		n, err := strconv.Atoi(rest[i+1:])
-		if err != nil {
-			break
-		}
-		nums = append([]int{n}, nums...)
-		rest = rest[:i]
-	}
-	if !filepath.IsAbs(rest) {
-		rest = filepath.Join(dir, rest)
-	}
-	file = c.display(rest)
-	if file == "" {
-		return "", 0, 0
-	}
-	if len(nums) > 0 {
-		line = nums[0]
-	}
-	if len(nums) > 1 {
-		col = nums[1]
-	}
-	return file, line, col
-}
-
-// compilerFindings reads the compiler's "# pkg\n./f.go:1:2: msg" output.
-func (c *Checker) compilerFindings(msg, dir string) []finding {
-	var out []finding
-	for _, line := range strings.Split(msg, "\n") {
-		if line == "" || strings.HasPrefix(line, "# ") {
-			continue
-		}
-		f, ok := parseLine(line, "go build")
-		if !ok {
-			out = append(out, finding{msg: c.cleanMsg(line), checker: "go build"})
-			continue
-		}
-		f.file, _, _ = c.goPos(filepath.FromSlash(f.file), dir)
-		f.msg = c.cleanMsg(f.msg)
-		out = append(out, f)
-	}
-	return out
-}
-
-// cleanMsg keeps the workspace's host path out of a message and makes it
-// one line.
-func (c *Checker) cleanMsg(msg string) string {
-	for _, d := range []string{c.ws.Dir(), c.ws.RealDir()} {
-		if d != "" {
-			msg = strings.ReplaceAll(msg, d+string(filepath.Separator), "")
-		}
-	}
-	msg = strings.ReplaceAll(strings.TrimSpace(msg), "\n\t", " ")
-	return strings.ReplaceAll(msg, "\n", "; ")
-}
-
-// missingModuleHint explains the go command's words for a dependency that
-// is not downloaded, since checks never download.
-func missingModuleHint(msg string) string {
-	if strings.Contains(msg, "GOPROXY=off") || strings.Contains(msg, "missing go.sum entry") || strings.Contains(msg, "not in the module cache") {
-		return " [the dependency is not downloaded, and checks never download (GOPROXY=off): run `go mod download` (or `go mod tidy`), then check again]"
-	}
-	return ""
-}
-
 // goLoadError words an error of go/packages itself: no go command, a
 // go.mod it cannot use, a deadline.
 func (c *Checker) goLoadError(err error) string {
+	var outside *errGoOutside
 	msg := err.Error()
 	if i := strings.Index(msg, "stderr: "); i >= 0 {
 		msg = msg[i+len("stderr: "):]
@@ -373,6 +175,8 @@ func (c *Checker) goLoadError(err error) string {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the go command did not finish in time"
+	case errors.As(err, &outside), errors.Is(err, errGoCheckerEnded):
+		return err.Error()
 	case strings.Contains(msg, "executable file not found"):
 		return "go is not installed (not found on PATH)"
 	}
@@ -385,7 +189,7 @@ func (c *Checker) vetFindings(ctx context.Context, dir string, env []string, pat
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.run(ctx, command{Path: goCmd, Args: append([]string{"vet", "-json"}, patterns...), Dir: dir, Env: env})
+	out, err := c.goRun(ctx, command{Path: goCmd, Args: append([]string{"vet", "-json"}, patterns...), Dir: dir, Env: env})
 	if err != nil {
 		return nil, err
 	}
@@ -421,9 +225,7 @@ func (c *Checker) parseVet(b []byte, dir string) []finding {
 					continue // {"error": ...}: type errors, which the type check reports
 				}
 				for _, d := range diags {
-					f := finding{msg: c.cleanMsg(d.Message), checker: "go vet " + name}
-					f.file, f.line, f.col = c.goPos(d.Posn, dir)
-					out = append(out, f)
+					out = append(out, c.goFinding(d.Posn, dir, d.Message, "go vet "+name))
 				}
 			}
 		}

@@ -3,10 +3,13 @@ package check
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 )
 
 // MaxGoModules is how many Go modules one Diagnostics call checks.
@@ -82,7 +85,7 @@ func (g *goTree) check(ctx context.Context, opts treeOptions) report {
 	vet := opts.goVet
 	var r report
 	if g.one != "" {
-		fr := c.checkGoFile(ctx, g.one, true)
+		fr := c.checkGoFile(ctx, g.one, true, false)
 		if fr.skipped != "" {
 			r.notes = append(r.notes, "Go: "+fr.skipped)
 			return r
@@ -91,7 +94,7 @@ func (g *goTree) check(ctx context.Context, opts treeOptions) report {
 		if strings.HasPrefix(fr.scope, "checked alone") {
 			r.notes = append(r.notes, g.one+" is in no Go module (no go.mod), so it was checked alone")
 		} else if vet {
-			r = c.vet(ctx, r, path.Dir(g.one), []string{"."})
+			r = c.vet(ctx, r, path.Dir(g.one), "", []string{"."})
 		}
 		return r
 	}
@@ -113,8 +116,19 @@ func (g *goTree) check(ctx context.Context, opts treeOptions) report {
 			r.notes = append(r.notes, "Go packages under "+dir+" were not checked: out of time")
 			continue
 		}
+		if links := g.linksOut(dir); len(links) > 0 {
+			r.findings = append(r.findings, links...)
+			r.notes = append(r.notes, "Go packages under "+dir+" were not checked: symbolic links in them lead outside the workspace, and the go command would follow them")
+			continue
+		}
+		modRoot := c.modRoot(dir)
+		work, refused := c.goWork(dir, modRoot)
+		if refused != "" {
+			r.notes = append(r.notes, "Go packages under "+dir+" were not checked: "+refused)
+			continue
+		}
 		host := filepath.Join(c.ws.Dir(), filepath.FromSlash(dir))
-		loaded, err := c.loadGo(ctx, host, c.goEnv(ctx, c.modRoot(dir)), true, "./...")
+		loaded, err := c.loadGoTree(ctx, host, c.goEnv(ctx, modRoot, work))
 		if err != nil {
 			r.notes = append(r.notes, "Go packages under "+dir+" were not checked: "+c.goLoadError(err))
 			continue
@@ -126,7 +140,7 @@ func (g *goTree) check(ctx context.Context, opts treeOptions) report {
 			r.findings = append(r.findings, c.goFindings(p, host)...)
 		}
 		if vet {
-			r = c.vet(ctx, r, dir, []string{"./..."})
+			r = c.vet(ctx, r, dir, work, []string{"./..."})
 		}
 	}
 	r.findings = dropRebuilt(r.findings)
@@ -134,10 +148,19 @@ func (g *goTree) check(ctx context.Context, opts treeOptions) report {
 	return r
 }
 
-// vet adds go vet's findings on patterns in dir to r.
-func (c *Checker) vet(ctx context.Context, r report, dir string, patterns []string) report {
+// vet adds go vet's findings on patterns in dir to r. work is the go.work
+// the type check used ("" to decide again).
+func (c *Checker) vet(ctx context.Context, r report, dir, work string, patterns []string) report {
 	host := filepath.Join(c.ws.Dir(), filepath.FromSlash(dir))
-	found, err := c.vetFindings(ctx, host, c.goEnv(ctx, c.modRoot(dir)), patterns)
+	modRoot := c.modRoot(dir)
+	if work == "" {
+		var refused string
+		if work, refused = c.goWork(dir, modRoot); refused != "" {
+			r.notes = append(r.notes, "go vet under "+dir+" did not run: "+refused)
+			return r
+		}
+	}
+	found, err := c.vetFindings(ctx, host, c.goEnv(ctx, modRoot, work), patterns)
 	if err != nil {
 		r.notes = append(r.notes, "go vet under "+dir+": "+runError(err, ctx))
 		return r
@@ -147,4 +170,23 @@ func (c *Checker) vet(ctx context.Context, r report, dir string, patterns []stri
 	}
 	r.findings = append(r.findings, found...)
 	return r
+}
+
+// linksOut is what the workspace's door says of the package directories
+// under the module directory dir: symbolic links leading out.
+func (g *goTree) linksOut(dir string) []finding {
+	var out []finding
+	for _, d := range slices.Sorted(maps.Keys(g.dirs)) {
+		if d == dir || strings.HasPrefix(d, dir+"/") || dir == "." {
+			if r, ok := g.c.goDoor(d); !ok {
+				out = append(out, r.findings...)
+			}
+		}
+	}
+	return dedupe(out)
+}
+
+// loadGoTree loads ./... with tests in dir (a host path), for a tree check.
+func (c *Checker) loadGoTree(ctx context.Context, dir string, env []string) ([]gocheck.Package, error) {
+	return c.goPackages(ctx, gocheck.Request{Dir: dir, Env: env, Patterns: []string{"./..."}, Tests: true, NoFiles: true})
 }

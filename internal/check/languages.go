@@ -57,7 +57,7 @@ type treeOptions struct {
 var languages = []*language{
 	{
 		name: "Go", exts: []string{".go"}, also: []string{"go.mod"}, unit: "Go package", what: ".go files (with their package)",
-		written: func(ctx context.Context, c *Checker, rel string) report { return c.checkGoFile(ctx, rel, false) },
+		written: func(ctx context.Context, c *Checker, rel string) report { return c.checkGoFile(ctx, rel, false, true) },
 		tree:    newGoTree,
 	},
 	{

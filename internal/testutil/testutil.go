@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/check/gocheck"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -44,12 +45,22 @@ func ReadFile(t testing.TB, dir, name string) string {
 	return string(b)
 }
 
-// RequireGo skips the test when there is no go command.
+// RequireGo skips the test when there is no go command (fails it in CI).
 func RequireGo(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
+		Lacking(t, "no go command")
 	}
+}
+
+// Lacking skips the test for want of what it needs (a tool, a package):
+// or, with CI set, fails it, since .ci/run installs all the tests need.
+func Lacking(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s (CI is set: .ci/run must install it)", why)
+	}
+	t.Skip(why)
 }
 
 // Python returns the interpreter at p, or the first python3 on PATH when p
@@ -115,9 +126,11 @@ func Sandbox(t testing.TB, dir string, cfg sandbox.Config) *sandbox.Sandbox {
 	return sb
 }
 
-// Main is the TestMain of a package whose tests start sandboxed commands:
-// the test binary is then also the sandbox's launcher (see sandbox.Main).
+// Main is the TestMain of a package whose tests start sandboxed commands
+// or Go checks: the test binary is then also the sandbox's launcher (see
+// sandbox.Main) and the Go checker process (see gocheck.Main).
 func Main(m *testing.M) {
 	sandbox.Main()
+	gocheck.Main()
 	os.Exit(m.Run())
 }
