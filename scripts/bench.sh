@@ -52,3 +52,23 @@ if [ "${BENCH_LOAD:-1}" != 0 ]; then
 	rm -rf "$ws/load" && mkdir -p "$ws/load"
 	PATH="/usr/bin:$PATH" bench -workspace "$ws/load" -sessions 50 -edits 10 -same load
 fi
+
+# Side by side, call for call in one run (issue 15): agentbox, agentbox with
+# checks off, and Claude Code's own `claude mcp serve` on the same files,
+# when Claude Code is here (AGENTBOX_CLAUDE_CODE, or the copy
+# scripts/claude-code.sh keeps; BENCH_CLAUDE=0 skips it).
+claude=${AGENTBOX_CLAUDE_CODE:-}
+if [ -z "$claude" ] && [ "${BENCH_CLAUDE:-1}" != 0 ]; then
+	claude=$(bash scripts/claude-code.sh 2>/dev/null) || claude=
+fi
+if [ -n "$claude" ] && [ "${BENCH_CLAUDE:-1}" != 0 ]; then
+	go build -o "$tmp/mcpgo-floor" ./internal/cmd/mcpgo-floor
+	echo
+	echo "== against Claude Code $("$claude" --version 2>/dev/null | cut -d' ' -f1), alternating call for call"
+	vs=(-claude "$claude" -checks-off)
+	cp "$ws/0-app5000.py" "$ws/app5000.py"
+	bench -workspace "$ws" -n 50 -floor "$tmp/mcpgo-floor" -claude "$claude" compare startup
+	bench -workspace "$ws" -n 100 "${vs[@]}" compare call Read '{"file_path":"$WS/read1000.py"}'
+	PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 "${vs[@]}" compare edit app5000.py 'user250@example.com' 'user250@example.org'
+	bench -workspace "$goroot" -n 20 "${vs[@]}" compare call Glob '{"pattern":"**/*.go"}'
+fi
