@@ -66,7 +66,7 @@ if [ -n "$claude" ] && [ "${BENCH_CLAUDE:-1}" != 0 ]; then
 	echo
 	echo "== against Claude Code $("$claude" --version 2>/dev/null | cut -d' ' -f1), alternating call for call"
 	vs=(-claude "$claude" -checks-off)
-	cp "$ws/0-app5000.py" "$ws/app5000.py"
+	bench -workspace "$ws" pyfile 5000 app5000.py
 	bench -workspace "$ws" -n 50 -floor "$tmp/mcpgo-floor" -claude "$claude" compare startup
 	bench -workspace "$ws" -n 100 "${vs[@]}" compare call Read '{"file_path":"$WS/read1000.py"}'
 	PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 "${vs[@]}" compare edit app5000.py 'user250@example.com' 'user250@example.org'
