@@ -30,7 +30,7 @@ func (e *Entry) Open() (*os.File, fs.FileInfo, error) {
 	if e.Link {
 		f, err = e.w.root.OpenFile(e.Path, os.O_RDONLY|nonblock, 0)
 	} else {
-		f, err = e.dir.root.OpenFile(e.name, os.O_RDONLY|nonblock, 0)
+		f, err = e.dir.dir.open(e.name)
 	}
 	if err != nil {
 		return nil, nil, e.w.pathErr("open", e.Path, err)
@@ -59,7 +59,7 @@ func (e *Entry) Info() (fs.FileInfo, error) {
 	if e.Link {
 		fi, err = e.w.root.Stat(e.Path)
 	} else {
-		fi, err = e.dir.root.Lstat(e.name)
+		fi, err = e.dir.dir.lstat(e.name)
 	}
 	if err != nil {
 		return nil, e.w.pathErr("stat", e.Path, err)
