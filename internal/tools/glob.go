@@ -116,14 +116,14 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 		if !g.Match(relTo(e.Path, base), false) {
 			return nil
 		}
-		fi, err := e.Info()
+		mtime, err := e.ModTime()
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
 			statErrs = append(statErrs, err)
 			return nil
 		}
-		newest.add(found{e.Path, fi.ModTime()})
+		newest.add(found{e.Path, mtime})
 		total++
 		return nil
 	})

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"io/fs"
 	"os"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -98,6 +100,22 @@ var (
 	_ [unsafe.Sizeof(unix.Stat_t{}) - unsafe.Sizeof(syscall.Stat_t{})]byte
 )
 
+// mtime returns the modification time of the entry name, not following a
+// symlink.
+func (d dirHandle) mtime(name string) (time.Time, error) {
+	var st unix.Stat_t
+	for {
+		err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, &fs.PathError{Op: "lstat", Path: name, Err: err}
+		}
+		return time.Unix(st.Mtim.Unix()), nil
+	}
+}
+
 // statInfo is an fs.FileInfo from fstatat, read as os.Lstat reads it; Sys
 // returns the *syscall.Stat_t.
 type statInfo struct {
@@ -143,7 +161,9 @@ func (fi *statInfo) Mode() fs.FileMode {
 // the record. An entry whose type the file system does not record is
 // lstat'ed.
 func (d dirHandle) list() ([]dirent, error) {
-	buf := make([]byte, 32<<10)
+	bp := direntBufs.Get().(*[]byte)
+	defer direntBufs.Put(bp)
+	buf := *bp
 	var out []dirent
 	for {
 		n, err := unix.Getdents(d.fd, buf)
@@ -160,28 +180,32 @@ func (d dirHandle) list() ([]dirent, error) {
 	}
 }
 
+// direntBufs are getdents buffers: one per directory read would be most of
+// what a walk allocates.
+var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // parseDirents decodes linux_dirent64 records: inode (8 bytes), offset (8),
-// record length (2), type (1), then the NUL-terminated name.
+// record length (2), type (1), then the NUL-terminated name. The names are
+// cut from one string holding the whole buffer, one allocation instead of
+// one per entry.
 func parseDirents(d dirHandle, buf []byte, out []dirent) []dirent {
-	for len(buf) >= 19 {
-		reclen := int(binary.NativeEndian.Uint16(buf[16:18]))
-		if reclen < 19 || reclen > len(buf) {
+	names := string(buf)
+	for off := 0; len(buf)-off >= 19; {
+		reclen := int(binary.NativeEndian.Uint16(buf[off+16 : off+18]))
+		if reclen < 19 || reclen > len(buf)-off {
 			break
 		}
-		rec := buf[:reclen]
-		buf = buf[reclen:]
-		name := rec[19:]
-		for i, c := range name {
-			if c == 0 {
-				name = name[:i]
-				break
-			}
+		typ := buf[off+18]
+		name := names[off+19 : off+reclen]
+		off += reclen
+		if i := strings.IndexByte(name, 0); i >= 0 {
+			name = name[:i]
 		}
-		if string(name) == "." || string(name) == ".." || len(name) == 0 {
+		if name == "." || name == ".." || len(name) == 0 {
 			continue
 		}
-		e := dirent{name: string(name)}
-		switch rec[18] {
+		e := dirent{name: name}
+		switch typ {
 		case unix.DT_REG:
 			e.typ = 0
 		case unix.DT_DIR:

@@ -5,6 +5,7 @@ package walk
 import (
 	"io/fs"
 	"os"
+	"time"
 )
 
 // dirHandle is an open directory.
@@ -29,6 +30,14 @@ func (d dirHandle) open(name string) (*os.File, error) {
 }
 
 func (d dirHandle) lstat(name string) (fs.FileInfo, error) { return d.r.Lstat(name) }
+
+func (d dirHandle) mtime(name string) (time.Time, error) {
+	fi, err := d.r.Lstat(name)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return fi.ModTime(), nil
+}
 
 // list lists the directory with os.File.ReadDir.
 func (d dirHandle) list() ([]dirent, error) {

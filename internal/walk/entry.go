@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
 )
 
 // Entry is a file found by the walk. It is valid only during the visit call
@@ -65,4 +66,21 @@ func (e *Entry) Info() (fs.FileInfo, error) {
 		return nil, e.w.pathErr("stat", e.Path, err)
 	}
 	return fi, nil
+}
+
+// ModTime returns the file's modification time (for a link, its
+// target's): Info without the rest.
+func (e *Entry) ModTime() (time.Time, error) {
+	if e.Link {
+		fi, err := e.Info()
+		if err != nil {
+			return time.Time{}, err
+		}
+		return fi.ModTime(), nil
+	}
+	t, err := e.dir.dir.mtime(e.name)
+	if err != nil {
+		return time.Time{}, e.w.pathErr("stat", e.Path, err)
+	}
+	return t, nil
 }
