@@ -2,6 +2,7 @@ package walk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -420,4 +421,68 @@ func TestEntryInfo(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, 4, seen)
+}
+
+// TestWalkClosesDirectories checks that every directory descriptor a walk
+// opens is closed, whether the walk ends, stops, hits the cap or is
+// cancelled. Not parallel: it counts the process's descriptors.
+func TestWalkClosesDirectories(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	dir := t.TempDir()
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("d%d/e%d/f%03d.txt", i%7, i%3, i)] = "x"
+	}
+	tree(t, dir, files)
+	root := openRoot(t, dir)
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		require.NoError(t, err)
+		return len(entries)
+	}
+	before := fds()
+	var mu sync.Mutex
+	n := 0
+	walks := map[string]func() error{
+		"whole": func() error {
+			_, err := Walk(t.Context(), root, Options{}, func(e *Entry) error { return nil })
+			return err
+		},
+		"stopped": func() error {
+			_, err := Walk(t.Context(), root, Options{}, func(e *Entry) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if n++; n%50 == 0 {
+					return ErrStop
+				}
+				return nil
+			})
+			return err
+		},
+		"capped": func() error {
+			_, err := Walk(t.Context(), root, Options{MaxEntries: 20}, func(e *Entry) error { return nil })
+			return err
+		},
+		"cancelled": func() error {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var once sync.Once
+			_, err := Walk(ctx, root, Options{}, func(e *Entry) error {
+				once.Do(cancel)
+				return nil
+			})
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	for name, walk := range walks {
+		for range 5 {
+			require.NoError(t, walk(), name)
+		}
+		assert.Equal(t, before, fds(), name)
+	}
 }
