@@ -79,7 +79,8 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 	}
 
 	// An anchored glob such as src/pkg/**/*.go need only walk src/pkg, and
-	// one without ** only as deep as it has components.
+	// only the directories its components can match (src/*/cmd/*.go: only
+	// src/x/cmd, and no deeper).
 	start := base
 	if prefix := g.LiteralPrefix(); prefix != "" {
 		start = path.Join(base, prefix)
@@ -93,13 +94,10 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 		Global:     t.excludes.Rules(),
 		MaxEntries: walkMaxEntries,
 	}
-	if depth := g.MaxDepth(); depth >= 0 {
-		skip := strings.Count(relTo(start, base), "/") + 1
-		if start == base {
-			skip = 0
-		}
+	if g.Prunes() {
+		under := relTo(start, base)
 		opts.Filter = func(rel string, isDir bool) walk.Decision {
-			if isDir && skip+strings.Count(rel, "/")+1 >= depth {
+			if isDir && !g.CouldMatchUnder(path.Join(under, rel)) {
 				return walk.Exclude
 			}
 			return walk.Pass
@@ -118,14 +116,14 @@ func (t *Toolset) glob(ctx context.Context, args globArgs) (*mcp.CallToolResult,
 		if !g.Match(relTo(e.Path, base), false) {
 			return nil
 		}
-		fi, err := e.Info()
+		mtime, err := e.ModTime()
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
 			statErrs = append(statErrs, err)
 			return nil
 		}
-		newest.add(found{e.Path, fi.ModTime()})
+		newest.add(found{e.Path, mtime})
 		total++
 		return nil
 	})

@@ -46,3 +46,33 @@ func TestGlobTies(t *testing.T) {
 	}
 	assert.Equal(t, "a.txt\nb.txt\nc/a.txt", h.ok("Glob", map[string]any{"pattern": "*.txt"}), "same time: by path")
 }
+
+// TestGlobPrunes checks that a glob whose directories are known walks only
+// those and still finds every match: through brace alternatives, below
+// ignored directories only when asked, and through symlinked files (but
+// not into symlinked directories).
+func TestGlobPrunes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	mt := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	files := []string{"a/x/1.go", "a/x/deep/2.go", "a/y/3.go", "b/4.go", "c/5.go", "top.go", "a/x/6.txt"}
+	for i, name := range files {
+		h.write(name, "x")
+		tm := mt.Add(-time.Duration(i) * time.Minute) // listed in this order
+		require.NoError(t, os.Chtimes(filepath.Join(h.dir, name), tm, tm))
+	}
+	h.write(".gitignore", "a/y/\n")
+	require.NoError(t, os.Symlink("../c/5.go", filepath.Join(h.dir, "b", "link.go")))
+	require.NoError(t, os.Symlink("../a/x", filepath.Join(h.dir, "b", "dirlink")))
+
+	glob := func(pattern string, ignored bool) string {
+		return h.ok("Glob", map[string]any{"pattern": pattern, "include_ignored": ignored})
+	}
+	assert.Equal(t, "a/x/1.go\na/x/deep/2.go\nb/4.go\nb/link.go", glob("{a/x,b}/**/*.go", false))
+	assert.Equal(t, "a/x/1.go\nb/4.go\nb/link.go", glob("{a/*,b}/*.go", false))
+	assert.Equal(t, "a/x/1.go\na/y/3.go\nb/4.go\nb/link.go", glob("{a/*,b}/*.go", true))
+	assert.Equal(t, "a/x/1.go\na/y/3.go", glob("a/[xy]/*.go", true))
+	assert.Equal(t, "a/x/deep/2.go", glob("*/*/deep/*.go", false))
+	assert.Equal(t, "b/4.go\nb/link.go\nc/5.go", glob("*/*.go", false))
+	assert.Equal(t, "a/x/1.go\na/x/deep/2.go\nb/4.go\nb/link.go\nc/5.go\ntop.go", glob("*.go", false), "a name at any depth")
+}

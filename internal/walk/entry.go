@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
 )
 
 // Entry is a file found by the walk. It is valid only during the visit call
@@ -30,7 +31,7 @@ func (e *Entry) Open() (*os.File, fs.FileInfo, error) {
 	if e.Link {
 		f, err = e.w.root.OpenFile(e.Path, os.O_RDONLY|nonblock, 0)
 	} else {
-		f, err = e.dir.root.OpenFile(e.name, os.O_RDONLY|nonblock, 0)
+		f, err = e.dir.dir.open(e.name)
 	}
 	if err != nil {
 		return nil, nil, e.w.pathErr("open", e.Path, err)
@@ -59,10 +60,27 @@ func (e *Entry) Info() (fs.FileInfo, error) {
 	if e.Link {
 		fi, err = e.w.root.Stat(e.Path)
 	} else {
-		fi, err = e.dir.root.Lstat(e.name)
+		fi, err = e.dir.dir.lstat(e.name)
 	}
 	if err != nil {
 		return nil, e.w.pathErr("stat", e.Path, err)
 	}
 	return fi, nil
+}
+
+// ModTime returns the file's modification time (for a link, its
+// target's): Info without the rest.
+func (e *Entry) ModTime() (time.Time, error) {
+	if e.Link {
+		fi, err := e.Info()
+		if err != nil {
+			return time.Time{}, err
+		}
+		return fi.ModTime(), nil
+	}
+	t, err := e.dir.dir.mtime(e.name)
+	if err != nil {
+		return time.Time{}, e.w.pathErr("stat", e.Path, err)
+	}
+	return t, nil
 }

@@ -4,13 +4,12 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 )
 
-// frameFor returns the frame for the directory at dir (opened as h) with
-// the given entries: parent itself when the directory adds no rules.
-func (w *walker) frameFor(parent *frame, h *os.Root, dir string, entries []dirent) *frame {
+// frameFor returns the frame for the directory at dir with the given
+// entries: parent itself when the directory adds no rules.
+func (w *walker) frameFor(parent *frame, dir string, entries []dirent) *frame {
 	var hasIgnore, hasGitignore, hasGit bool
 	for _, e := range entries {
 		switch e.name {
@@ -27,21 +26,21 @@ func (w *walker) frameFor(parent *frame, h *os.Root, dir string, entries []diren
 	}
 	f := &frame{parent: parent, dir: dir, repoTop: hasGit}
 	if hasIgnore {
-		f.ignore = w.readRules(h, dir, ".ignore")
+		f.ignore = w.readRules(dir, ".ignore")
 	}
 	if hasGitignore {
-		f.gitignore = w.readRules(h, dir, ".gitignore")
+		f.gitignore = w.readRules(dir, ".gitignore")
 	}
 	if hasGit {
-		f.exclude = w.readRules(h, dir, ".git/info/exclude")
+		f.exclude = w.readRules(dir, ".git/info/exclude")
 	}
 	return f
 }
 
-// readRules reads an ignore file in the directory h. A missing one has no
+// readRules reads an ignore file in the directory dir. A missing one has no
 // rules; one that cannot be read is reported and has none either.
-func (w *walker) readRules(h *os.Root, dir, name string) *Rules {
-	f, err := h.Open(name)
+func (w *walker) readRules(dir, name string) *Rules {
+	f, err := w.root.Open(join(dir, name))
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errNotDir) {
 			w.fail("open", join(dir, name), err)
@@ -84,7 +83,7 @@ func (w *walker) ancestorFrames(start string) (*frame, error) {
 				entries = append(entries, dirent{name: name, typ: fi.Mode().Type()})
 			}
 		}
-		fr = w.frameFor(fr, h, dir, entries)
+		fr = w.frameFor(fr, dir, entries)
 		h.Close()
 	}
 	return fr, nil

@@ -18,6 +18,14 @@ type globAlt struct {
 	pat      pattern
 	anchored bool
 	dirOnly  bool
+	// dirs are the components of an anchored alternative that name
+	// directories, each matched against one directory name, up to and
+	// including the first with "**"; nil when the directories a match can
+	// lie in are not known (see dirComponents).
+	dirs []pattern
+	// deep: a component with "**" ends dirs, so any depth below a
+	// directory matching dirs may hold matches.
+	deep bool
 }
 
 // maxAlternatives bounds what "{a,b}" groups may expand to.
@@ -61,6 +69,9 @@ func CompileGlob(src string) (*Glob, error) {
 			return nil, &PatternError{src, 0, pe.Problem + " (in the alternative " + a + ")"}
 		}
 		ga.pat = p
+		if ga.anchored && !ga.dirOnly {
+			ga.dirs, ga.deep = dirComponents(a)
+		}
 		g.alts = append(g.alts, ga)
 	}
 	return g, nil
@@ -103,17 +114,92 @@ func (g *Glob) Anchored() bool {
 	return true
 }
 
-// MaxDepth returns how many path components a match can have at most, or
-// -1 when "**" or a name matched at any depth leaves it unbounded.
-func (g *Glob) MaxDepth() int {
-	depth := 0
+// Prunes reports whether CouldMatchUnder can ever say false, so that a
+// walk gains from asking it.
+func (g *Glob) Prunes() bool {
 	for _, a := range g.alts {
-		if !a.anchored || strings.Contains(a.pat.src, "**") {
-			return -1
+		if a.dirs == nil || a.deep && len(a.dirs) == 1 {
+			return false
 		}
-		depth = max(depth, strings.Count(a.pat.src, "/")+1)
 	}
-	return depth
+	return true
+}
+
+// CouldMatchUnder reports whether a file below dir, a slash path relative
+// to the directory searched, could match: false means a walk need not
+// enter dir. It errs on the side of true.
+func (g *Glob) CouldMatchUnder(dir string) bool {
+	for i := range g.alts {
+		if g.alts[i].couldMatchUnder(dir) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *globAlt) couldMatchUnder(dir string) bool {
+	if a.dirs == nil {
+		return true
+	}
+	for i := 0; dir != ""; i++ {
+		name, rest, _ := strings.Cut(dir, "/")
+		dir = rest
+		if i == len(a.dirs) {
+			return false // deeper than the pattern reaches
+		}
+		if a.deep && i == len(a.dirs)-1 {
+			return true // the "**" component: any directories
+		}
+		if !a.dirs[i].match(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// dirComponents splits an anchored pattern at its slashes and compiles the
+// components that must match directory names one by one: those before the
+// file's name, stopping at the first with "**" (deep). It returns nil,
+// meaning no pruning, when the pattern cannot be split safely: a quoted
+// slash, a slash inside a class, or a component that does not compile.
+func dirComponents(p string) (dirs []pattern, deep bool) {
+	var comps []string
+	start := 0
+	for i := 0; i < len(p); i++ {
+		switch p[i] {
+		case '\\':
+			if i+1 < len(p) && p[i+1] == '/' {
+				return nil, false
+			}
+			i++
+		case '[':
+			if end := classEnd(p, i); end > 0 {
+				if strings.Contains(p[i:end], "/") {
+					return nil, false
+				}
+				i = end
+			}
+		case '/':
+			comps = append(comps, p[start:i])
+			start = i + 1
+		}
+	}
+	last := p[start:]
+	dirs = []pattern{} // not nil: a file right in the directory searched
+	for _, c := range comps {
+		if strings.Contains(c, "**") {
+			return append(dirs, pattern{}), true
+		}
+		cp, err := compilePattern(c)
+		if err != nil || c == "" {
+			return nil, false
+		}
+		dirs = append(dirs, cp)
+	}
+	if strings.Contains(last, "**") {
+		return append(dirs, pattern{}), true
+	}
+	return dirs, false
 }
 
 // LiteralPrefix returns the leading directories every alternative starts

@@ -1,6 +1,7 @@
 package walk
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -182,4 +183,76 @@ func TestRulesParse(t *testing.T) {
 	for _, c := range cases {
 		assert.Equal(t, c.want, rs.match(c.path, c.isDir), c.path)
 	}
+}
+
+func TestGlobCouldMatchUnder(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		glob, dir string
+		want      bool
+	}{
+		{"**/*.go", "a/b/c", true},
+		{"*.go", "a/b", true}, // a name at any depth
+		{"src/**/*.go", "src", true},
+		{"src/**/*.go", "src/a/b/c", true},
+		{"src/**/*.go", "lib", false},
+		{"src/**", "src/a/b", true},
+		{"src/**", "srcx", false},
+		{"src/*.go", "src", true},
+		{"src/*.go", "src/a", false}, // too deep
+		{"/main.go", "cmd", false},
+		{"cmd/*/main.go", "cmd/x", true},
+		{"cmd/*/main.go", "cmd/x/y", false},
+		{"cmd/*/main.go", "pkg/x", false},
+		{"{src/net,test}/**/*.go", "src", true},
+		{"{src/net,test}/**/*.go", "src/net/http", true},
+		{"{src/net,test}/**/*.go", "src/os", false},
+		{"{src/net,test}/**/*.go", "test/fixedbugs", true},
+		{"{src/net,test}/**/*.go", "misc", false},
+		{"{src/*.go,*.md}", "anything/below", true}, // *.md: any depth
+		{"a/[bc]/*.go", "a/c", true},
+		{"a/[bc]/*.go", "a/d", false},
+		{"a/[!/]x/*.go", "a/bx", true},   // a class with a slash: no pruning
+		{`a\/b/*.go`, "zzz", true},       // a quoted slash: no pruning
+		{"a/x**y/*.go", "a/q/r/s", true}, // ** inside a component: any depth
+		{"a/**/b/*.go", "a/q/r/s", true},
+		{"a/**/b/*.go", "c", false},
+		{"src/", "src/a", true}, // directories only: no pruning
+	}
+	for _, c := range cases {
+		g, err := CompileGlob(c.glob)
+		require.NoError(t, err, c.glob)
+		assert.Equal(t, c.want, g.CouldMatchUnder(c.dir), "%s under %s", c.glob, c.dir)
+	}
+	for glob, want := range map[string]bool{"**/*.go": false, "*.go": false, "src/**/*.go": true, "{src,lib}/*.go": true, "{src/*.go,*.md}": false, "**/x/*.go": false} {
+		g, err := CompileGlob(glob)
+		require.NoError(t, err)
+		assert.Equal(t, want, g.Prunes(), glob)
+	}
+}
+
+// FuzzGlobCouldMatchUnder checks that pruning never leaves out a directory
+// holding a file the glob matches.
+func FuzzGlobCouldMatchUnder(f *testing.F) {
+	for _, s := range [][2]string{
+		{"src/**/*.go", "src/a/b.go"}, {"cmd/*/main.go", "cmd/x/main.go"}, {"{a,b/c}/*.go", "b/c/d.go"},
+		{"a/[bc]/*", "a/b/x"}, {`a\/b/c`, "a/b/c"}, {"a/x**y/z", "a/xy/z"}, {"a/**/b/**", "a/b/c/d"},
+		{"[!a]/*", "b/c"}, {"?/?", "é/x"}, {"a/{b,**}/c", "a/x/y/c"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, glob, file string) {
+		if file == "" || strings.HasPrefix(file, "/") || strings.HasSuffix(file, "/") || strings.Contains(file, "//") {
+			return
+		}
+		g, err := CompileGlob(glob)
+		if err != nil || !g.Match(file, false) {
+			return
+		}
+		for i := range len(file) {
+			if file[i] == '/' && !g.CouldMatchUnder(file[:i]) {
+				t.Fatalf("%q matches %q but CouldMatchUnder(%q) is false", glob, file, file[:i])
+			}
+		}
+	})
 }

@@ -104,9 +104,7 @@ func Walk(ctx context.Context, root *os.Root, opts Options, visit func(*Entry) e
 	if err != nil {
 		return w.stats(), err
 	}
-	top := &handle{root: root, borrowed: true}
-	top.refs.Store(1)
-	w.q.push(item{parent: top, name: orDot(start), path: start, frame: fr})
+	w.q.push(item{name: orDot(start), path: start, frame: fr})
 
 	workers := opts.Workers
 	if workers <= 0 {
@@ -155,7 +153,7 @@ type walker struct {
 // item is a unit of work: a directory to read, or a chunk of files of a
 // directory already read.
 type item struct {
-	parent *handle // for a directory: the directory holding it; for files: theirs
+	parent *handle // for a directory: the directory holding it (nil for the start); for files: theirs
 	name   string  // for a directory: its name in parent
 	path   string  // for a directory: its workspace-relative path
 	frame  *frame
@@ -163,20 +161,23 @@ type item struct {
 	dir    string // for files: their directory's workspace-relative path
 }
 
-func (it item) release() { it.parent.release() }
+func (it item) release() {
+	if it.parent != nil {
+		it.parent.release()
+	}
+}
 
 // handle is an open directory shared by the items that need it.
 type handle struct {
-	root     *os.Root
-	refs     atomic.Int32
-	borrowed bool // the workspace's own root: never closed here
+	dir  dirHandle
+	refs atomic.Int32
 }
 
 func (h *handle) acquire() { h.refs.Add(1) }
 
 func (h *handle) release() {
-	if h.refs.Add(-1) == 0 && !h.borrowed {
-		h.root.Close()
+	if h.refs.Add(-1) == 0 {
+		h.dir.close()
 	}
 }
 
@@ -254,13 +255,19 @@ func (w *walker) take() bool {
 }
 
 func (w *walker) readDir(it item) {
-	sub, err := it.parent.root.OpenRoot(it.name)
-	it.release()
+	var sub dirHandle
+	var err error
+	if it.parent == nil {
+		sub, err = openStart(w.root, it.name)
+	} else {
+		sub, err = it.parent.dir.openSub(it.name)
+		it.release()
+	}
 	if err != nil {
 		w.fail("open", it.path, err)
 		return
 	}
-	d := &handle{root: sub}
+	d := &handle{dir: sub}
 	d.refs.Store(1)
 	defer d.release()
 	entries, err := readEntries(sub)
@@ -271,7 +278,7 @@ func (w *walker) readDir(it item) {
 	w.dirs.Add(1)
 	fr := it.frame
 	if !w.opts.NoIgnore {
-		fr = w.frameFor(it.frame, sub, it.path, entries)
+		fr = w.frameFor(it.frame, it.path, entries)
 	}
 	var files []dirent
 	var dirs []item
@@ -325,13 +332,8 @@ type dirent struct {
 }
 
 // readEntries lists a directory, sorted by name.
-func readEntries(dir *os.Root) ([]dirent, error) {
-	f, err := dir.Open(".")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	entries, err := readNames(dir, f)
+func readEntries(dir dirHandle) ([]dirent, error) {
+	entries, err := dir.list()
 	slices.SortFunc(entries, func(a, b dirent) int { return strings.Compare(a.name, b.name) })
 	return entries, err
 }

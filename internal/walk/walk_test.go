@@ -2,6 +2,7 @@ package walk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -378,4 +380,109 @@ func TestWalkNotice(t *testing.T) {
 		"build dir=true ignored=true",
 		"empty dir=true ignored=false",
 	}, got, "kept directories and ignored entries are noticed; .git never")
+}
+
+// TestEntryInfo checks an entry's info and time against os.Lstat's (for a
+// link, os.Stat's of its target), down to the mode bits and Sys, which the
+// checkpoint journal reads.
+func TestEntryInfo(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tree(t, dir, map[string]string{"a/plain.txt": "hello\n", "a/run.sh": "#!/bin/sh\n", "a/link.txt": "-> plain.txt", "b/f": "1234"})
+	require.NoError(t, os.Chmod(filepath.Join(dir, "a/run.sh"), 0o4751))
+	require.NoError(t, os.Chmod(filepath.Join(dir, "a/plain.txt"), 0o2640))
+	mt := time.Date(2021, 3, 4, 5, 6, 7, 891, time.UTC)
+	require.NoError(t, os.Chtimes(filepath.Join(dir, "a/plain.txt"), mt, mt))
+	root := openRoot(t, dir)
+	var mu sync.Mutex
+	seen := 0
+	_, err := Walk(t.Context(), root, Options{}, func(e *Entry) error {
+		want, err := os.Lstat(filepath.Join(dir, e.Path))
+		if e.Link {
+			want, err = os.Stat(filepath.Join(dir, e.Path))
+		}
+		require.NoError(t, err)
+		fi, err := e.Info()
+		require.NoError(t, err)
+		mtime, err := e.ModTime()
+		require.NoError(t, err)
+		mu.Lock()
+		defer mu.Unlock()
+		seen++
+		assert.Equal(t, want.Mode(), fi.Mode(), e.Path)
+		assert.Equal(t, want.Size(), fi.Size(), e.Path)
+		assert.True(t, want.ModTime().Equal(fi.ModTime()), e.Path)
+		assert.True(t, want.ModTime().Equal(mtime), e.Path)
+		assert.IsType(t, want.Sys(), fi.Sys(), e.Path)
+		if e.Path == "a/plain.txt" || e.Path == "a/link.txt" {
+			assert.True(t, mtime.Equal(mt), e.Path)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, 4, seen)
+}
+
+// TestWalkClosesDirectories checks that every directory descriptor a walk
+// opens is closed, whether the walk ends, stops, hits the cap or is
+// cancelled. Not parallel: it counts the process's descriptors.
+func TestWalkClosesDirectories(t *testing.T) {
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	dir := t.TempDir()
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("d%d/e%d/f%03d.txt", i%7, i%3, i)] = "x"
+	}
+	tree(t, dir, files)
+	root := openRoot(t, dir)
+	fds := func() int {
+		entries, err := os.ReadDir("/proc/self/fd")
+		require.NoError(t, err)
+		return len(entries)
+	}
+	before := fds()
+	var mu sync.Mutex
+	n := 0
+	walks := map[string]func() error{
+		"whole": func() error {
+			_, err := Walk(t.Context(), root, Options{}, func(e *Entry) error { return nil })
+			return err
+		},
+		"stopped": func() error {
+			_, err := Walk(t.Context(), root, Options{}, func(e *Entry) error {
+				mu.Lock()
+				defer mu.Unlock()
+				if n++; n%50 == 0 {
+					return ErrStop
+				}
+				return nil
+			})
+			return err
+		},
+		"capped": func() error {
+			_, err := Walk(t.Context(), root, Options{MaxEntries: 20}, func(e *Entry) error { return nil })
+			return err
+		},
+		"cancelled": func() error {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var once sync.Once
+			_, err := Walk(ctx, root, Options{}, func(e *Entry) error {
+				once.Do(cancel)
+				return nil
+			})
+			if errors.Is(err, context.Canceled) {
+				return nil
+			}
+			return err
+		},
+	}
+	for name, walk := range walks {
+		for range 5 {
+			require.NoError(t, walk(), name)
+		}
+		assert.Equal(t, before, fds(), name)
+	}
 }
