@@ -492,7 +492,9 @@ func TestHTTPBusySessionLives(t *testing.T) {
 		<-release
 		return mcp.NewToolResultText("finished"), nil
 	})
-	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: 50 * time.Millisecond})
+	// 1 s, not less: the busy session's initialize and its initialized
+	// notification must not be that far apart, even on a loaded machine.
+	h := serveHTTP(t, s, HTTPConfig{Token: testToken, SessionIdle: time.Second})
 	busy := newHTTPWire(t, h.url, testToken)
 	result := make(chan message, 1)
 	go func() {
@@ -504,7 +506,7 @@ func TestHTTPBusySessionLives(t *testing.T) {
 	<-entered
 	// A session that began after the busy one and is idle: once it has
 	// ended, the busy one would have too, were it not busy.
-	// Only initialize: the 50 ms may run out before a second request.
+	// Only initialize: the idle time may run out before a second request.
 	idle := &httpWire{url: h.url, token: testToken}
 	idle.call(t, 1, "initialize", initParams)
 	select {
