@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,6 +88,9 @@ type Server struct {
 	version string
 	closers []func()
 	serving atomic.Bool // ServeStdio or ServeHTTP has begun
+	// addTools adds the tools to mcp, once: on the first request past the
+	// handshake, or when MCP is called.
+	addTools func()
 
 	endedSession func(id string) // tests: called after a session's state is dropped
 }
@@ -117,7 +121,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
 		sc.Workspace, sc.Logger = ws.Dir(), cfg.Logger
-		if topts.Sandbox, err = sandbox.New(sc); err != nil {
+		if topts.Sandbox, err = newSandbox(sc); err != nil {
 			for _, f := range closers {
 				f()
 			}
@@ -134,13 +138,22 @@ func New(cfg Config) (*Server, error) {
 		version: cfg.Version,
 		closers: closers,
 	}
-	agents, err := newAgents(cfg, ws, s.tools.All(), cfg.Logger)
+	agents, err := newAgents(cfg, ws, s.tools.Names(), cfg.Logger)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 
 	hooks := &mcpserver.Hooks{}
+	// The tools are built and added on the first request past the
+	// handshake: Bash's description waits for the sandbox's probe, and
+	// building every tool's schema is work initialize does not need.
+	s.addTools = sync.OnceFunc(func() { s.mcp.AddTools(pickTools(s.tools.All(), agents.tools)...) })
+	hooks.AddBeforeAny(func(_ context.Context, _ any, method mcp.MCPMethod, _ any) {
+		if method != mcp.MethodInitialize && method != mcp.MethodPing {
+			s.addTools()
+		}
+	})
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
 		s.tools.EndSession(cs.SessionID())
 		s.log.Debug("session ended", "session", cs.SessionID())
@@ -207,9 +220,28 @@ func New(cfg Config) (*Server, error) {
 	)
 	opts = append(opts, agents.options()...)
 	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
-	s.mcp.AddTools(agents.tools...)
+	// Once the client has its answer to initialize, the sandbox's probe
+	// and the tools' schemas are made in the background, for the
+	// tools/list that comes next.
+	s.mcp.AddNotificationHandler(string(mcp.MethodNotificationInitialized), func(context.Context, mcp.JSONRPCNotification) {
+		go s.addTools()
+	})
 	s.mcp.AddPrompts(agents.prompts.All()...)
 	return s, nil
+}
+
+// newSandbox sets up Bash's sandbox. Under --sandbox=auto or off it returns
+// at once and the probe waits (sandbox.Begin): it runs in the background
+// once the client has sent notifications/initialized, so the handshake
+// neither waits for it nor shares the CPU with it; tools/list (Bash's
+// description states its layers) and the first command wait for it. Under --sandbox=require, or with
+// strict read confinement, it probes before serving, so a server missing
+// a layer refuses to start, before any client talks to it.
+func newSandbox(sc sandbox.Config) (*sandbox.Sandbox, error) {
+	if sc.Mode == sandbox.Require || sc.Reads == sandbox.ReadStrict {
+		return sandbox.New(sc)
+	}
+	return sandbox.Begin(sc), nil
 }
 
 // openJournal opens the workspace's checkpoint journal, or returns nil when
@@ -243,7 +275,11 @@ func instructions(dir string) string {
 }
 
 // MCP returns the underlying MCP server, for in-process clients and tests.
-func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
+// Its tools are all there.
+func (s *Server) MCP() *mcpserver.MCPServer {
+	s.addTools()
+	return s.mcp
+}
 
 // Logger returns the server's logger: stderr, and for records logged with a
 // tool call's context, that call's client too (notify.LogHandler).
