@@ -87,7 +87,8 @@ type Server struct {
 	stderr  *slog.Logger // stderr only
 	version string
 	closers []func()
-	serving atomic.Bool // ServeStdio or ServeHTTP has begun
+	sandbox *sandbox.Sandbox // Bash's; nil for none
+	serving atomic.Bool      // ServeStdio or ServeHTTP has begun
 	// addTools adds the tools to mcp, once: on the first request past the
 	// handshake, or when MCP is called.
 	addTools func()
@@ -137,6 +138,7 @@ func New(cfg Config) (*Server, error) {
 		stderr:  cfg.Logger,
 		version: cfg.Version,
 		closers: closers,
+		sandbox: topts.Sandbox,
 	}
 	agents, err := newAgents(cfg, ws, s.tools.Names(), cfg.Logger)
 	if err != nil {
