@@ -108,7 +108,11 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint journal: %w", err)
 	}
-	_ = os.WriteFile(filepath.Join(opts.Dir, "workspace"), []byte(base+"\n"), 0o600)
+	// The journal names its workspace, for people and gc; written only when
+	// it does not already: a read costs a start less than a rewrite.
+	if name := filepath.Join(opts.Dir, "workspace"); !fileHolds(name, base+"\n") {
+		_ = os.WriteFile(name, []byte(base+"\n"), 0o600)
+	}
 	j := &Journal{root: root, base: base, opts: opts, log: l, lg: opts.Logger,
 		idx: newIndex(), pending: map[string]int{}, ignored: map[string]bool{}, touched: map[string]bool{}, primed: make(chan struct{})}
 	j.ctx, j.cancel = context.WithCancel(context.Background())
@@ -152,6 +156,12 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 	j.wg.Add(1)
 	go j.prime()
 	return j, nil
+}
+
+// fileHolds reports whether the file name holds exactly want.
+func fileHolds(name, want string) bool {
+	b, err := os.ReadFile(name)
+	return err == nil && string(b) == want
 }
 
 // Dir returns the journal's directory.

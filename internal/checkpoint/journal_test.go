@@ -153,3 +153,27 @@ func TestScanOutlivesItsCall(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "modified a.txt", kinds(cp), "the command's changes are recorded all the same")
 }
+
+// TestOpenNamesTheWorkspace: the journal's workspace file names its
+// workspace after each Open, rewritten when it says anything else.
+func TestOpenNamesTheWorkspace(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "journal")
+	name := filepath.Join(dir, "workspace")
+	open := func() {
+		root, err := os.OpenRoot(ws)
+		require.NoError(t, err)
+		j, err := Open(root, ws, Options{Dir: dir})
+		require.NoError(t, err)
+		require.NoError(t, j.Close())
+		root.Close()
+		got, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.Equal(t, ws+"\n", string(got))
+	}
+	open()
+	open()
+	require.NoError(t, os.WriteFile(name, []byte("/elsewhere\n"), 0o600))
+	open()
+}
