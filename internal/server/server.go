@@ -149,8 +149,14 @@ func New(cfg Config) (*Server, error) {
 	hooks := &mcpserver.Hooks{}
 	// The tools are built and added on the first request past the
 	// handshake: Bash's description waits for the sandbox's probe, and
-	// building every tool's schema is work initialize does not need.
-	s.addTools = sync.OnceFunc(func() { s.mcp.AddTools(pickTools(s.tools.All(), agents.tools)...) })
+	// building every tool's schema is work initialize does not need. The
+	// journal's first snapshot starts then too, if it has not.
+	s.addTools = sync.OnceFunc(func() {
+		if topts.Journal != nil {
+			topts.Journal.Prime()
+		}
+		s.mcp.AddTools(pickTools(s.tools.All(), agents.tools)...)
+	})
 	hooks.AddBeforeAny(func(_ context.Context, _ any, method mcp.MCPMethod, _ any) {
 		if method != mcp.MethodInitialize && method != mcp.MethodPing {
 			s.addTools()
@@ -222,9 +228,10 @@ func New(cfg Config) (*Server, error) {
 	)
 	opts = append(opts, agents.options()...)
 	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
-	// Once the client has its answer to initialize, the sandbox's probe
-	// and the tools' schemas are made in the background, for the
-	// tools/list that comes next.
+	// Once the client has its answer to initialize, the checkpoint
+	// journal's first snapshot starts, and the sandbox's probe and the
+	// tools' schemas are made, in the background, for the tools/list that
+	// comes next.
 	s.mcp.AddNotificationHandler(string(mcp.MethodNotificationInitialized), func(context.Context, mcp.JSONRPCNotification) {
 		go s.addTools()
 	})
@@ -254,7 +261,9 @@ func openJournal(cfg Config, ws *workspace.Workspace) *checkpoint.Journal {
 		return nil
 	}
 	opts := *cfg.Checkpoints
-	opts.Live, opts.Logger = true, cfg.Logger
+	// The first snapshot walks the whole workspace: it starts once the
+	// client has its answer to initialize (see addTools in New).
+	opts.Live, opts.Logger, opts.DeferPrime = true, cfg.Logger, true
 	if opts.Excludes == nil {
 		opts.Excludes = walk.NewGlobalExcludes(cfg.GitExcludesFile)
 	}
