@@ -243,9 +243,10 @@ func New(cfg Config) (*Server, error) {
 // at once and the probe waits (sandbox.Begin): it runs in the background
 // once the client has sent notifications/initialized, so the handshake
 // neither waits for it nor shares the CPU with it; tools/list (Bash's
-// description states its layers) and the first command wait for it. Under --sandbox=require, or with
-// strict read confinement, it probes before serving, so a server missing
-// a layer refuses to start, before any client talks to it.
+// description states its layers) and the first command wait for it.
+// Under --sandbox=require, or with strict read confinement, it probes
+// before serving, so a server missing a layer refuses to start, before any
+// client talks to it.
 func newSandbox(sc sandbox.Config) (*sandbox.Sandbox, error) {
 	if sc.Mode == sandbox.Require || sc.Reads == sandbox.ReadStrict {
 		return sandbox.New(sc)
