@@ -42,6 +42,11 @@ type Options struct {
 	// for changes: what happens anyway where inotify is missing or the
 	// kernel refuses more watches.
 	Poll bool
+	// DeferPrime leaves a live journal's first snapshot (a walk of the
+	// whole workspace, then a copy of every file) for Prime to start, or
+	// Primed: a server starts it once its client has its answer to
+	// initialize, so the two do not share the CPU.
+	DeferPrime bool
 	// Excludes are the user's global git excludes, honoured as Glob does.
 	Excludes *walk.GlobalExcludes
 	// LockWait is how long to wait for another process's operation.
@@ -79,7 +84,10 @@ type Journal struct {
 	wg     sync.WaitGroup
 	liveF  *os.File
 	closed sync.Once
-	err    error // Close's
+	// primeOnce starts the first snapshot, or, at Close, marks that it
+	// never will.
+	primeOnce sync.Once
+	err       error // Close's
 }
 
 // Open opens the journal of the workspace whose root is root and whose
@@ -108,7 +116,11 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint journal: %w", err)
 	}
-	_ = os.WriteFile(filepath.Join(opts.Dir, "workspace"), []byte(base+"\n"), 0o600)
+	// The journal names its workspace, for people and gc; written only when
+	// it does not already: a read costs a start less than a rewrite.
+	if name := filepath.Join(opts.Dir, "workspace"); !fileHolds(name, base+"\n") {
+		_ = os.WriteFile(name, []byte(base+"\n"), 0o600)
+	}
 	j := &Journal{root: root, base: base, opts: opts, log: l, lg: opts.Logger,
 		idx: newIndex(), pending: map[string]int{}, ignored: map[string]bool{}, touched: map[string]bool{}, primed: make(chan struct{})}
 	j.ctx, j.cancel = context.WithCancel(context.Background())
@@ -135,7 +147,7 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 		j.lg.Warn("checkpoint journal: skipped damaged lines", "lines", l.skipped)
 	}
 	if !opts.Live {
-		close(j.primed)
+		j.primeOnce.Do(func() { close(j.primed) }) // nothing to snapshot
 		return j, nil
 	}
 	if f, err := os.OpenFile(filepath.Join(opts.Dir, "live"), os.O_RDWR|os.O_CREATE, 0o600); err == nil {
@@ -149,9 +161,26 @@ func Open(root *os.Root, base string, opts Options) (*Journal, error) {
 	} else {
 		j.lg.Debug("checkpoint: no change notification; every scan reads the whole tree", "err", err)
 	}
-	j.wg.Add(1)
-	go j.prime()
+	if !opts.DeferPrime {
+		j.Prime()
+	}
 	return j, nil
+}
+
+// Prime starts the first snapshot of a live journal in the background,
+// unless it has begun, or the journal is closed. Open does, but for
+// Options.DeferPrime.
+func (j *Journal) Prime() {
+	j.primeOnce.Do(func() {
+		j.wg.Add(1)
+		go j.prime()
+	})
+}
+
+// fileHolds reports whether the file name holds exactly want.
+func fileHolds(name, want string) bool {
+	b, err := os.ReadFile(name)
+	return err == nil && string(b) == want
 }
 
 // Dir returns the journal's directory.
@@ -160,6 +189,9 @@ func (j *Journal) Dir() string { return j.opts.Dir }
 // Close stops the background snapshot and releases the journal.
 func (j *Journal) Close() error {
 	j.closed.Do(func() {
+		// A first snapshot never started never will: Primed's channel
+		// closes. One started is stopped and waited for below.
+		j.primeOnce.Do(func() { close(j.primed) })
 		j.cancel()
 		j.wg.Wait()
 		j.mu.Lock()
@@ -180,8 +212,12 @@ func (j *Journal) Close() error {
 }
 
 // Primed is closed when the first snapshot of a live journal is complete:
-// from then on a Bash command's changes can be undone in full.
-func (j *Journal) Primed() <-chan struct{} { return j.primed }
+// from then on a Bash command's changes can be undone in full. It starts
+// the snapshot if it has not begun (Options.DeferPrime).
+func (j *Journal) Primed() <-chan struct{} {
+	j.Prime()
+	return j.primed
+}
 
 // locked runs f with the journal's lock held and the log read up to date.
 func (j *Journal) locked(f func() error) error {

@@ -153,3 +153,72 @@ func TestScanOutlivesItsCall(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "modified a.txt", kinds(cp), "the command's changes are recorded all the same")
 }
+
+// TestOpenNamesTheWorkspace: the journal's workspace file names its
+// workspace after each Open, rewritten when it says anything else.
+func TestOpenNamesTheWorkspace(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "journal")
+	name := filepath.Join(dir, "workspace")
+	open := func() {
+		root, err := os.OpenRoot(ws)
+		require.NoError(t, err)
+		j, err := Open(root, ws, Options{Dir: dir})
+		require.NoError(t, err)
+		require.NoError(t, j.Close())
+		root.Close()
+		got, err := os.ReadFile(name)
+		require.NoError(t, err)
+		require.Equal(t, ws+"\n", string(got))
+	}
+	open()
+	open()
+	require.NoError(t, os.WriteFile(name, []byte("/elsewhere\n"), 0o600))
+	open()
+}
+
+// TestDeferPrime: with DeferPrime the first snapshot waits for Prime, or
+// for Primed, which starts it; a journal closed before it began closes
+// Primed's channel all the same.
+func TestDeferPrime(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(ws, "a.txt"), []byte("a\n"), 0o644))
+	open := func() *Journal {
+		root, err := os.OpenRoot(ws)
+		require.NoError(t, err)
+		t.Cleanup(func() { root.Close() })
+		j, err := Open(root, ws, Options{Dir: filepath.Join(t.TempDir(), "journal"), Live: true, DeferPrime: true})
+		require.NoError(t, err)
+		return j
+	}
+
+	j := open()
+	select {
+	case <-j.primed:
+		t.Fatal("the first snapshot ran before Prime")
+	default:
+	}
+	select {
+	case <-j.Primed():
+	case <-t.Context().Done():
+		t.Fatal("Primed did not start the first snapshot")
+	}
+	j.mu.Lock()
+	assert.True(t, j.snapshotted)
+	j.mu.Unlock()
+	require.NoError(t, j.Close())
+
+	j = open()
+	require.NoError(t, j.Close())
+	select {
+	case <-j.primed:
+	default:
+		t.Fatal("a journal closed unprimed left Primed open")
+	}
+	j.Prime() // after Close: starts nothing
+	j.mu.Lock()
+	assert.False(t, j.snapshotted)
+	j.mu.Unlock()
+}

@@ -514,6 +514,7 @@ func (j *Journal) prime() {
 	j.walked = true // events queued since each directory was watched are left for the first scan
 	j.mu.Unlock()
 	slices.Sort(todo)
+	burst := int64(len(s.files)+len(s.dirs)) * walkEntryBytes // what the walk's maps held, roughly
 	for _, p := range todo {
 		if j.ctx.Err() != nil {
 			return
@@ -522,6 +523,7 @@ func (j *Journal) prime() {
 		if err != nil {
 			continue
 		}
+		burst += int64(len(data))
 		var h Hash
 		var n int64
 		if now.flags&tooLarge == 0 {
@@ -550,7 +552,21 @@ func (j *Journal) prime() {
 		j.lg.Warn("checkpoint: cannot save the index", "err", err)
 	}
 	// The snapshot is a one-time burst of garbage (the walk's maps, the
-	// contents read): give the memory back now rather than keep it.
+	// contents read): after a big one, give the memory back now rather
+	// than keep it. Not after a small one: a forced collection and a
+	// return of every free page cost more than the few megabytes are worth,
+	// and on a small workspace they ran while the client waited for the
+	// handshake, a tenth of the server's start-up CPU.
 	data = nil
-	debug.FreeOSMemory()
+	if burst >= freeAfterBytes {
+		debug.FreeOSMemory()
+	}
 }
+
+// freeAfterBytes is the least snapshot garbage after which prime returns
+// free memory to the OS; walkEntryBytes is about what one path costs in the
+// walk's maps.
+const (
+	freeAfterBytes = 32 << 20
+	walkEntryBytes = 256
+)

@@ -21,6 +21,9 @@ import (
 // its argv[0] however it is started, so that ps shows it for what it is.
 const LauncherName = "agentbox-sandbox"
 
+// DefaultPath is commands' PATH when the server's environment passes none.
+const DefaultPath = "/usr/local/bin:/usr/bin:/bin"
+
 // Sandbox starts commands inside the boundary its Config draws. It is safe
 // for concurrent use.
 type Sandbox struct {
@@ -38,14 +41,103 @@ type Sandbox struct {
 	os       osState // what the platform-specific code learned at start
 
 	closeOnce sync.Once
+
+	// A Sandbox from Begin is a promise of one from New: probe starts New
+	// (once), and pending closes when New has returned inner or err, which
+	// every method waits for.
+	probeOnce sync.Once
+	pending   chan struct{}
+	inner     *Sandbox
+	err       error
+}
+
+// Begin is New deferred, for a server that must not spend the probe's time
+// before it answers its client: it returns at once, and New runs in the
+// background from the first call of Probe or of any method, which waits
+// for it. Should New fail, the error is logged, Start and NewScratch return
+// it, Facts and Missing say it, and Err returns it.
+func Begin(cfg Config) *Sandbox {
+	return &Sandbox{cfg: cfg, pending: make(chan struct{})}
+}
+
+// errClosed is the error of a Sandbox from Begin closed before its probe.
+var errClosed = errors.New("sandbox: closed")
+
+// Probe starts the probe of a Sandbox from Begin in the background, if it
+// has not begun; it does nothing for one from New.
+func (s *Sandbox) Probe() {
+	if s.pending == nil {
+		return
+	}
+	s.probeOnce.Do(func() {
+		go func() {
+			defer close(s.pending)
+			if s.inner, s.err = New(s.cfg); s.err != nil && s.cfg.Logger != nil {
+				s.cfg.Logger.Error("the sandbox cannot be set up: Bash's commands and the checks fail until the server restarts", "err", s.err)
+			}
+		}()
+	})
+}
+
+// resolved returns the sandbox New made: s itself, unless s came from
+// Begin, whose New it waits for.
+func (s *Sandbox) resolved() (*Sandbox, error) {
+	if s.pending == nil {
+		return s, nil
+	}
+	s.Probe()
+	<-s.pending
+	return s.inner, s.err
+}
+
+// Err waits for the probe and returns the error it ended with: always nil
+// but for a Sandbox from Begin.
+func (s *Sandbox) Err() error {
+	_, err := s.resolved()
+	return err
+}
+
+// Probed reports whether the probe has finished: always true but for a
+// Sandbox from Begin.
+func (s *Sandbox) Probed() bool {
+	if s.pending == nil {
+		return true
+	}
+	select {
+	case <-s.pending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Start starts a command in the sandbox.
+func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
+	r, err := s.resolved()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+	}
+	return r.startSpec(ctx, spec)
 }
 
 // Layers describes what confines commands, one short phrase per layer.
-func (s *Sandbox) Layers() []string { return s.layers }
+func (s *Sandbox) Layers() []string {
+	r, err := s.resolved()
+	if err != nil {
+		return nil
+	}
+	return r.layers
+}
 
 // Missing describes each layer of the sandbox that is unavailable here, and
 // why; it is empty when commands are fully confined.
-func (s *Sandbox) Missing() []string { return s.missing }
+func (s *Sandbox) Missing() []string {
+	r, err := s.resolved()
+	if err != nil {
+		return []string{"the sandbox could not be set up, so no command can run: " + err.Error()}
+	}
+	return r.missing
+}
 
 // Facts are what a model needs to know of the sandbox to use it well.
 type Facts struct {
@@ -65,17 +157,46 @@ type Facts struct {
 
 // Env returns the environment commands run with, but TMPDIR: the
 // allow-listed variables and those the sandbox sets.
-func (s *Sandbox) Env() []string { return slices.Clone(s.env) }
+func (s *Sandbox) Env() []string {
+	r, err := s.resolved()
+	if err != nil {
+		return nil
+	}
+	return slices.Clone(r.env)
+}
+
+// Path returns the PATH commands get. It does not wait for the probe: it
+// follows from the Config alone.
+func (s *Sandbox) Path() string {
+	env := s.env
+	if s.pending != nil {
+		env, _ = commandEnv(s.cfg.Env, s.cfg.PassEnv, map[string]string{"PATH": DefaultPath})
+	}
+	return EnvValue(env, "PATH")
+}
 
 // Facts returns what a model needs to know of the sandbox.
 func (s *Sandbox) Facts() Facts {
-	f := s.facts
-	f.Missing = s.missing
+	r, err := s.resolved()
+	if err != nil {
+		return Facts{Missing: s.Missing()}
+	}
+	f := r.facts
+	f.Missing = r.missing
 	return f
 }
 
 // Close removes the server's private directory. Commands must have ended.
 func (s *Sandbox) Close() error {
+	if s.pending != nil {
+		// Never probed: nothing to remove, and nothing will be.
+		s.probeOnce.Do(func() { s.err = errClosed; close(s.pending) })
+		<-s.pending
+		if s.inner != nil {
+			return s.inner.Close()
+		}
+		return nil
+	}
 	var err error
 	s.closeOnce.Do(func() { err = os.RemoveAll(s.state) })
 	return err
@@ -92,6 +213,13 @@ type Scratch struct {
 
 // NewScratch makes a private space for a new session.
 func (s *Sandbox) NewScratch() (*Scratch, error) {
+	if s.pending != nil {
+		r, err := s.resolved()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrSetup, err)
+		}
+		return r.NewScratch()
+	}
 	dir, err := os.MkdirTemp(s.state, "session-")
 	if err != nil {
 		return nil, fmt.Errorf("session directory: %w", err)

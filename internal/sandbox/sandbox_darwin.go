@@ -140,9 +140,9 @@ func (s *Sandbox) probeSeatbelt() error {
 	return nil
 }
 
-// Start starts a command under Seatbelt (or unconfined, when it is off or
+// startSpec starts a command under Seatbelt (or unconfined, when it is off or
 // unavailable), in a session and process group of its own that Stop ends.
-func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
+func (s *Sandbox) startSpec(ctx context.Context, spec Spec) (*Cmd, error) {
 	env := append(slices.Clone(s.env), "TMPDIR="+spec.Scratch.Tmp)
 	return startGroup(ctx, s.argv(spec.Command, spec.Scratch.Tmp), env, spec)
 }

@@ -83,7 +83,7 @@ func New(cfg Config) (*Sandbox, error) {
 	s.env, missingEnv = commandEnv(cfg.Env, cfg.PassEnv, map[string]string{
 		"TERM":           "dumb",
 		"LANG":           "C.UTF-8",
-		"PATH":           "/usr/local/bin:/usr/bin:/bin",
+		"PATH":           DefaultPath,
 		"XDG_CACHE_HOME": cache,
 		"AGENTBOX":       "1",
 	})

@@ -13,9 +13,9 @@ type osState struct{}
 // layers. Require mode refuses.
 func New(cfg Config) (*Sandbox, error) { return newUnconfined(cfg) }
 
-// Start runs the command unconfined, in a process group of its own that
+// startSpec runs the command unconfined, in a process group of its own that
 // Stop ends.
-func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
+func (s *Sandbox) startSpec(ctx context.Context, spec Spec) (*Cmd, error) {
 	argv := append([]string{s.shell}, shellArgs(spec.Command)[1:]...)
 	env := append(slices.Clone(s.env), "TMPDIR="+spec.Scratch.Tmp)
 	return startGroup(ctx, argv, env, spec)

@@ -54,12 +54,12 @@ func findShell(env []string) string {
 	return gitBash(EnvValue(env, "PATH"), dirs)
 }
 
-// Start runs the command unconfined in a job object: stopping it, or the
+// startSpec runs the command unconfined in a job object: stopping it, or the
 // shell's end, terminates every process in the job at once (Windows has no
 // SIGTERM to send first), and so does the server's end, which closes the
 // job. The directory the command ends in is not reported: Windows passes
 // no descriptor 3 to carry it.
-func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
+func (s *Sandbox) startSpec(ctx context.Context, spec Spec) (*Cmd, error) {
 	if s.shell == "" {
 		return nil, fmt.Errorf("%w: no bash.exe on PATH or in Git for Windows' install directories; install Git for Windows", ErrSetup)
 	}

@@ -18,9 +18,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Start starts a command in the sandbox. Cancelling ctx stops it (SIGTERM,
+// startSpec starts a command in the sandbox. Cancelling ctx stops it (SIGTERM,
 // then SIGKILL after Grace).
-func (s *Sandbox) Start(ctx context.Context, spec Spec) (*Cmd, error) {
+func (s *Sandbox) startSpec(ctx context.Context, spec Spec) (*Cmd, error) {
 	ls := s.launchSpec(spec, spec.Scratch.Tmp)
 	cg, err := s.newCgroup()
 	if err != nil {

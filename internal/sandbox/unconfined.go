@@ -33,7 +33,7 @@ func prepare(cfg Config, cacheEnv map[string]string) (*Sandbox, error) {
 	}
 	s := &Sandbox{cfg: cfg, log: cfg.Logger, state: state, cache: cache}
 	fixed := map[string]string{
-		"TERM": "dumb", "LANG": "C.UTF-8", "PATH": "/usr/local/bin:/usr/bin:/bin",
+		"TERM": "dumb", "LANG": "C.UTF-8", "PATH": DefaultPath,
 		"XDG_CACHE_HOME": cache, "AGENTBOX": "1",
 	}
 	for k, sub := range cacheEnv {

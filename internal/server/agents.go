@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -25,14 +26,15 @@ const workspaceAgents = ".claude/agents"
 // Config.Agent the one it serves as.
 type agents struct {
 	prompts *agent.Prompts
-	as      *agent.Definition      // nil unless Config.Agent names one
-	tools   []mcpserver.ServerTool // the tools to expose: all, or the agent's
+	as      *agent.Definition // nil unless Config.Agent names one
+	tools   []string          // the names of the tools to expose: all, or the agent's
 }
 
 // newAgents loads the definitions (built in, then Config.PromptsDir, then
 // the workspace's .claude/agents, each overriding the one before by name),
-// logging the files it skips, and picks the tools to expose from all.
-func newAgents(cfg Config, ws *workspace.Workspace, all []mcpserver.ServerTool, log *slog.Logger) (*agents, error) {
+// logging the files it skips, and picks the tools to expose from all, the
+// names of every tool.
+func newAgents(cfg Config, ws *workspace.Workspace, all []string, log *slog.Logger) (*agents, error) {
 	sources := []agent.Source{{Label: "prompts", FS: prompts.FS}}
 	if cfg.PromptsDir != "" {
 		fi, err := os.Stat(cfg.PromptsDir)
@@ -87,15 +89,15 @@ func newAgents(cfg Config, ws *workspace.Workspace, all []mcpserver.ServerTool, 
 			log.Warn("the agent's definition lists tools this server does not have; they are left out",
 				"agent", a.as.Name, "file", a.as.File, "unknown", strings.Join(unknown, ", "))
 		}
-		log.Info("serving as an agent", "agent", a.as.Name, "file", a.as.File, "tools", strings.Join(toolNames(a.tools), ", "))
+		log.Info("serving as an agent", "agent", a.as.Name, "file", a.as.File, "tools", strings.Join(a.tools, ", "))
 	}
-	a.prompts = agent.NewPrompts(defs, ws.FS(), toolNames(a.tools))
+	a.prompts = agent.NewPrompts(defs, ws.FS(), a.tools)
 	return a, nil
 }
 
 // restrictTools keeps the tools of all that names lists, in all's order,
 // and returns the names it does not know. A nil list keeps every tool.
-func restrictTools(all []mcpserver.ServerTool, names []string) (kept []mcpserver.ServerTool, unknown []string) {
+func restrictTools(all []string, names []string) (kept []string, unknown []string) {
 	if names == nil {
 		return all, nil
 	}
@@ -103,8 +105,8 @@ func restrictTools(all []mcpserver.ServerTool, names []string) (kept []mcpserver
 	for _, n := range names {
 		found := false
 		for _, t := range all {
-			if agent.MatchTool(n, t.Tool.Name) {
-				want[t.Tool.Name], found = true, true
+			if agent.MatchTool(n, t) {
+				want[t], found = true, true
 			}
 		}
 		if !found {
@@ -112,19 +114,22 @@ func restrictTools(all []mcpserver.ServerTool, names []string) (kept []mcpserver
 		}
 	}
 	for _, t := range all {
-		if want[t.Tool.Name] {
+		if want[t] {
 			kept = append(kept, t)
 		}
 	}
 	return kept, unknown
 }
 
-func toolNames(ts []mcpserver.ServerTool) []string {
-	names := make([]string, len(ts))
-	for i, t := range ts {
-		names[i] = t.Tool.Name
+// pickTools returns the tools of all that names lists, in all's order.
+func pickTools(all []mcpserver.ServerTool, names []string) []mcpserver.ServerTool {
+	var kept []mcpserver.ServerTool
+	for _, t := range all {
+		if slices.Contains(names, t.Tool.Name) {
+			kept = append(kept, t)
+		}
 	}
-	return names
+	return kept
 }
 
 // options are the MCP server options prompts need.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,7 +87,11 @@ type Server struct {
 	stderr  *slog.Logger // stderr only
 	version string
 	closers []func()
-	serving atomic.Bool // ServeStdio or ServeHTTP has begun
+	sandbox *sandbox.Sandbox // Bash's; nil for none
+	serving atomic.Bool      // ServeStdio or ServeHTTP has begun
+	// addTools adds the tools to mcp, once: on the first request past the
+	// handshake, or when MCP is called.
+	addTools func()
 
 	endedSession func(id string) // tests: called after a session's state is dropped
 }
@@ -117,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Sandbox != nil {
 		sc := *cfg.Sandbox
 		sc.Workspace, sc.Logger = ws.Dir(), cfg.Logger
-		if topts.Sandbox, err = sandbox.New(sc); err != nil {
+		if topts.Sandbox, err = newSandbox(sc); err != nil {
 			for _, f := range closers {
 				f()
 			}
@@ -133,14 +138,30 @@ func New(cfg Config) (*Server, error) {
 		stderr:  cfg.Logger,
 		version: cfg.Version,
 		closers: closers,
+		sandbox: topts.Sandbox,
 	}
-	agents, err := newAgents(cfg, ws, s.tools.All(), cfg.Logger)
+	agents, err := newAgents(cfg, ws, s.tools.Names(), cfg.Logger)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
 
 	hooks := &mcpserver.Hooks{}
+	// The tools are built and added on the first request past the
+	// handshake: Bash's description waits for the sandbox's probe, and
+	// building every tool's schema is work initialize does not need. The
+	// journal's first snapshot starts then too, if it has not.
+	s.addTools = sync.OnceFunc(func() {
+		if topts.Journal != nil {
+			topts.Journal.Prime()
+		}
+		s.mcp.AddTools(pickTools(s.tools.All(), agents.tools)...)
+	})
+	hooks.AddBeforeAny(func(_ context.Context, _ any, method mcp.MCPMethod, _ any) {
+		if method != mcp.MethodInitialize && method != mcp.MethodPing {
+			s.addTools()
+		}
+	})
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs mcpserver.ClientSession) {
 		s.tools.EndSession(cs.SessionID())
 		s.log.Debug("session ended", "session", cs.SessionID())
@@ -207,9 +228,30 @@ func New(cfg Config) (*Server, error) {
 	)
 	opts = append(opts, agents.options()...)
 	s.mcp = mcpserver.NewMCPServer("agentbox", cfg.Version, opts...)
-	s.mcp.AddTools(agents.tools...)
+	// Once the client has its answer to initialize, the checkpoint
+	// journal's first snapshot starts, and the sandbox's probe and the
+	// tools' schemas are made, in the background, for the tools/list that
+	// comes next.
+	s.mcp.AddNotificationHandler(string(mcp.MethodNotificationInitialized), func(context.Context, mcp.JSONRPCNotification) {
+		go s.addTools()
+	})
 	s.mcp.AddPrompts(agents.prompts.All()...)
 	return s, nil
+}
+
+// newSandbox sets up Bash's sandbox. Under --sandbox=auto or off it returns
+// at once and the probe waits (sandbox.Begin): it runs in the background
+// once the client has sent notifications/initialized, so the handshake
+// neither waits for it nor shares the CPU with it; tools/list (Bash's
+// description states its layers) and the first command wait for it.
+// Under --sandbox=require, or with strict read confinement, it probes
+// before serving, so a server missing a layer refuses to start, before any
+// client talks to it.
+func newSandbox(sc sandbox.Config) (*sandbox.Sandbox, error) {
+	if sc.Mode == sandbox.Require || sc.Reads == sandbox.ReadStrict {
+		return sandbox.New(sc)
+	}
+	return sandbox.Begin(sc), nil
 }
 
 // openJournal opens the workspace's checkpoint journal, or returns nil when
@@ -220,7 +262,9 @@ func openJournal(cfg Config, ws *workspace.Workspace) *checkpoint.Journal {
 		return nil
 	}
 	opts := *cfg.Checkpoints
-	opts.Live, opts.Logger = true, cfg.Logger
+	// The first snapshot walks the whole workspace: it starts once the
+	// client has its answer to initialize (see addTools in New).
+	opts.Live, opts.Logger, opts.DeferPrime = true, cfg.Logger, true
 	if opts.Excludes == nil {
 		opts.Excludes = walk.NewGlobalExcludes(cfg.GitExcludesFile)
 	}
@@ -243,7 +287,11 @@ func instructions(dir string) string {
 }
 
 // MCP returns the underlying MCP server, for in-process clients and tests.
-func (s *Server) MCP() *mcpserver.MCPServer { return s.mcp }
+// Its tools are all there.
+func (s *Server) MCP() *mcpserver.MCPServer {
+	s.addTools()
+	return s.mcp
+}
 
 // Logger returns the server's logger: stderr, and for records logged with a
 // tool call's context, that call's client too (notify.LogHandler).

@@ -187,7 +187,9 @@ func (p *Python) probe() (*pyenv.Env, *probe) {
 // guess is what is known without running python3: where commands find it.
 func (p *Python) guess(env *pyenv.Env) pyenv.Interpreter {
 	in := pyenv.Interpreter{Env: env, Off: p.finder.Off}
-	cmdEnv := p.sb.Env()
+	// Only PATH matters here, and the sandbox knows it without waiting
+	// for its probe, which the handshake's instructions must not do.
+	cmdEnv := []string{"PATH=" + p.sb.Path()}
 	if env != nil {
 		cmdEnv = env.Activate(cmdEnv)
 	}

@@ -147,6 +147,19 @@ func (t *Toolset) All() []server.ServerTool {
 	return all
 }
 
+// Names returns the names of All's tools, in its order, without building
+// them: Bash's description waits for the sandbox's probe.
+func (t *Toolset) Names() []string {
+	names := []string{"Read", "Write", "Edit", "Glob", "Grep", "Diagnostics"}
+	if t.opts.Sandbox != nil {
+		names = append(names, "Bash", "BashOutput", "KillShell")
+	}
+	if t.opts.Journal != nil {
+		names = append(names, "Changes", "Undo")
+	}
+	return names
+}
+
 // alwaysLoad is the _meta key by which Claude Code (2.1.332) offers a
 // server's tool to the model with its schema from the first request,
 // rather than by name only until the model asks ToolSearch for it. agentbox
