@@ -297,6 +297,9 @@ func (w *walker) readDir(it item) {
 			continue
 		}
 		if !w.take() {
+			for _, sub := range dirs { // acquired, never to be pushed
+				sub.release()
+			}
 			return
 		}
 		if isDir {

@@ -442,7 +442,6 @@ func TestWalkClosesDirectories(t *testing.T) {
 		require.NoError(t, err)
 		return len(entries)
 	}
-	before := fds()
 	var mu sync.Mutex
 	n := 0
 	walks := map[string]func() error{
@@ -480,6 +479,7 @@ func TestWalkClosesDirectories(t *testing.T) {
 		},
 	}
 	for name, walk := range walks {
+		before := fds() // per walk, so a leak is blamed on the walk that leaked
 		for range 5 {
 			require.NoError(t, walk(), name)
 		}
