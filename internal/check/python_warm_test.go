@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/corpus"
 	"github.com/agentbox/agentbox/internal/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -104,7 +105,7 @@ func TestWarmPythonFirstStep(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, Options{Python: python})
 	head := "import os\n\nDEBUG = os.environ.get('DEBUG')\nif DEBUG:\n    level = 1\n\n\ndef g():\n    return 2\n\n\n"
-	base := head + bigPython(10_000)
+	base := head + corpus.PythonTests(10_000)
 	f.write("big.py", base)
 	r, _ := f.checkNow("big.py")
 	require.Empty(t, r.findings, "the base is clean")
@@ -190,7 +191,7 @@ func TestWarmCheckerDiesMidCheck(t *testing.T) {
 			firstAll := warmPIDs(t, f.dir, true)
 			require.Len(t, firstAll, 2, "and its worker")
 
-			f.write("big.py", bigPython(5000)+"print(undefined_here)\n")
+			f.write("big.py", corpus.PythonTests(5000)+"print(undefined_here)\n")
 			killed := false
 			r := f.c.py.check(t.Context(), "big.py", func(time.Duration) {
 				if !killed {
@@ -266,7 +267,7 @@ func TestWarmCheckerEndsWithTheChecker(t *testing.T) {
 			}
 			f.write("warm.py", "x = 1\n")
 			f.checkNow("warm.py")
-			f.written("big.py", bigPython(5000)) // its check is under way
+			f.written("big.py", corpus.PythonTests(5000)) // its check is under way
 			pids := warmPIDs(t, f.dir, true)
 			require.Len(t, pids, 2, "a checker and its worker")
 			f.c.Close()
@@ -297,7 +298,7 @@ func TestSupersededWhileTheWriteWaits(t *testing.T) {
 			_ = syscall.Kill(checker[0], syscall.SIGCONT)
 		}
 	}()
-	big := bigPython(5000)
+	big := corpus.PythonTests(5000)
 	submit := func(content string) *job {
 		f.write("app.py", content)
 		j, refused := f.c.sched.submit(f.c, Write{Rel: "app.py", Session: "s1", Tool: "Write", At: time.Now()}, languageOf("app.py"))
@@ -323,7 +324,7 @@ func TestWarmCheckerLearnsWhatIsRead(t *testing.T) {
 	python := pyflakesPython(t)
 	t.Parallel()
 	f := newFixture(t, Options{Python: python})
-	base := bigPython(10_000)
+	base := corpus.PythonTests(10_000)
 	f.write("big.py", base)
 	require.Empty(t, warmPIDs(t, f.dir), "no checker before the first read")
 	<-f.c.Read("big.py")
@@ -355,7 +356,7 @@ func TestWarmCheckerLearnsWhatIsRead(t *testing.T) {
 func BenchmarkAfterWritePythonSyntaxError(b *testing.B) {
 	python := testutil.Python(b, "/usr/bin/python3")
 	f := newFixture(b, Options{Python: python})
-	base := bigPython(10_000)
+	base := corpus.PythonTests(10_000)
 	f.write("big.py", base)
 	r, _ := f.checkNow("big.py")
 	require.Empty(b, r.findings, "the base is clean")

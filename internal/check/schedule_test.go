@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/corpus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,27 +27,6 @@ func (f *fixture) writeAs(session, name, content string) string {
 func (f *fixture) idle() {
 	f.t.Helper()
 	require.NoError(f.t, f.c.Idle(f.t.Context()))
-}
-
-// bigPython is a Python module of about n lines of test functions, each
-// with its own names, that compiles and has no pyflakes warning.
-func bigPython(n int) string {
-	var b strings.Builder
-	b.WriteString("import pytest\nfrom decimal import Decimal\n\n\n")
-	for i := 0; strings.Count(b.String(), "\n") < n; i++ {
-		fmt.Fprintf(&b, `@pytest.mark.django_db
-def test_order_%[1]d(client, user_factory, product_factory):
-    user = user_factory(email="user%[1]d@example.com")
-    product = product_factory(name="Product %[1]d", price=Decimal("%[1]d.99"))
-    order = client.post("/orders", data={"product": product.pk, "user": user.pk})
-    with pytest.raises(ValueError):
-        order.pay(amount=product.price * %[2]d)
-    assert order.status_code == 200, order.content
-
-
-`, i, i%7+1)
-	}
-	return b.String()
 }
 
 func TestLateFindingsGoToTheNextResult(t *testing.T) {
@@ -97,7 +76,7 @@ func TestSupersededChecksTellNothing(t *testing.T) {
 	python := pyflakesPython(t)
 	t.Parallel()
 	f := newFixture(t, Options{Python: python, Timeout: noWait})
-	big := bigPython(5000)
+	big := corpus.PythonTests(5000)
 
 	t.Run("while it runs", func(t *testing.T) {
 		f.writeAs("s1", "app.py", big+"print(first_name)\n")

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/agentbox/agentbox/internal/corpus"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -36,7 +37,7 @@ func load(bin, workspace string, sessions, edits int, same bool, drain time.Dura
 	}
 	defer stop()
 
-	base := pythonModule(300)
+	base := corpus.PythonTests(300)
 	type check struct {
 		file, name string
 		inline     bool // told in its write's result
@@ -231,25 +232,4 @@ func callText(ctx context.Context, c *client.Client, tool string, args map[strin
 		return "", fmt.Errorf("%s failed: %s", tool, b.String())
 	}
 	return b.String(), nil
-}
-
-// pythonModule is a clean Python module of about n lines: test functions
-// of a web backend.
-func pythonModule(n int) string {
-	var b strings.Builder
-	b.WriteString("import pytest\nfrom decimal import Decimal\n\n\n")
-	for i := 0; strings.Count(b.String(), "\n") < n; i++ {
-		fmt.Fprintf(&b, `@pytest.mark.django_db
-def test_order_%[1]d(client, user_factory, product_factory):
-    user = user_factory(email="user%[1]d@example.com")
-    product = product_factory(name="Product %[1]d", price=Decimal("%[1]d.99"))
-    order = client.post("/orders", data={"product": product.pk, "user": user.pk})
-    with pytest.raises(ValueError):
-        order.pay(amount=product.price * %[2]d)
-    assert order.status_code == 200, order.content
-
-
-`, i, i%7+1)
-	}
-	return b.String()
 }

@@ -56,6 +56,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentbox/agentbox/internal/corpus"
 )
 
 func main() {
@@ -156,7 +158,7 @@ func main() {
 			err = errors.New("pyfile needs N and FILE")
 			break
 		}
-		err = os.WriteFile(filepath.Join(*workspace, args[2]), []byte(pythonModule(lines)), 0o644)
+		err = os.WriteFile(filepath.Join(*workspace, args[2]), []byte(corpus.PythonTests(lines)), 0o644)
 	case "load":
 		err = load(*bin, *workspace, *sessions, *perSession, *same, *drain)
 	case "compare":
