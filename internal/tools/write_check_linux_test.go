@@ -1,10 +1,8 @@
 package tools
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -24,27 +22,7 @@ func TestReadStartsTheChecker(t *testing.T) {
 	h.write("app.py", "x = 1\n")
 	dir, err := filepath.EvalSymlinks(h.dir)
 	require.NoError(t, err)
-	require.Empty(t, warmCheckers(dir), "no checker before the read")
+	require.Empty(t, testutil.PythonCheckers(dir), "no checker before the read")
 	h.ok("Read", map[string]any{"file_path": "app.py"})
-	require.Eventually(t, func() bool { return len(warmCheckers(dir)) > 0 }, time.Minute, 10*time.Millisecond, "the read started the checker")
-}
-
-// warmCheckers lists the processes of warm Python checkers running in the
-// workspace dir.
-func warmCheckers(dir string) []string {
-	entries, _ := os.ReadDir("/proc")
-	var found []string
-	for _, e := range entries {
-		if _, err := strconv.Atoi(e.Name()); err != nil {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(cmdline, []byte("# agentbox's Python check")) || !bytes.Contains(cmdline, []byte("\x00serve\x00")) {
-			continue
-		}
-		if cwd, err := os.Readlink(filepath.Join("/proc", e.Name(), "cwd")); err == nil && cwd == dir {
-			found = append(found, e.Name())
-		}
-	}
-	return found
+	require.Eventually(t, func() bool { return len(testutil.PythonCheckers(dir)) > 0 }, time.Minute, 10*time.Millisecond, "the read started the checker")
 }
