@@ -3,7 +3,6 @@ package check
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -152,34 +149,14 @@ func (c *Checker) goClose() {
 // come on its standard output.
 func (c *Checker) startSandboxed(g *goState, env []string) (*goProcess, error) {
 	sc := g.runner.scratch
-	var suffix [6]byte
-	_, _ = rand.Read(suffix[:])
-	base := filepath.Join(sc.Tmp, fmt.Sprintf("gocheck-%x", suffix))
-	fifo, errLog := base+".in", base+".err"
-	if err := mkfifo(fifo); err != nil {
-		return nil, err
-	}
-	// Read and write: opening does not wait for the reader, and the pipe
-	// never reports that it has none.
-	reqs, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	reqs, fifo, errLog, err := requestPipe(sc.Tmp, "gocheck")
 	if err != nil {
-		os.Remove(fifo)
 		return nil, err
 	}
-	var src strings.Builder
-	src.WriteString("exec env -i")
-	for _, kv := range env {
-		src.WriteString(" " + shellQuote(kv))
-	}
-	src.WriteString(" " + shellQuote(g.bin))
-	for _, a := range gocheck.Args(gocheck.CheckMode) {
-		src.WriteString(" " + shellQuote(a))
-	}
-	src.WriteString(" <" + shellQuote(fifo) + " 2>" + shellQuote(errLog))
-
+	src := execLine(env, g.bin, gocheck.Args(gocheck.CheckMode), fifo, errLog)
 	p := newGoProcess(env, reqs)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd, err := c.opts.Sandbox.Start(ctx, sandbox.Spec{Command: src.String(), Dir: c.ws.Dir(), Scratch: sc, Output: p.output()})
+	cmd, err := c.opts.Sandbox.Start(ctx, sandbox.Spec{Command: src, Dir: c.ws.Dir(), Scratch: sc, Output: p.output()})
 	if err != nil {
 		cancel()
 		reqs.Close()
@@ -201,6 +178,14 @@ func (c *Checker) startSandboxed(g *goState, env []string) (*goProcess, error) {
 		p.ended()
 	}()
 	return p, nil
+}
+
+// localProcAttr puts a checker process started without a sandbox in a
+// process group of its own, where there are such (killGroup ends it with
+// what it started), and has the kernel kill it if the server dies.
+func localProcAttr(cmd *exec.Cmd) {
+	inGroup(cmd)
+	dieWithServer(cmd)
 }
 
 // startLocal starts the checker process as a child of the server, for a

@@ -4,15 +4,9 @@ package check
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/agentbox/agentbox/internal/sandbox"
 )
@@ -24,22 +18,11 @@ func (r *sandboxRunner) startWarm(c command) (*warm, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	var suffix [6]byte
-	_, _ = rand.Read(suffix[:])
-	base := filepath.Join(r.scratch.Tmp, "warm-"+hex.EncodeToString(suffix[:]))
-	fifo, errFile := base+".in", base+".err"
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		return nil, fmt.Errorf("the checker's request pipe: %w", err)
+	in, fifo, errFile, err := requestPipe(r.scratch.Tmp, "warm")
+	if err != nil {
+		return nil, err
 	}
 	cleanup := func() { os.Remove(fifo); os.Remove(errFile) }
-	// Opened for reading and writing, a named pipe does not wait for a
-	// reader; the checker's own open then finds a writer and does not
-	// wait either.
-	in, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		cleanup()
-		return nil, fmt.Errorf("the checker's request pipe: %w", err)
-	}
 	growPipe(in)
 	outR, outW, err := os.Pipe()
 	if err != nil {
@@ -47,18 +30,9 @@ func (r *sandboxRunner) startWarm(c command) (*warm, error) {
 		cleanup()
 		return nil, err
 	}
-	var src strings.Builder
-	src.WriteString("exec env -i")
-	for _, kv := range c.Env {
-		src.WriteString(" " + shellQuote(kv))
-	}
-	src.WriteString(" " + shellQuote(c.Path))
-	for _, a := range replaceArg(c.Args, fifo) {
-		src.WriteString(" " + shellQuote(a))
-	}
-	src.WriteString(" 2>" + shellQuote(errFile))
+	src := execLine(c.Env, c.Path, replaceArg(c.Args, fifo), "", errFile)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd, err := r.sb.Start(ctx, sandbox.Spec{Command: src.String(), Dir: c.Dir, Scratch: r.scratch, Output: outW})
+	cmd, err := r.sb.Start(ctx, sandbox.Spec{Command: src, Dir: c.Dir, Scratch: r.scratch, Output: outW})
 	outW.Close()
 	if err != nil {
 		cancel()
