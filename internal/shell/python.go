@@ -94,14 +94,7 @@ func (p *Python) Now() pyenv.Interpreter {
 // Known is Now without starting a probe: what a probe has learnt, else
 // where commands find python3.
 func (p *Python) Known() pyenv.Interpreter {
-	var env *pyenv.Env
-	if e, ok := p.finder.Find(p.ws); ok {
-		env = &e
-	}
-	key := ""
-	if env != nil {
-		key = env.Dir
-	}
+	env, key := p.env()
 	p.mu.Lock()
 	pr := p.probes[key]
 	p.mu.Unlock()
@@ -155,17 +148,19 @@ func (p *Python) Close() {
 	}
 }
 
+// env is the virtual environment in use now (nil for none) and the key of
+// its probe ("" for none).
+func (p *Python) env() (*pyenv.Env, string) {
+	if e, ok := p.finder.Find(p.ws); ok {
+		return &e, e.Dir
+	}
+	return nil, ""
+}
+
 // probe returns the probe for the environment in use now, started if it
 // was not.
 func (p *Python) probe() (*pyenv.Env, *probe) {
-	var env *pyenv.Env
-	if e, ok := p.finder.Find(p.ws); ok {
-		env = &e
-	}
-	key := ""
-	if env != nil {
-		key = env.Dir
-	}
+	env, key := p.env()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	pr, ok := p.probes[key]

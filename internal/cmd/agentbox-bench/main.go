@@ -570,8 +570,6 @@ func editScenario(file, old, new string) scenario {
 	}
 }
 
-// writeScenario writes file, size bytes, alternating two contents so that
-// each Write changes it. Each server writes a file of its own.
 // pyEditScenario is editScenario for a Python file: with -vs, the servers
 // edit 0-FILE and 1-FILE, names that stay .py, so both are checked. Each
 // Edit's text goes to seen, with the step's number (negative in the
@@ -605,6 +603,8 @@ func pyEditScenario(file, old, new string, seen func(i int, text string)) scenar
 	}
 }
 
+// writeScenario writes file, size bytes, alternating two contents so that
+// each Write changes it. Each server writes a file of its own.
 func writeScenario(file string, size int) scenario {
 	line := "    result = compute_value(input, factor=7)  # a line of typical width\n"
 	body := strings.Repeat(line, size/len(line)+1)[:size-1]
