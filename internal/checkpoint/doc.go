@@ -144,7 +144,9 @@
 // A process reads what others appended before each operation.
 //
 // Retention: past MaxCount checkpoints, or MaxBytes in the store, the
-// oldest are dropped (a tenth at a time for size); then a server that is
+// oldest are dropped, a tenth at a time (of MaxCount, or of the
+// checkpoints for size), so that the log is rewritten once in many
+// checkpoints, not with each one at the bound; then a server that is
 // the only live one on the journal removes the contents nothing refers to
 // (neither a checkpoint nor its index), listed before it looked.
 package checkpoint

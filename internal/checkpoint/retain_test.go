@@ -32,6 +32,20 @@ func TestRetention(t *testing.T) {
 			assert.True(t, s.has(hashOf([]byte(v))), "%q is held by a kept checkpoint", v)
 		}
 	})
+	t.Run("at the bound, a tenth goes at once", func(t *testing.T) {
+		t.Parallel()
+		f := newFixtureWith(t, map[string]string{"a.txt": "original\n"}, Options{MaxCount: 20})
+		var lens []int
+		for i := 1; i <= 24; i++ {
+			f.write("a.txt", fmt.Sprintf("v%d\n", i))
+			list, err := f.j.List()
+			require.NoError(t, err)
+			lens = append(lens, len(list))
+		}
+		// 21 checkpoints are over 20: the oldest 3 go, and the journal
+		// grows again before it drops any more.
+		assert.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 18, 19, 20, 18}, lens)
+	})
 	t.Run("by size", func(t *testing.T) {
 		t.Parallel()
 		f := newFixtureWith(t, map[string]string{"a.txt": "original\n"}, Options{MaxBytes: 1})
