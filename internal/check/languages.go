@@ -24,7 +24,11 @@ type language struct {
 	// checker queues checks itself (a warm checker): it may tell expect,
 	// early, how long the rest of the check should take, so that a write
 	// does not wait for a check that cannot finish in time.
-	writtenETA func(ctx context.Context, c *Checker, rel string, expect func(time.Duration)) report
+	writtenETA func(ctx context.Context, c *Checker, w Write, expect func(time.Duration)) report
+	// takesContent says the checker checks the content it is given (a
+	// Write's Data), not the file on disk: its check may start before the
+	// write is done.
+	takesContent bool
 	// read, when set, is told of a file the model has read (and may edit
 	// next), so that a warm checker can learn it before the first check.
 	read func(ctx context.Context, c *Checker, rel string)
@@ -62,12 +66,13 @@ var languages = []*language{
 	},
 	{
 		name: "Python", exts: []string{".py", ".pyi"}, unit: "Python file", what: ".py files",
-		written: func(ctx context.Context, c *Checker, rel string) report { return c.py.check(ctx, rel, nil) },
-		writtenETA: func(ctx context.Context, c *Checker, rel string, expect func(time.Duration)) report {
-			return c.py.check(ctx, rel, expect)
+		written: func(ctx context.Context, c *Checker, rel string) report { return c.py.check(ctx, Write{Rel: rel}, nil) },
+		writtenETA: func(ctx context.Context, c *Checker, w Write, expect func(time.Duration)) report {
+			return c.py.check(ctx, w, expect)
 		},
-		read: func(ctx context.Context, c *Checker, rel string) { _ = c.py.learn(ctx, rel) },
-		tree: newPythonTree,
+		takesContent: true,
+		read:         func(ctx context.Context, c *Checker, rel string) { _ = c.py.learn(ctx, rel) },
+		tree:         newPythonTree,
 	},
 }
 

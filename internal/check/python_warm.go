@@ -38,24 +38,32 @@ const pyMaxFile = 8 << 20
 // before answering.
 var errCheckerDied = errors.New("the checker process ended")
 
-// check runs the warm checker on rel's content as the file is now. expect
+// check runs the warm checker on w's content (w.Data, or the file as it
+// is now). expect
 // is told, when the checker knows, how long the rest of the check should
 // take. A checker that dies during the check is started anew and asked
 // again, once.
-func (p *pyWarm) check(ctx context.Context, rel string, expect func(time.Duration)) report {
+func (p *pyWarm) check(ctx context.Context, w Write, expect func(time.Duration)) report {
 	c := p.c
 	exe, how, err := c.pyInterpreter()
 	if err != nil {
 		return report{skipped: err.Error()}
 	}
+	rel, src := w.Rel, w.Data
 	disp := workspace.Display(rel)
-	src, err := c.readSource(rel, pyMaxFile)
-	if err != nil {
-		return report{skipped: err.Error()}
+	if src == nil {
+		if src, err = c.readSource(rel, pyMaxFile); err != nil {
+			return report{skipped: err.Error()}
+		}
+	} else if len(src) > pyMaxFile {
+		return report{skipped: fmt.Sprintf("it is over %d MB; call Diagnostics on it to check it", pyMaxFile>>20)}
 	}
 	for attempt := 0; ; attempt++ {
 		proc, err := p.get(ctx, exe, how)
 		if errors.Is(err, errNoWarm) {
+			if err := w.written(ctx); err != nil {
+				return report{skipped: "python: " + runError(err, ctx)}
+			}
 			return c.checkPython(ctx, []string{disp}, false) // one interpreter start per check
 		}
 		if err != nil {
@@ -74,7 +82,7 @@ func (p *pyWarm) check(ctx context.Context, rel string, expect func(time.Duratio
 			}
 			return report{givenUp: fmt.Sprintf("the checker stopped twice while checking it (%v)", err)}
 		}
-		return c.pyReport(ctx, proc, rel, ans)
+		return c.pyReport(ctx, proc, w, ans)
 	}
 }
 
@@ -101,7 +109,7 @@ func (p *pyWarm) learn(ctx context.Context, rel string) error {
 
 // pyReport turns the warm checker's answer into a report, running the
 // pyflakes command when the interpreter has no pyflakes module.
-func (c *Checker) pyReport(ctx context.Context, proc *pyProc, rel string, ans pyAnswer) report {
+func (c *Checker) pyReport(ctx context.Context, proc *pyProc, w Write, ans pyAnswer) report {
 	var r report
 	label := "python" + proc.hello.Version
 	if proc.how != "PATH" && proc.how != "configured" {
@@ -115,7 +123,11 @@ func (c *Checker) pyReport(ctx context.Context, proc *pyProc, rel string, ans py
 		r.checkers = append(r.checkers, "pyflakes")
 		return r
 	}
-	c.pyflakesCommand(ctx, []string{workspace.Display(rel)}, false, ans.Findings, &r)
+	if err := w.written(ctx); err != nil {
+		r.skipped = "pyflakes: " + runError(err, ctx)
+		return r
+	}
+	c.pyflakesCommand(ctx, []string{workspace.Display(w.Rel)}, false, ans.Findings, &r)
 	return r
 }
 

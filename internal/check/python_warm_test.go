@@ -3,8 +3,10 @@
 package check
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -89,7 +91,7 @@ func waitGone(t testing.TB, pids []int) {
 // not settle it).
 func (f *fixture) checkNow(name string) (r report, queued bool) {
 	f.t.Helper()
-	r = f.c.py.check(f.t.Context(), name, func(time.Duration) { queued = true })
+	r = f.c.py.check(f.t.Context(), Write{Rel: name}, func(time.Duration) { queued = true })
 	require.Empty(f.t, r.skipped)
 	require.Empty(f.t, r.givenUp)
 	return r, queued
@@ -130,7 +132,7 @@ func TestWarmPythonFirstStep(t *testing.T) {
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			queued := false
-			r := f.c.py.check(ctx, "big.py", func(time.Duration) { queued = true; cancel() })
+			r := f.c.py.check(ctx, Write{Rel: "big.py"}, func(time.Duration) { queued = true; cancel() })
 			want := wholeCompile(t, python, filepath.Join(f.dir, "big.py"))
 			if !tc.fails {
 				require.Empty(t, want, "the edit is valid")
@@ -193,7 +195,7 @@ func TestWarmCheckerDiesMidCheck(t *testing.T) {
 
 			f.write("big.py", corpus.PythonTests(5000)+"print(undefined_here)\n")
 			killed := false
-			r := f.c.py.check(t.Context(), "big.py", func(time.Duration) {
+			r := f.c.py.check(t.Context(), Write{Rel: "big.py"}, func(time.Duration) {
 				if !killed {
 					// The check is under way: the rest is queued.
 					require.NoError(t, syscall.Kill(first[0], syscall.SIGKILL))
@@ -335,14 +337,14 @@ func TestWarmCheckerLearnsWhatIsRead(t *testing.T) {
 
 	f.write("big.py", strings.Replace(base, `email="user700@example.com"`, `email=["user700@example.com"`, 1))
 	queued := false
-	r := f.c.py.check(t.Context(), "big.py", func(time.Duration) { queued = true })
+	r := f.c.py.check(t.Context(), Write{Rel: "big.py"}, func(time.Duration) { queued = true })
 	assert.False(t, queued, "the first step found it")
 	assert.Equal(t, []string{wholeCompile(t, python, filepath.Join(f.dir, "big.py"))}, pythonErrors(r))
 
 	t.Run("a file never read is checked whole", func(t *testing.T) {
 		f.write("other.py", base)
 		queued := false
-		f.c.py.check(t.Context(), "other.py", func(time.Duration) { queued = true })
+		f.c.py.check(t.Context(), Write{Rel: "other.py"}, func(time.Duration) { queued = true })
 		assert.True(t, queued, "no first step for a file the checker has not seen")
 	})
 }
@@ -372,4 +374,55 @@ func BenchmarkAfterWritePythonSyntaxError(b *testing.B) {
 			b.Fatalf("no syntax error found: %q", got)
 		}
 	}
+}
+
+// TestLongChecksSettle sends the warm checker (checkpy.py's serve loop,
+// spoken to directly) two checks of a large file back to back, as a
+// client's parallel Edits of one file come: the first is still settling
+// in the queue when the second replaces it, so the worker never starts it
+// (no "started" answer), and the second is checked whole. A small file's
+// check is handed to the worker at once.
+func TestLongChecksSettle(t *testing.T) {
+	python := pyflakesPython(t)
+	t.Parallel()
+	cmd := exec.Command(python, "-I", "-B", "-c", checkPyScript, "serve", "-")
+	cmd.Dir = t.TempDir()
+	in, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { in.Close(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(out)
+	lines.Buffer(nil, 1<<20)
+	require.True(t, lines.Scan(), "the hello")
+
+	send := func(id int, path, src string) {
+		_, err := fmt.Fprintf(in, "{\"op\": \"check\", \"id\": %d, \"path\": %q, \"mode\": \"names\", \"len\": %d}\n%s", id, path, len(src), src)
+		require.NoError(t, err)
+	}
+	states := map[int][]string{}
+	await := func(ids ...int) {
+		for left := len(ids); left > 0 && lines.Scan(); {
+			var a struct {
+				ID    int    `json:"id"`
+				State string `json:"state"`
+			}
+			require.NoError(t, json.Unmarshal(lines.Bytes(), &a))
+			states[a.ID] = append(states[a.ID], a.State)
+			if a.State == "done" || a.State == "cancelled" {
+				left--
+			}
+		}
+	}
+	big := corpus.PythonTests(5000)
+	send(1, "big.py", big+"print(first_name)\n")
+	send(2, "big.py", big+"print(second_name)\n")
+	await(1, 2)
+	assert.Equal(t, []string{"queued", "cancelled"}, states[1], "the first check was replaced while it settled")
+	assert.Equal(t, []string{"queued", "started", "done"}, states[2])
+
+	send(3, "small.py", "print(third_name)\n")
+	await(3)
+	assert.Equal(t, []string{"queued", "started", "done"}, states[3], "a short check does not settle")
 }

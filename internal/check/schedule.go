@@ -46,6 +46,26 @@ type Write struct {
 	Session string    // the client session that wrote it: what its check finds late goes to this session
 	Tool    string    // the tool that wrote it ("Write", "Edit"), as late findings name the change
 	At      time.Time // when it was written
+	// Data is the content written, when the writer has it: a checker that
+	// takes content (Python's) checks it instead of reading the file, and
+	// can start before the write is done (see Start).
+	Data []byte
+
+	onDisk chan struct{} // closed when the write is done; nil: it was done before the check began
+}
+
+// written waits until the write is on disk, for a check that reads the
+// file after all.
+func (w Write) written(ctx context.Context) error {
+	if w.onDisk == nil {
+		return nil
+	}
+	select {
+	case <-w.onDisk:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // job is one after-write check.
@@ -103,15 +123,76 @@ func newScheduler() *scheduler {
 // still running then goes on (see Pending). ctx is the write's call: when
 // it ends, AfterWrite returns at once, and the check goes on all the same.
 func (c *Checker) AfterWrite(ctx context.Context, w Write) string {
+	return c.Start(w).Wait(ctx)
+}
+
+// Started is an after-write check begun by Start, whose write may still
+// be under way.
+type Started struct {
+	c    *Checker
+	w    Write
+	lang *language
+	j    *job   // nil until submitted
+	note string // what submit said of a check it could not queue
+	sent bool   // submitted
+}
+
+// Start begins the check of a write about to be made: w.Data holds the
+// content being written. A language whose checker takes content (Python)
+// starts checking at once, while the file is written and its checkpoint
+// recorded; one that checks what is on disk (Go) starts when Wait is
+// called, after the write. Wait then says what it found; Drop stops it
+// when the write failed. It returns nil for a file in no language check
+// knows; the methods of a nil Started do nothing.
+func (c *Checker) Start(w Write) *Started {
 	lang := languageOf(w.Rel)
 	if lang == nil {
+		return nil
+	}
+	st := &Started{c: c, w: w, lang: lang}
+	if lang.takesContent && w.Data != nil {
+		st.w.onDisk = make(chan struct{})
+		st.submit()
+	}
+	return st
+}
+
+func (st *Started) submit() {
+	st.sent = true
+	st.j, st.note = st.c.sched.submit(st.c, st.w, st.lang)
+}
+
+// Wait waits for the check as AfterWrite does, and says what it found
+// for the write's result: "" when there is nothing to say yet.
+func (st *Started) Wait(ctx context.Context) string {
+	if st == nil {
 		return ""
 	}
-	j, refused := c.sched.submit(c, w, lang)
-	if j == nil {
-		return refused
+	if !st.sent {
+		st.submit()
 	}
-	return c.await(ctx, j)
+	if st.w.onDisk != nil {
+		close(st.w.onDisk)
+	}
+	if st.j == nil {
+		return st.note
+	}
+	return st.c.await(ctx, st.j)
+}
+
+// Drop stops a check whose write failed: nothing it finds is told.
+func (st *Started) Drop() {
+	if st == nil || st.j == nil {
+		return
+	}
+	s := st.c.sched
+	s.mu.Lock()
+	if !st.j.superseded {
+		st.j.superseded = true
+		s.uncount(st.j)
+	}
+	s.mu.Unlock()
+	st.j.cancel()
 }
 
 // await waits for j as AfterWrite does, and says what it found, or ""
@@ -281,9 +362,11 @@ func (s *scheduler) submit(c *Checker, w Write, lang *language) (*job, string) {
 			s.inbox[session] = jobs
 		}
 	}
-	var size int64
-	if fi, err := c.ws.Stat(w.Rel); err == nil {
-		size = fi.Size()
+	size := int64(len(w.Data))
+	if w.Data == nil {
+		if fi, err := c.ws.Stat(w.Rel); err == nil {
+			size = fi.Size()
+		}
 	}
 	full := ""
 	switch {
@@ -317,7 +400,7 @@ func (s *scheduler) run(c *Checker, j *job) {
 	defer j.cancel()
 	var r report
 	if j.lang.writtenETA != nil {
-		r = j.lang.writtenETA(j.ctx, c, j.w.Rel, func(eta time.Duration) {
+		r = j.lang.writtenETA(j.ctx, c, j.w, func(eta time.Duration) {
 			select {
 			case j.eta <- eta:
 			default:

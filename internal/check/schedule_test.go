@@ -119,3 +119,32 @@ func TestChecksQueueBounded(t *testing.T) {
 	f.c.Close()
 	assert.Empty(t, f.c.Pending("s1"), "checks ended by the server's end tell nothing")
 }
+
+// TestStartChecksTheContentGiven starts checks the way Write and Edit do,
+// with the content being written, before it is on disk: the check reads
+// the content given, not the file, and a check whose write failed (Drop)
+// tells nothing, then or later.
+func TestStartChecksTheContentGiven(t *testing.T) {
+	python := pyflakesPython(t)
+	t.Parallel()
+	f := newFixture(t, Options{Python: python})
+	f.write("app.py", "def handler(req):\n    return req\n") // what the disk holds while the write is under way
+
+	st := f.c.Start(Write{Rel: "app.py", Session: "s1", Tool: "Edit", At: time.Now(), Data: []byte("def handler(req):\n    return respond(req)\n")})
+	require.NotNil(t, st)
+	got := st.Wait(t.Context())
+	assert.Contains(t, got, "app.py:2:12: undefined name 'respond' (pyflakes)", "the content given is checked, not the file on disk")
+
+	t.Run("a dropped check tells nothing", func(t *testing.T) {
+		st := f.c.Start(Write{Rel: "app.py", Session: "s1", Tool: "Edit", At: time.Now(), Data: []byte("print(never_written)\n")})
+		st.Drop()
+		f.idle()
+		assert.Empty(t, f.c.Pending("s1"))
+	})
+	t.Run("a file in no language checked is not started", func(t *testing.T) {
+		assert.Nil(t, f.c.Start(Write{Rel: "notes.txt", Session: "s1", Data: []byte("x")}))
+		var none *Started
+		assert.Empty(t, none.Wait(t.Context()), "a nil Started says nothing")
+		none.Drop()
+	})
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/textedit"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -47,12 +48,17 @@ func editTool(t *Toolset) server.ServerTool {
 	}, annotate(false, true, false)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args editArgs) (*mcp.CallToolResult, error) {
-			// The check runs after edit has let go of the file's lock.
-			return t.afterWrite(ctx, "Edit", args.FilePath, t.edit(ctx, args)), nil
+			// The check is waited for after edit has let go of the file's
+			// lock, and after its checkpoint is recorded.
+			var chk *check.Started
+			res := t.edit(ctx, args, &chk)
+			return t.afterWrite(ctx, res, chk), nil
 		})}
 }
 
-func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
+// edit makes the edit args asks for; when it writes the file, *chk gets
+// the file's after-write check, begun alongside the write.
+func (t *Toolset) edit(ctx context.Context, args editArgs, chk **check.Started) *mcp.CallToolResult {
 	name := args.FilePath
 	if args.OldString == args.NewString {
 		return failedf("%s: old_string and new_string are the same, so there is nothing to change; put the text you want in new_string", name)
@@ -70,7 +76,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 	fi, err := t.ws.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && args.OldString == "":
-		return t.editCreate(sess, name, rel, args.NewString)
+		return t.editCreate(ctx, sess, name, rel, args.NewString, chk)
 	case errors.Is(err, fs.ErrNotExist):
 		return failed(t.explain(name, err))
 	case err != nil:
@@ -94,7 +100,7 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 			return failedf("%s: already exists and is not empty (%s), and an empty old_string only creates a file or fills an empty one. Give the text to replace as old_string, or Read the file and replace it whole with Write", name, plural(lineCount(content), "line"))
 		}
 		data := append(content[:len(content):len(content)], args.NewString...)
-		return t.editCommit(sess, name, rel, fi, textedit.Edited{Data: data, Spans: []textedit.Span{{Start: len(content), End: len(data)}}}, "filled the empty file")
+		return t.editCommit(ctx, sess, name, rel, fi, textedit.Edited{Data: data, Spans: []textedit.Span{{Start: len(content), End: len(data)}}}, "filled the empty file", chk)
 	}
 
 	load := func() ([]byte, error) { return content, nil }
@@ -122,17 +128,17 @@ func (t *Toolset) edit(ctx context.Context, args editArgs) *mcp.CallToolResult {
 		}
 		return failedf("%s: the edit would leave the file as it is, so nothing was written%s", name, hint)
 	}
-	return t.editCommit(sess, name, rel, fi, r, "replaced "+plural(m.Count, "occurrence"))
+	return t.editCommit(ctx, sess, name, rel, fi, r, "replaced "+plural(m.Count, "occurrence"), chk)
 }
 
 // editCreate makes a missing file from new_string, as an empty old_string
 // asks. No Read is needed: there is nothing to overwrite.
-func (t *Toolset) editCreate(sess *session, name, rel, content string) *mcp.CallToolResult {
+func (t *Toolset) editCreate(ctx context.Context, sess *session, name, rel, content string, chk **check.Started) *mcp.CallToolResult {
 	data := []byte(content)
 	if len(data) > editMaxSize {
 		return failedf("%s: new_string is %s, over the %s Edit writes; nothing was written", name, formatSize(int64(len(data))), formatSize(editMaxSize))
 	}
-	if err := t.ws.WriteFile(name, data, 0o644, true); err != nil {
+	if err := t.save(ctx, "Edit", name, rel, data, 0o644, true, chk); err != nil {
 		return failed(t.writeError(name, err))
 	}
 	t.recordWrite(sess, name, rel, data)
@@ -173,14 +179,14 @@ func (t *Toolset) loadText(name string) ([]byte, fs.FileInfo, error) {
 // editCommit writes an edit unless the file changed while it was being
 // worked out, records the new state for the session (so the next edit
 // needs no Read) and shows the edited region.
-func (t *Toolset) editCommit(sess *session, name, rel string, was fs.FileInfo, r textedit.Edited, did string) *mcp.CallToolResult {
+func (t *Toolset) editCommit(ctx context.Context, sess *session, name, rel string, was fs.FileInfo, r textedit.Edited, did string, chk **check.Started) *mcp.CallToolResult {
 	if len(r.Data) > editMaxSize {
 		return failedf("%s: the edited file would be %s, over the %s Edit writes; nothing was written. Make the change with a command instead", name, formatSize(int64(len(r.Data))), formatSize(editMaxSize))
 	}
 	if now, err := t.ws.Lstat(name); err != nil || now.Size() != was.Size() || !now.ModTime().Equal(was.ModTime()) {
 		return failedf("%s: changed on disk while this edit was being made, so nothing was changed; Read it again, then redo the edit", name)
 	}
-	if err := t.ws.WriteFile(name, r.Data, 0, false); err != nil {
+	if err := t.save(ctx, "Edit", name, rel, r.Data, 0, false, chk); err != nil {
 		return failed(t.writeError(name, err))
 	}
 	t.recordWrite(sess, name, rel, r.Data)

@@ -12,6 +12,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/agentbox/agentbox/internal/check"
 	"github.com/agentbox/agentbox/internal/textedit"
 	"github.com/agentbox/agentbox/internal/workspace"
 )
@@ -36,11 +37,15 @@ func writeTool(t *Toolset) server.ServerTool {
 	}, annotate(false, true, true)...)...)
 	return server.ServerTool{Tool: tool, Handler: mcp.NewTypedToolHandler(
 		func(ctx context.Context, _ mcp.CallToolRequest, args writeArgs) (*mcp.CallToolResult, error) {
-			return t.afterWrite(ctx, "Write", args.FilePath, t.write(ctx, args)), nil
+			var chk *check.Started
+			res := t.write(ctx, args, &chk)
+			return t.afterWrite(ctx, res, chk), nil
 		})}
 }
 
-func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult {
+// write writes the file args asks for; when it does, *chk gets the
+// file's after-write check, begun alongside the write.
+func (t *Toolset) write(ctx context.Context, args writeArgs, chk **check.Started) *mcp.CallToolResult {
 	name := args.FilePath
 	if len(args.Content) > writeMaxSize {
 		return failedf("%s: content is %s, over the %s one Write takes; write the file in parts with a command, or generate it with a script", name, formatSize(int64(len(args.Content))), formatSize(writeMaxSize))
@@ -59,7 +64,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 	fi, err := t.ws.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		if err := t.ws.WriteFile(name, data, 0o644, true); err != nil {
+		if err := t.save(ctx, "Write", name, rel, data, 0o644, true, chk); err != nil {
 			return failed(t.writeError(name, err))
 		}
 		t.recordWrite(sess, name, rel, data)
@@ -92,7 +97,7 @@ func (t *Toolset) write(ctx context.Context, args writeArgs) *mcp.CallToolResult
 		}
 	}
 	data, kept = keepStyle(old, data)
-	if err := t.ws.WriteFile(name, data, 0, false); err != nil {
+	if err := t.save(ctx, "Write", name, rel, data, 0, false, chk); err != nil {
 		return failed(t.writeError(name, err))
 	}
 	t.recordWrite(sess, name, rel, data)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"slices"
 	"strings"
 	"time"
@@ -24,21 +25,34 @@ func withCheckDoc(data map[string]any) map[string]any {
 	return data
 }
 
+// save writes data to the file as workspace.WriteFile does, for tool
+// (Write or Edit). When after-write checks are on, it begins the check of
+// data, a file in a language internal/check knows, alongside the write
+// (a checker that takes content starts at once), and puts it in *chk; a
+// failed write stops it.
+func (t *Toolset) save(ctx context.Context, tool, name, rel string, data []byte, perm fs.FileMode, create bool, chk **check.Started) error {
+	var st *check.Started
+	if t.opts.Checks.AfterWrite {
+		st = t.checks.Start(check.Write{Rel: rel, Session: sessionID(ctx), Tool: tool, At: time.Now(), Data: data})
+	}
+	if err := t.ws.WriteFile(name, data, perm, create); err != nil {
+		st.Drop()
+		return err
+	}
+	*chk = st
+	return nil
+}
+
 // afterWrite is what Write and Edit (tool) return: their result, followed,
-// after a successful write of a file in a language internal/check knows
-// (.go, .py), by what checking it found within the check's short wait.
-// What the check finds later comes with the session's next result (see
-// withLateChecks).
-func (t *Toolset) afterWrite(ctx context.Context, tool, name string, res *mcp.CallToolResult) *mcp.CallToolResult {
-	if res == nil || res.IsError || !t.opts.Checks.AfterWrite {
+// after a successful write, by what its check (see save) found within the
+// check's short wait. What the check finds later comes with the session's
+// next result (see withLateChecks).
+func (t *Toolset) afterWrite(ctx context.Context, res *mcp.CallToolResult, chk *check.Started) *mcp.CallToolResult {
+	if res == nil || res.IsError {
+		chk.Drop()
 		return res
 	}
-	rel, err := t.ws.Rel(name)
-	if err != nil {
-		return res
-	}
-	w := check.Write{Rel: rel, Session: sessionID(ctx), Tool: tool, At: time.Now()}
-	if note := t.checks.AfterWrite(ctx, w); note != "" {
+	if note := chk.Wait(ctx); note != "" {
 		appendNote(res, note)
 	}
 	return res
