@@ -95,7 +95,7 @@ func (c *Checker) goSyntax(disp string) (r report, ok bool) {
 	if err != nil {
 		return report{}, true
 	}
-	src, err := io.ReadAll(io.LimitReader(f, goMaxParse+1))
+	src, err := workspace.ReadAll(f, goMaxParse)
 	f.Close()
 	if err != nil || len(src) > goMaxParse {
 		return report{}, true

@@ -157,7 +157,7 @@ func (proc *pyProc) request(ctx context.Context, op, disp string, src []byte, ex
 
 	header, _ := json.Marshal(map[string]any{"op": op, "id": id, "path": disp, "mode": "names", "len": len(src)})
 	sent := time.Now().UnixNano()
-	if err := proc.send(ctx, append(append(header, '\n'), src...)); err != nil {
+	if err := proc.send(ctx, append(header, '\n'), src); err != nil {
 		return pyAnswer{}, err
 	}
 	for {
@@ -207,10 +207,10 @@ const stuckAfter = time.Second
 // as they come, so a write that cannot finish means it is stuck.
 const sendTimeout = 5 * time.Second
 
-// send writes one request whole, unless ctx has ended. A write that fails
+// send writes one request whole (its parts in turn), unless ctx has ended. A write that fails
 // or times out leaves the stream broken, so the checker is stopped (the
 // next check starts another).
-func (proc *pyProc) send(ctx context.Context, b []byte) error {
+func (proc *pyProc) send(ctx context.Context, parts ...[]byte) error {
 	proc.wmu.Lock()
 	defer proc.wmu.Unlock()
 	select {
@@ -225,10 +225,12 @@ func (proc *pyProc) send(ctx context.Context, b []byte) error {
 		return err
 	}
 	_ = proc.w.In.SetWriteDeadline(time.Now().Add(sendTimeout))
-	if _, err := proc.w.In.Write(b); err != nil {
-		proc.w.Stop()
-		<-proc.ended
-		return fmt.Errorf("%w: %v", errCheckerDied, err)
+	for _, b := range parts { // in turn, under wmu: not copied into one buffer
+		if _, err := proc.w.In.Write(b); err != nil {
+			proc.w.Stop()
+			<-proc.ended
+			return fmt.Errorf("%w: %v", errCheckerDied, err)
+		}
 	}
 	return nil
 }

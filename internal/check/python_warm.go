@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -272,7 +271,7 @@ func (c *Checker) readSource(rel string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("it could not be read: %w", err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	b, err := workspace.ReadAll(f, max)
 	if err != nil {
 		return nil, fmt.Errorf("it could not be read: %w", err)
 	}

@@ -2,13 +2,14 @@ package checkpoint
 
 import (
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/agentbox/agentbox/internal/workspace"
 )
 
 // entry is what the index knows of a file or symlink: enough of its stat to
@@ -209,7 +210,7 @@ func readContent(root *os.Root, p string, max int64) ([]byte, entry, error) {
 		e.flags |= tooLarge
 		return nil, e, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	data, err := workspace.ReadAll(f, max)
 	if err != nil {
 		return nil, entry{}, err
 	}

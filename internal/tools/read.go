@@ -133,7 +133,7 @@ func binaryKind(head []byte) string {
 // readAll reads an open file up to max bytes; more is an error naming the
 // size so the caller can advise paging.
 func readAll(f *os.File, max int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	data, err := workspace.ReadAll(f, max)
 	if err != nil {
 		return nil, err
 	}
