@@ -35,7 +35,7 @@ func main() {
 		<-ctx.Done()
 		stop() // the first signal drains; a second one stops at once
 	}()
-	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
+	code := run(ctx, &env{stdin: pollableStdin(), stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
