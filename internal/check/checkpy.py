@@ -7,8 +7,11 @@
 #   MODE FILE...  check the files and exit (Diagnostics): first
 #                 {"version", "executable", "pyflakes"}, then one finding
 #                 per line.
-#   serve PATH    the warm checker of after-write checks: it reads requests
-#                 from PATH ("-": stdin) until end of file. First it writes
+#   serve PATH [SETTLE_MS]
+#                 the warm checker of after-write checks: it reads requests
+#                 from PATH ("-": stdin) until end of file; a long check
+#                 settles SETTLE_MS (default 50) in the queue first (see
+#                 below). First it writes
 #                 {"hello": {...}}; then, for each request, one or two
 #                 answers, tagged with the request's id:
 #
@@ -112,7 +115,7 @@ def oneshot(mode, paths):
                 emit({"file": path, "line": 0, "col": 0, "msg": "pyflakes failed: %r" % (e,), "checker": "pyflakes"})
 
 
-def serve(source):
+def serve(source, settle_ms=50):
     import ast
     import collections
     import __future__
@@ -207,7 +210,7 @@ def serve(source):
     # (a client's parallel Edits of one file come milliseconds apart)
     # replaces it before it has cost a parse. Its result is late anyway:
     # the server waits for a check only as long as a short one takes.
-    SETTLE, SETTLE_OVER = 0.05, 0.03
+    SETTLE, SETTLE_OVER = settle_ms / 1000.0, 0.03
     # The seconds per byte of the last checks of files over 4 KB; eta_ms
     # takes the fastest, so that a moment of load elsewhere does not make
     # the server give up waiting for a check that would have made it.
@@ -626,6 +629,6 @@ def work(jobs, results, cancel, Cancelled, spans_of, future_flags):
 
 
 if sys.argv[1] == "serve":
-    serve(sys.argv[2])
+    serve(sys.argv[2], *[int(a) for a in sys.argv[3:4]])
 else:
     oneshot(sys.argv[1], sys.argv[2:])

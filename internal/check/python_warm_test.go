@@ -385,7 +385,9 @@ func BenchmarkAfterWritePythonSyntaxError(b *testing.B) {
 func TestLongChecksSettle(t *testing.T) {
 	python := pyflakesPython(t)
 	t.Parallel()
-	cmd := exec.Command(python, "-I", "-B", "-c", checkPyScript, "serve", "-")
+	// A settling time of 2 s, not 50 ms: the second request must come
+	// while the first settles, however loaded the machine.
+	cmd := exec.Command(python, "-I", "-B", "-c", checkPyScript, "serve", "-", "2000")
 	cmd.Dir = t.TempDir()
 	in, err := cmd.StdinPipe()
 	require.NoError(t, err)

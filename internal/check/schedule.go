@@ -187,7 +187,11 @@ func (st *Started) Drop() {
 	}
 	s := st.c.sched
 	s.mu.Lock()
-	if !st.j.superseded {
+	switch {
+	case st.j.finished:
+		// Counted out already, and told to no one: AfterWrite's wait, the
+		// only way to the inbox, never began.
+	case !st.j.superseded:
 		st.j.superseded = true
 		s.uncount(st.j)
 	}

@@ -141,6 +141,16 @@ func TestStartChecksTheContentGiven(t *testing.T) {
 		f.idle()
 		assert.Empty(t, f.c.Pending("s1"))
 	})
+	t.Run("dropped after it finished, it is counted out once", func(t *testing.T) {
+		st := f.c.Start(Write{Rel: "app.py", Session: "s1", Tool: "Edit", At: time.Now(), Data: []byte("print(never_written_either)\n")})
+		f.idle()
+		st.Drop()
+		assert.Empty(t, f.c.Pending("s1"))
+		f.c.sched.mu.Lock()
+		defer f.c.sched.mu.Unlock()
+		assert.Zero(t, f.c.sched.active, "checks under way")
+		assert.Zero(t, f.c.sched.bytes, "their bytes")
+	})
 	t.Run("a file in no language checked is not started", func(t *testing.T) {
 		assert.Nil(t, f.c.Start(Write{Rel: "notes.txt", Session: "s1", Data: []byte("x")}))
 		var none *Started
