@@ -8,7 +8,8 @@
 # idle RSS under 20 MB. Issue 15: an Edit of a 5,000-line Python file with
 # checks on within 1.5× of one with checks off; a 300-line file's whole
 # check (pyflakes included) inside the Edit's result, p50 under 40 ms; under
-# load no check skipped silently.
+# load no check skipped silently; a type error put in a 50-file Go package
+# told in the Edit's result or with the next call.
 #
 #   BENCH_LOAD=0 scripts/bench.sh   # without the load test (about a minute)
 set -euo pipefail
@@ -43,6 +44,10 @@ PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 -label "Edit of a 5,000-line
 bench -workspace "$ws" pyfile 300 app300.py
 echo 'print(missing_a)' >>"$ws/app300.py"
 PATH="/usr/bin:$PATH" bench -workspace "$ws" -n 100 -label "Edit of a 300-line Python file" editcheck app300.py 'print(missing_a)' 'print(missing_b)'
+# A type error put in one file of a 50-file Go package, and where the
+# model gets it: in the Edit's result, or with its next call.
+bench -workspace "$ws" gopkg gopkg
+bench -workspace "$ws" -n 40 -label "Go edit in a 50-file package, a type error" goedit gopkg/f07.go
 files=$(find "$goroot" -type f | wc -l)
 bench -workspace "$goroot" -n 20 -label "Glob **/*.go on GOROOT ($files files)" call Glob '{"pattern":"**/*.go"}'
 bench -workspace "$goroot" -n 20 rss Glob '{"pattern":"**/*.go"}'

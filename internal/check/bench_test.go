@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/corpus"
 	"github.com/agentbox/agentbox/internal/testutil"
 )
 
@@ -17,9 +18,9 @@ import (
 func BenchmarkAfterWriteGo(b *testing.B) {
 	testutil.RequireGo(b)
 	f := newFixture(b, Options{})
-	f.write("go.mod", "module example.com/bench\n\ngo 1.22\n")
+	f.write("go.mod", corpus.GoModule)
 	for i := range 50 {
-		f.write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
+		f.write(fmt.Sprintf("f%02d.go", i), corpus.GoPackageFile(i))
 	}
 	values := []string{"return s", "return s + 0"}
 	edit := func(i int) string { return f.edit("f07.go", "\t"+values[i%2]+"\n", "\t"+values[(i+1)%2]+"\n") }
@@ -31,44 +32,6 @@ func BenchmarkAfterWriteGo(b *testing.B) {
 			b.Fatalf("the check did not pass cleanly: %s", got)
 		}
 	}
-}
-
-// benchGoFile is one file of the benchmark's package: a type with
-// methods, an HTTP handler and a loop, importing a few standard packages.
-func benchGoFile(i int) string {
-	return fmt.Sprintf(`package bench
-
-import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"strings"
-)
-
-type T%[1]d struct {
-	Name string
-	N    int
-}
-
-func (t *T%[1]d) String() string { return fmt.Sprintf("%%s-%%d", strings.ToUpper(t.Name), t.N) }
-
-func Handler%[1]d(w http.ResponseWriter, r *http.Request) {
-	var t T%[1]d
-	if err := json.NewDecoder(r.Body).Decode(&t); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	fmt.Fprintln(w, t.String())
-}
-
-func Sum%[1]d(xs []int) int {
-	s := 0
-	for _, x := range xs {
-		s += x
-	}
-	return s
-}
-`, i)
 }
 
 // BenchmarkAfterWritePython measures the whole check after an edit of a

@@ -9,12 +9,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentbox/agentbox/internal/corpus"
 	"github.com/agentbox/agentbox/internal/sandbox"
 	"github.com/agentbox/agentbox/internal/testutil"
 )
 
 // BenchmarkGoRecheck measures the check after an edit of one file of a
-// 50-file Go package (benchGoFile), with the checker process warm, in the
+// 50-file Go package (corpus.GoPackageFile), with the checker process warm, in the
 // sandbox as the server runs it and without one. Each edit changes the
 // package, so each check type-checks it anew; the checker re-checks it
 // against the dependencies' types it kept (see gocheck/warm.go).
@@ -32,9 +33,9 @@ func BenchmarkGoRecheck(b *testing.B) {
 }
 
 func benchRecheck(b *testing.B, f *fixture) {
-	f.write("go.mod", "module example.com/bench\n\ngo 1.22\n")
+	f.write("go.mod", corpus.GoModule)
 	for i := range 50 {
-		f.write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
+		f.write(fmt.Sprintf("f%02d.go", i), corpus.GoPackageFile(i))
 	}
 	values := []string{"return s", "return s + 0"}
 	edit := func(i int) string { return f.edit("f07.go", "\t"+values[i%2]+"\n", "\t"+values[(i+1)%2]+"\n") }
@@ -77,9 +78,9 @@ func BenchmarkGoFirstCheck(b *testing.B) {
 		dir := b.TempDir()
 		sb := testutil.Sandbox(b, dir, sandbox.Config{Env: []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}})
 		f := newFixtureIn(b, dir, Options{Sandbox: sb})
-		f.write("go.mod", "module example.com/bench\n\ngo 1.22\n")
+		f.write("go.mod", corpus.GoModule)
 		for i := range 50 {
-			f.write(fmt.Sprintf("f%02d.go", i), benchGoFile(i))
+			f.write(fmt.Sprintf("f%02d.go", i), corpus.GoPackageFile(i))
 		}
 		b.StartTimer()
 		if got := f.c.AfterWrite(b.Context(), Write{Rel: "f07.go", Session: "s1", Tool: "Write", At: time.Now()}); got != "" {

@@ -149,6 +149,24 @@ func main() {
 		if err == nil {
 			fmt.Printf("  %-32s %5d of %d\n", "with pyflakes' finding inside", inline, *n)
 		}
+	case "gopkg":
+		if len(args) != 2 {
+			err = errors.New("gopkg needs DIR")
+			break
+		}
+		err = writeGoPackage(filepath.Join(*workspace, args[1]))
+	case "goedit":
+		if len(args) != 2 {
+			err = errors.New("goedit needs FILE, a file gopkg wrote")
+			break
+		}
+		var seen goSeen
+		err = measure(*bin, *workspace, *n, *warm, or(*label, "Go edit of "+args[1]+", a type error"), goEditScenario(args[1], &seen))
+		if err == nil {
+			fmt.Printf("  %-32s %5d of %d\n", "the error in the Edit's result", seen.inline, *n)
+			fmt.Printf("  %-32s %5d of %d\n", "the error with the next call", seen.next, *n)
+			fmt.Printf("  %-32s %5d of %d\n", "the error not told", seen.missing, *n)
+		}
 	case "pyfile":
 		var lines int
 		if len(args) == 3 {
@@ -646,4 +664,91 @@ func report(label string, times []time.Duration) {
 		return float64(times[min(len(times)-1, int(q*float64(len(times))))].Microseconds()) / 1000
 	}
 	fmt.Printf("%-34s p50 %8.2f ms   p95 %8.2f ms   n=%d\n", label, p(0.50), p(0.95), len(times))
+}
+
+// goPackageFiles is how many files gopkg's package has.
+const goPackageFiles = 50
+
+// writeGoPackage writes a clean 50-file Go module into dir (see
+// corpus.GoPackageFile).
+func writeGoPackage(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(corpus.GoModule), 0o644); err != nil {
+		return err
+	}
+	for i := range goPackageFiles {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%02d.go", i)), []byte(corpus.GoPackageFile(i)), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// goSeen counts where goEditScenario's type errors were told.
+type goSeen struct{ inline, next, missing int }
+
+// goEditScenario times an Edit that puts a type error in file, one of
+// gopkg's package, and looks for the error where the model gets it: in the
+// Edit's result, or else with its next call, made after a model's pause
+// (a Read of another file, 300 ms later: a model takes longer). An Edit
+// then takes the error out again, untimed. The first check of the
+// package, which loads it into the Go checker (a second or so), comes
+// before the timing.
+func goEditScenario(file string, seen *goSeen) scenario {
+	const clean, broken = "\treturn s\n", "\treturn \"s\"\n"
+	const told = "cannot use \"s\""
+	other := path.Join(path.Dir(file), "go.mod")
+	edit := func(s *server, from, to string) (string, error) {
+		args, _ := json.Marshal(map[string]any{"file_path": file, "old_string": from, "new_string": to})
+		return s.callText("Edit", args)
+	}
+	return scenario{
+		ready: func(s *server) error {
+			read, _ := json.Marshal(map[string]any{"file_path": file, "limit": 1})
+			if err := s.call("Read", read); err != nil {
+				return err
+			}
+			// The first check loads the package into the Go checker
+			// process, and the first call sets off the server's background
+			// start-up work (python3's probe, the checkpoint journal's
+			// first snapshot): both come before the timing.
+			if _, err := edit(s, clean, broken); err != nil {
+				return err
+			}
+			time.Sleep(3 * time.Second)
+			_, err := edit(s, broken, clean)
+			time.Sleep(time.Second)
+			return err
+		},
+		step: func(s *server, i int) (time.Duration, error) {
+			t0 := time.Now()
+			text, err := edit(s, clean, broken)
+			if err != nil {
+				return 0, err
+			}
+			d := s.arrived.Sub(t0)
+			if i >= 0 {
+				switch {
+				case strings.Contains(text, told):
+					seen.inline++
+				default:
+					time.Sleep(300 * time.Millisecond)
+					read, _ := json.Marshal(map[string]any{"file_path": other, "limit": 1})
+					next, err := s.callText("Read", read)
+					if err != nil {
+						return 0, err
+					}
+					if strings.Contains(next, told) {
+						seen.next++
+					} else {
+						seen.missing++
+					}
+				}
+			}
+			_, err = edit(s, broken, clean)
+			return d, err
+		},
+	}
 }
