@@ -113,7 +113,7 @@ func main() {
 			err = errors.New("edit needs FILE, OLD and NEW")
 			break
 		}
-		err = measure(*bin, *workspace, *n, 0, or(*label, "Edit "+args[1]), editScenario(args[1], args[2], args[3]))
+		err = measure(*bin, *workspace, *n, 0, or(*label, "Edit "+args[1]), editScenario(args[1], args[2], args[3], suffixCopy, nil))
 	case "write":
 		if len(args) != 3 {
 			err = errors.New("write needs FILE and SIZE")
@@ -137,11 +137,11 @@ func main() {
 			break
 		}
 		if args[0] == "pyedit" {
-			err = measure(*bin, *workspace, *n, *warm, or(*label, "Edit "+args[1]), pyEditScenario(args[1], args[2], args[3], nil))
+			err = measure(*bin, *workspace, *n, *warm, or(*label, "Edit "+args[1]), editScenario(args[1], args[2], args[3], pyCopy, nil))
 			break
 		}
 		inline := 0
-		err = measure(*bin, *workspace, *n, *warm, or(*label, "Edit "+args[1]+", check in the result"), pyEditScenario(args[1], args[2], args[3], func(i int, text string) {
+		err = measure(*bin, *workspace, *n, *warm, or(*label, "Edit "+args[1]+", check in the result"), editScenario(args[1], args[2], args[3], pyCopy, func(i int, text string) {
 			if i >= 0 && strings.Contains(text, "undefined name") && strings.Contains(text, "(pyflakes)") {
 				inline++
 			}
@@ -560,46 +560,17 @@ func callScenario(tool, args string) scenario {
 }
 
 // editScenario reads file, then edits it flipping old and new. With -vs,
-// the two servers edit copies of their own, file.0 and file.1, which must
-// exist.
-func editScenario(file, old, new string) scenario {
+// the two servers edit copies of their own, which must exist: copyOf(file,
+// k) names server k's. Each Edit's text goes to seen, with the step's
+// number (negative in the warm-up), when seen is not nil.
+func editScenario(file, old, new string, copyOf func(file string, k int) string, seen func(i int, text string)) scenario {
 	flips := map[*server]int{}
 	names := map[*server]string{}
 	return scenario{
 		ready: func(s *server) error {
 			names[s] = file
 			if vsArgs != nil {
-				names[s] = fmt.Sprintf("%s.%d", file, len(names)-1)
-			}
-			read, _ := json.Marshal(map[string]any{"file_path": names[s], "limit": 1})
-			return s.call("Read", read)
-		},
-		step: func(s *server, _ int) (time.Duration, error) {
-			from, to := old, new
-			if flips[s]%2 == 1 {
-				from, to = new, old
-			}
-			flips[s]++
-			args, _ := json.Marshal(map[string]any{"file_path": names[s], "old_string": from, "new_string": to})
-			t0 := time.Now()
-			err := s.call("Edit", args)
-			return s.arrived.Sub(t0), err
-		},
-	}
-}
-
-// pyEditScenario is editScenario for a Python file: with -vs, the servers
-// edit 0-FILE and 1-FILE, names that stay .py, so both are checked. Each
-// Edit's text goes to seen, with the step's number (negative in the
-// warm-up), when seen is not nil.
-func pyEditScenario(file, old, new string, seen func(i int, text string)) scenario {
-	flips := map[*server]int{}
-	names := map[*server]string{}
-	return scenario{
-		ready: func(s *server) error {
-			names[s] = file
-			if vsArgs != nil {
-				names[s] = path.Join(path.Dir(file), fmt.Sprintf("%d-%s", len(names)-1, path.Base(file)))
+				names[s] = copyOf(file, len(names)-1)
 			}
 			read, _ := json.Marshal(map[string]any{"file_path": names[s], "limit": 1})
 			return s.call("Read", read)
@@ -619,6 +590,15 @@ func pyEditScenario(file, old, new string, seen func(i int, text string)) scenar
 			return s.arrived.Sub(t0), err
 		},
 	}
+}
+
+// suffixCopy names server k's copy FILE.k.
+func suffixCopy(file string, k int) string { return fmt.Sprintf("%s.%d", file, k) }
+
+// pyCopy names server k's copy of a Python file k-FILE, a name that stays
+// .py, so that both servers check it.
+func pyCopy(file string, k int) string {
+	return path.Join(path.Dir(file), fmt.Sprintf("%d-%s", k, path.Base(file)))
 }
 
 // writeScenario writes file, size bytes, alternating two contents so that
