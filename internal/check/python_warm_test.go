@@ -177,45 +177,36 @@ func pythonErrors(r report) []string {
 func TestWarmCheckerDiesMidCheck(t *testing.T) {
 	python := pyflakesPython(t)
 	t.Parallel()
-	for _, sandboxed := range []bool{false, true} {
-		t.Run(map[bool]string{false: "local", true: "in the sandbox"}[sandboxed], func(t *testing.T) {
-			t.Parallel()
-			var f *fixture
-			if sandboxed {
-				f = sandboxFixture(t, Options{Python: python})
-			} else {
-				f = newFixture(t, Options{Python: python})
+	localAndSandboxed(t, Options{Python: python}, func(t *testing.T, f *fixture) {
+		f.write("warm.py", "x = 1\n")
+		f.checkNow("warm.py")
+		first := warmPIDs(t, f.dir)
+		require.Len(t, first, 1, "one warm checker")
+		firstAll := warmPIDs(t, f.dir, true)
+		require.Len(t, firstAll, 2, "and its worker")
+
+		f.write("big.py", corpus.PythonTests(5000)+"print(undefined_here)\n")
+		killed := false
+		r := f.c.py.check(t.Context(), Write{Rel: "big.py"}, func(time.Duration) {
+			if !killed {
+				// The check is under way: the rest is queued.
+				require.NoError(t, syscall.Kill(first[0], syscall.SIGKILL))
+				killed = true
 			}
-			f.write("warm.py", "x = 1\n")
-			f.checkNow("warm.py")
-			first := warmPIDs(t, f.dir)
-			require.Len(t, first, 1, "one warm checker")
-			firstAll := warmPIDs(t, f.dir, true)
-			require.Len(t, firstAll, 2, "and its worker")
-
-			f.write("big.py", corpus.PythonTests(5000)+"print(undefined_here)\n")
-			killed := false
-			r := f.c.py.check(t.Context(), Write{Rel: "big.py"}, func(time.Duration) {
-				if !killed {
-					// The check is under way: the rest is queued.
-					require.NoError(t, syscall.Kill(first[0], syscall.SIGKILL))
-					killed = true
-				}
-			})
-			require.True(t, killed)
-			require.Empty(t, r.skipped)
-			require.Empty(t, r.givenUp)
-			require.Len(t, r.findings, 1)
-			assert.Equal(t, "undefined name 'undefined_here'", r.findings[0].msg, "the check was asked again")
-
-			got := f.written("next.py", "def f(:\n")
-			assert.Contains(t, got, "next.py:1:7: SyntaxError: invalid syntax (python)")
-			second := warmPIDs(t, f.dir)
-			require.Len(t, second, 1)
-			assert.NotEqual(t, first, second, "a new checker")
-			waitGone(t, firstAll) // the killed checker's worker too
 		})
-	}
+		require.True(t, killed)
+		require.Empty(t, r.skipped)
+		require.Empty(t, r.givenUp)
+		require.Len(t, r.findings, 1)
+		assert.Equal(t, "undefined name 'undefined_here'", r.findings[0].msg, "the check was asked again")
+
+		got := f.written("next.py", "def f(:\n")
+		assert.Contains(t, got, "next.py:1:7: SyntaxError: invalid syntax (python)")
+		second := warmPIDs(t, f.dir)
+		require.Len(t, second, 1)
+		assert.NotEqual(t, first, second, "a new checker")
+		waitGone(t, firstAll) // the killed checker's worker too
+	})
 }
 
 // TestWarmCheckerFollowsTheEnvironment starts the warm checker anew when
@@ -258,25 +249,16 @@ func TestWarmCheckerFollowsTheEnvironment(t *testing.T) {
 func TestWarmCheckerEndsWithTheChecker(t *testing.T) {
 	python := pyflakesPython(t)
 	t.Parallel()
-	for _, sandboxed := range []bool{false, true} {
-		t.Run(map[bool]string{false: "local", true: "in the sandbox"}[sandboxed], func(t *testing.T) {
-			t.Parallel()
-			var f *fixture
-			if sandboxed {
-				f = sandboxFixture(t, Options{Python: python, Timeout: noWait})
-			} else {
-				f = newFixture(t, Options{Python: python, Timeout: noWait})
-			}
-			f.write("warm.py", "x = 1\n")
-			f.checkNow("warm.py")
-			f.written("big.py", corpus.PythonTests(5000)) // its check is under way
-			pids := warmPIDs(t, f.dir, true)
-			require.Len(t, pids, 2, "a checker and its worker")
-			f.c.Close()
-			waitGone(t, pids)
-			assert.Empty(t, f.written("late.py", "x = (\n"), "a closed checker checks nothing")
-		})
-	}
+	localAndSandboxed(t, Options{Python: python, Timeout: noWait}, func(t *testing.T, f *fixture) {
+		f.write("warm.py", "x = 1\n")
+		f.checkNow("warm.py")
+		f.written("big.py", corpus.PythonTests(5000)) // its check is under way
+		pids := warmPIDs(t, f.dir, true)
+		require.Len(t, pids, 2, "a checker and its worker")
+		f.c.Close()
+		waitGone(t, pids)
+		assert.Empty(t, f.written("late.py", "x = (\n"), "a closed checker checks nothing")
+	})
 }
 
 // TestSupersededWhileTheWriteWaits supersedes a check while its write

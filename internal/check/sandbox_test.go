@@ -26,6 +26,22 @@ func sandboxFixture(t *testing.T, opts Options) *fixture {
 	return newFixtureIn(t, dir, opts)
 }
 
+// localAndSandboxed runs body as two parallel subtests: on a fixture with
+// opts whose checkers run locally, and on one whose checkers run in the
+// sandbox (skipped where there is no full sandbox).
+func localAndSandboxed(t *testing.T, opts Options, body func(t *testing.T, f *fixture)) {
+	for _, sandboxed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "local", true: "in the sandbox"}[sandboxed], func(t *testing.T) {
+			t.Parallel()
+			if sandboxed {
+				body(t, sandboxFixture(t, opts))
+			} else {
+				body(t, newFixture(t, opts))
+			}
+		})
+	}
+}
+
 // TestChecksRunInTheSandbox plants an interpreter in the workspace's venv,
 // as a model could with Bash, that tries to write outside the workspace:
 // the after-write check runs it, but inside the sandbox, where that fails.
