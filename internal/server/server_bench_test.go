@@ -14,14 +14,7 @@ import (
 // as stdio serves it: dispatch, the tool, and the response's encoding by
 // encodeMessage, as the stdio writer does it.
 func BenchmarkHandleRead(b *testing.B) {
-	dir := b.TempDir()
-	var s strings.Builder
-	for i := 1; i <= 1000; i++ {
-		fmt.Fprintf(&s, "    result_%d = compute_value(input_%d, factor=%d)  # line %d\n", i, i, i%7, i)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "r.py"), []byte(s.String()), 0o644); err != nil {
-		b.Fatal(err)
-	}
+	dir := readBenchDir(b)
 	srv, err := New(Config{Workspace: dir})
 	if err != nil {
 		b.Fatal(err)
@@ -38,4 +31,18 @@ func BenchmarkHandleRead(b *testing.B) {
 			b.Fatalf("%v %.100s", err, out.Bytes())
 		}
 	}
+}
+
+// readBenchDir is a workspace holding r.py, the 1,000-line file of the Read
+// benchmarks (lines of typical width, as scripts/bench.sh's read1000.py).
+func readBenchDir(b *testing.B) string {
+	dir := b.TempDir()
+	var s strings.Builder
+	for i := 1; i <= 1000; i++ {
+		fmt.Fprintf(&s, "    result_%d = compute_value(input_%d, factor=%d)  # line %d\n", i, i, i%7, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "r.py"), []byte(s.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }

@@ -31,9 +31,7 @@ func BenchmarkNewServer(b *testing.B) {
 // whose answers the probe's processes would slow.
 func TestPythonProbeAfterHandshake(t *testing.T) {
 	t.Parallel()
-	s, err := New(Config{Workspace: t.TempDir(), Sandbox: &sandbox.Config{}, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := newServerWith(t, Config{Workspace: t.TempDir(), Sandbox: &sandbox.Config{}})
 	py := s.tools.Python()
 	require.NotNil(t, py)
 	c := serveOverPipes(t, s)
@@ -52,13 +50,9 @@ func TestPythonProbeAfterHandshake(t *testing.T) {
 // sandbox's layers, waits for it.
 func TestSandboxProbeAfterHandshake(t *testing.T) {
 	t.Parallel()
-	s, err := New(Config{Workspace: t.TempDir(), Sandbox: &sandbox.Config{Mode: sandbox.Auto}, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := newServerWith(t, Config{Workspace: t.TempDir(), Sandbox: &sandbox.Config{Mode: sandbox.Auto}})
 	c := serveOverPipes(t, s)
-	c.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
-	init := c.next()
-	require.EqualValues(t, 1, init["id"])
+	init := c.handshake()
 	assert.Contains(t, init["result"].(map[string]any)["instructions"], "python3", "the instructions still say where python3 is")
 	assert.False(t, s.sandbox.Probed(), "the handshake waited for the sandbox's probe")
 	c.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
@@ -81,12 +75,9 @@ func TestSandboxProbeAfterHandshake(t *testing.T) {
 // tools there and the sandbox ready.
 func TestFirstRequestIsACall(t *testing.T) {
 	t.Parallel()
-	s, err := New(Config{Workspace: t.TempDir(), Sandbox: &sandbox.Config{Mode: sandbox.Auto}, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := newServerWith(t, Config{Workspace: t.TempDir(), Sandbox: &sandbox.Config{Mode: sandbox.Auto}})
 	c := serveOverPipes(t, s)
-	c.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
-	require.EqualValues(t, 1, c.next()["id"])
+	c.handshake()
 	c.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"Bash","arguments":{"command":"echo started-lazily"}}}`)
 	res := c.next()
 	require.EqualValues(t, 2, res["id"], "%v", res)
@@ -116,13 +107,9 @@ func TestFirstWriteIsACheckpoint(t *testing.T) {
 	t.Parallel()
 	ws := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(ws, "old.txt"), []byte("old\n"), 0o644))
-	s, err := New(Config{Workspace: ws, Logger: slog.New(slog.DiscardHandler),
-		Checkpoints: &checkpoint.Options{Dir: filepath.Join(t.TempDir(), "journal")}})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := newServerWith(t, Config{Workspace: ws, Checkpoints: &checkpoint.Options{Dir: filepath.Join(t.TempDir(), "journal")}})
 	c := serveOverPipes(t, s)
-	c.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
-	require.EqualValues(t, 1, c.next()["id"])
+	c.handshake()
 	c.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"Write","arguments":{"file_path":"new.txt","content":"new\n"}}}`)
 	res := c.next()
 	require.EqualValues(t, 2, res["id"])

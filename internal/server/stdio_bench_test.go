@@ -3,9 +3,7 @@ package server
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,15 +55,7 @@ func benchStdio(b *testing.B, dir, params string) {
 // BenchmarkStdioRead is a Read of a 1,000-line file as a stdio client
 // meets it: the request's line in, the response's line out.
 func BenchmarkStdioRead(b *testing.B) {
-	dir := b.TempDir()
-	var s strings.Builder
-	for i := 1; i <= 1000; i++ {
-		fmt.Fprintf(&s, "    result_%d = compute_value(input_%d, factor=%d)  # line %d\n", i, i, i%7, i)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "r.py"), []byte(s.String()), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	benchStdio(b, dir, `{"name":"Read","arguments":{"file_path":"r.py"}}`)
+	benchStdio(b, readBenchDir(b), `{"name":"Read","arguments":{"file_path":"r.py"}}`)
 }
 
 // BenchmarkStdioGlob is a Glob of **/*.py on a generated tree of 5,000

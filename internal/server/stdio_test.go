@@ -66,16 +66,34 @@ func (c *pipeClient) next() map[string]any {
 	return m
 }
 
+// initialize is the whole handshake: initialize, then
+// notifications/initialized.
 func (c *pipeClient) initialize() {
+	c.handshake()
+	c.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+}
+
+// handshake sends initialize alone and returns its answer.
+func (c *pipeClient) handshake() map[string]any {
 	c.send(`{"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
 	m := c.next()
 	require.Equal(c.t, "init", m["id"], "%v", m)
-	c.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	return m
 }
 
 func newTestServer(t *testing.T) *Server {
 	t.Helper()
-	s, err := New(Config{Workspace: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+	return newServerWith(t, Config{Workspace: t.TempDir()})
+}
+
+// newServerWith is a server of cfg, logging nowhere unless cfg says, that
+// closes with the test.
+func newServerWith(t *testing.T, cfg Config) *Server {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s, err := New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
