@@ -52,13 +52,7 @@ func (h *harness) connectBash() *client.Client {
 	hooks.AddOnUnregisterSession(func(_ context.Context, cs server.ClientSession) { h.ts.EndSession(cs.SessionID()) })
 	s := server.NewMCPServer("test", "0", server.WithHooks(hooks), server.WithToolHandlerMiddleware(notify.Middleware))
 	s.AddTools(h.ts.All()...)
-	c, err := client.NewInProcessClient(s)
-	require.NoError(h.t, err)
-	h.t.Cleanup(func() { c.Close() })
-	require.NoError(h.t, c.Start(h.t.Context()))
-	_, err = c.Initialize(h.t.Context(), mcp.InitializeRequest{})
-	require.NoError(h.t, err)
-	return c
+	return connectTo(h.t, s)
 }
 
 func bash(command string) map[string]any { return map[string]any{"command": command} }

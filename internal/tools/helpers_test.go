@@ -44,12 +44,19 @@ func (h *harness) connect() *client.Client {
 	h.t.Helper()
 	s := server.NewMCPServer("test", "0")
 	s.AddTools(h.ts.All()...)
+	return connectTo(h.t, s)
+}
+
+// connectTo opens an initialized in-process client session on s, closed
+// with the test.
+func connectTo(t testing.TB, s *server.MCPServer) *client.Client {
+	t.Helper()
 	c, err := client.NewInProcessClient(s)
-	require.NoError(h.t, err)
-	h.t.Cleanup(func() { c.Close() })
-	require.NoError(h.t, c.Start(h.t.Context()))
-	_, err = c.Initialize(h.t.Context(), mcp.InitializeRequest{})
-	require.NoError(h.t, err)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	require.NoError(t, c.Start(t.Context()))
+	_, err = c.Initialize(t.Context(), mcp.InitializeRequest{})
+	require.NoError(t, err)
 	return c
 }
 

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
@@ -67,12 +66,7 @@ func TestBounded(t *testing.T) {
 	})
 	s := server.NewMCPServer("test", "0")
 	s.AddTools(tool)
-	c, err := client.NewInProcessClient(s)
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	require.NoError(t, c.Start(t.Context()))
-	_, err = c.Initialize(t.Context(), mcp.InitializeRequest{})
-	require.NoError(t, err)
+	c := connectTo(t, s)
 	call := func(r *mcp.CallToolResult) *mcp.CallToolResult {
 		t.Helper()
 		res = r

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
@@ -95,12 +94,7 @@ func TestLateChecksInStructuredResults(t *testing.T) {
 
 	s := server.NewMCPServer("test", "0")
 	s.AddTools(append(h.ts.All(), st)...)
-	c, err := client.NewInProcessClient(s)
-	require.NoError(t, err)
-	t.Cleanup(func() { c.Close() })
-	require.NoError(t, c.Start(t.Context()))
-	_, err = c.Initialize(t.Context(), mcp.InitializeRequest{})
-	require.NoError(t, err)
+	c := connectTo(t, s)
 	callOn(t, c, "Write", map[string]any{"file_path": "a.py", "content": "print(nowhere)\n"})
 	require.NoError(t, h.ts.checks.Idle(t.Context()))
 	res := callOn(t, c, "Count", nil)
